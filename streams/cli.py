@@ -23,6 +23,7 @@ COMMAND_MODULES = (
     "streams.commands.demo",
     "streams.commands.sentiment",
     "streams.commands.detectors",
+    "streams.commands.series",
 )
 
 

@@ -33,6 +33,8 @@ class Settings:
     partitions: int = 4
     """Partitions for the raw and enriched topics: the upper bound on worker parallelism."""
     brands_file: Path = Path("deploy/brands.yaml")
+    data_dir: Path = Path("../shared/data")
+    """Labelled training and evaluation data (train / evaluate commands only; never shipped)."""
     metrics_port: int = 9464
     web_port: int = 6066
     worker_id: str = "flarewatch"
