@@ -1,0 +1,81 @@
+"""Enrichment: who the author is to the brand, how far they reach, what they feel.
+
+Pure and batched: the Faust agent and the offline replay call the same
+:meth:`Enricher.enrich_batch`, so live and backtest results agree.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Protocol
+
+from schemas.brands import BrandRegistry
+from schemas.records import AuthorClaim, EnrichedEvent, RawEvent, Sentiment
+
+REACH_SATURATION_FOLLOWERS = 10_000_000
+
+
+class TextClassifier(Protocol):
+    version: str
+
+    def classify_batch(
+        self, texts: Sequence[str | None], langs: Sequence[str | None]
+    ) -> list[tuple[str | None, Sentiment]]: ...
+
+
+class ClaimDetector(Protocol):
+    def __call__(self, text: str | None, lang: str | None) -> AuthorClaim | None: ...
+
+
+def reach_weight(followers: int | None) -> float:
+    """Followers on a log scale in [0, 1]; unknown counts as a small account.
+
+    >>> reach_weight(None), reach_weight(0), reach_weight(9_999), round(reach_weight(10_000_000), 3)
+    (0.0, 0.0, 0.571, 1.0)
+    """
+    if not followers or followers <= 0:
+        return 0.0
+    return round(min(1.0, math.log10(1 + followers) / math.log10(1 + REACH_SATURATION_FOLLOWERS)), 3)
+
+
+class Enricher:
+    def __init__(
+        self,
+        registry: BrandRegistry,
+        classifier: TextClassifier,
+        claim_detector: ClaimDetector | None = None,
+    ) -> None:
+        self.registry = registry
+        self.classifier = classifier
+        if claim_detector is None:
+            from detectors.author_claims import detect_author_claim
+
+            claim_detector = detect_author_claim
+        self.claim_detector = claim_detector
+
+    @property
+    def model_version(self) -> str:
+        return self.classifier.version
+
+    def enrich_batch(self, events: Sequence[RawEvent]) -> list[EnrichedEvent]:
+        if not events:
+            return []
+        classified = self.classifier.classify_batch(
+            [event.text for event in events], [event.lang for event in events]
+        )
+        enriched = []
+        for event, (lang, sentiment) in zip(events, classified, strict=True):
+            role = self.registry.role_of(event.brand, event.author)
+            claim = self.claim_detector(event.text, lang) if role == "other" else None
+            enriched.append(
+                EnrichedEvent(
+                    event=event,
+                    lang=lang,
+                    author_role=role,
+                    reach=reach_weight(event.author.followers),
+                    sentiment=sentiment,
+                    author_claim=claim,
+                )
+            )
+        return enriched
