@@ -31,6 +31,8 @@ class Settings:
     local_kafka_version: str = "4.1.1"
     topic_prefix: str = "flarewatch"
     partitions: int = 4
+    replication_factor: int = 1
+    """Replication factor for topics flarewatch creates (3 on a production cluster)."""
     """Partitions for the raw and enriched topics: the upper bound on worker parallelism."""
     brands_file: Path = Path("deploy/brands.yaml")
     data_dir: Path = Path("../shared/data")

@@ -1,0 +1,143 @@
+"""The input contract: the codec and the published JSON Schema agree on every example."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import jsonschema
+import orjson
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from schemas.codec import (
+    MAX_EVENT_BYTES,
+    InvalidEvent,
+    RejectReason,
+    decode_raw_event,
+    encode_raw_event,
+    format_timestamp,
+    parse_timestamp_ms,
+)
+
+SCHEMAS = Path(__file__).parents[2] / "schemas"
+RAW_SCHEMA = json.loads((SCHEMAS / "json" / "raw_event.v1.json").read_text())
+RAW_EXAMPLES = sorted((SCHEMAS / "examples" / "raw-events" / "1").glob("*.json"))
+VALIDATOR = jsonschema.Draft202012Validator(RAW_SCHEMA, format_checker=jsonschema.FormatChecker())
+
+BASE = {
+    "id": "e1",
+    "platform": "twitter",
+    "kind": "post",
+    "brand": "acme",
+    "created_at": "2026-03-01T12:00:00Z",
+    "author": {"id": "u1"},
+}
+
+
+def with_changes(**changes: object) -> dict[str, object]:
+    event = dict(BASE)
+    for key, value in changes.items():
+        if value is ...:
+            event.pop(key)
+        else:
+            event[key] = value
+    return event
+
+
+def test_there_are_golden_examples() -> None:
+    assert len(RAW_EXAMPLES) >= 4
+
+
+@pytest.mark.parametrize("path", RAW_EXAMPLES, ids=lambda path: path.stem)
+def test_golden_example_is_valid_for_schema_and_codec(path: Path) -> None:
+    payload = path.read_bytes()
+    VALIDATOR.validate(orjson.loads(payload))
+    event = decode_raw_event(payload)
+    assert decode_raw_event(encode_raw_event(event)) == event
+
+
+INVALID = [
+    ("missing id", with_changes(id=...), RejectReason.MISSING_FIELD),
+    ("missing brand", with_changes(brand=...), RejectReason.MISSING_FIELD),
+    ("missing created_at", with_changes(created_at=...), RejectReason.MISSING_FIELD),
+    ("missing author", with_changes(author=...), RejectReason.MISSING_FIELD),
+    ("missing author.id", with_changes(author={"handle": "x"}), RejectReason.MISSING_FIELD),
+    ("id is a number", with_changes(id=17), RejectReason.WRONG_TYPE),
+    ("empty brand", with_changes(brand="  "), RejectReason.BAD_VALUE),
+    ("unknown platform", with_changes(platform="myspace"), RejectReason.BAD_VALUE),
+    ("unknown kind", with_changes(kind="like"), RejectReason.BAD_VALUE),
+    ("bad deleted_by", with_changes(kind="deletion", deleted_by="robot"), RejectReason.BAD_VALUE),
+    ("followers negative", with_changes(author={"id": "u", "followers": -1}), RejectReason.BAD_VALUE),
+    ("followers a string", with_changes(author={"id": "u", "followers": "many"}), RejectReason.WRONG_TYPE),
+    ("verified a string", with_changes(author={"id": "u", "verified": "yes"}), RejectReason.WRONG_TYPE),
+    ("metrics a list", with_changes(metrics=[1, 2]), RejectReason.WRONG_TYPE),
+    ("text a number", with_changes(text=42), RejectReason.WRONG_TYPE),
+    ("timestamp garbage", with_changes(created_at="yesterday"), RejectReason.BAD_TIMESTAMP),
+    ("timestamp without offset", with_changes(created_at="2026-03-01T12:00:00"), RejectReason.BAD_TIMESTAMP),
+    ("timestamp in seconds", with_changes(created_at=1772366400), RejectReason.BAD_TIMESTAMP),
+    ("timestamp a bool", with_changes(created_at=True), RejectReason.WRONG_TYPE),
+    ("future schema version", with_changes(schema_version=2), RejectReason.UNSUPPORTED_VERSION),
+]
+
+
+@pytest.mark.parametrize(("name", "event", "reason"), INVALID, ids=[case[0] for case in INVALID])
+def test_invalid_event_is_rejected_by_codec_and_schema(name: str, event: dict[str, object], reason: RejectReason) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        decode_raw_event(orjson.dumps(event))
+    assert caught.value.reason is reason
+    assert not VALIDATOR.is_valid(event), f"JSON Schema accepts {name!r} but the worker rejects it"
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        (b"\xff\xfe{}", RejectReason.NOT_UTF8),
+        (b'{"id": "1", ', RejectReason.BAD_JSON),
+        (b"", RejectReason.BAD_JSON),
+        (b"[1, 2, 3]", RejectReason.NOT_AN_OBJECT),
+        (b'"just a string"', RejectReason.NOT_AN_OBJECT),
+        (b"{" + b" " * MAX_EVENT_BYTES + b"}", RejectReason.OVERSIZED),
+    ],
+    ids=["not utf-8", "truncated json", "empty", "array", "string", "oversized"],
+)
+def test_unreadable_payloads_have_a_reason(payload: bytes, reason: RejectReason) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        decode_raw_event(payload)
+    assert caught.value.reason is reason
+    assert caught.value.detail
+
+
+def test_unknown_fields_are_kept() -> None:
+    event = decode_raw_event(orjson.dumps({**BASE, "campaign": {"id": 7}, "source": "crawler"}))
+    assert event.extra == {"campaign": {"id": 7}, "source": "crawler"}
+    assert orjson.loads(encode_raw_event(event))["campaign"] == {"id": 7}
+
+
+def test_epoch_milliseconds_and_offsets_give_the_same_instant() -> None:
+    assert parse_timestamp_ms("2026-03-01T13:00:00+01:00") == parse_timestamp_ms(1772366400000)
+    assert parse_timestamp_ms("2026-03-01T12:00:00.5Z") == 1772366400500
+
+
+@given(st.integers(min_value=946_684_800_000, max_value=4_102_444_800_000))
+def test_timestamp_round_trip(millis: int) -> None:
+    assert parse_timestamp_ms(format_timestamp(millis)) == millis
+
+
+identifiers = st.text(min_size=1, max_size=40).filter(lambda text: text.strip() != "")
+
+
+@given(
+    event_id=identifiers,
+    brand=identifiers,
+    text=st.one_of(st.none(), st.text(max_size=200)),
+    followers=st.one_of(st.none(), st.integers(min_value=0, max_value=10**9)),
+    millis=st.integers(min_value=946_684_800_000, max_value=4_102_444_800_000),
+)
+def test_raw_event_round_trip(event_id: str, brand: str, text: str | None, followers: int | None, millis: int) -> None:
+    obj = {**BASE, "id": event_id, "brand": brand, "created_at": millis, "author": {"id": "a", "followers": followers}}
+    if text is not None:
+        obj["text"] = text
+    event = decode_raw_event(orjson.dumps(obj))
+    assert decode_raw_event(encode_raw_event(event)) == event
