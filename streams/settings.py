@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Self
 
@@ -20,37 +20,33 @@ class SettingsError(ValueError):
     """An environment variable has a value flarewatch cannot use."""
 
 
+def _setting(default: Any, help: str) -> Any:
+    return field(default=default, metadata={"help": help})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
-    kafka_bootstrap: str | None = None
-    """Existing Kafka cluster (host:port[,host:port]). Unset: use the project's local broker."""
-    home: Path = Path(".flarewatch")
-    """Working directory for the local broker, worker state and logs (git-ignored)."""
-    local_kafka_port: int = 39092
-    local_kafka_controller_port: int = 39093
-    local_kafka_version: str = "4.1.1"
-    topic_prefix: str = "flarewatch"
-    partitions: int = 4
-    replication_factor: int = 1
-    """Replication factor for topics flarewatch creates (3 on a production cluster)."""
-    """Partitions for the raw and enriched topics: the upper bound on worker parallelism."""
-    brands_file: Path = Path("deploy/brands.yaml")
-    data_dir: Path = Path("../shared/data")
-    """Labelled training and evaluation data (train / evaluate commands only; never shipped)."""
-    metrics_port: int = 9464
-    web_port: int = 6066
-    worker_id: str = "flarewatch"
-    """Faust app id = Kafka consumer group; every worker of one deployment uses the same id."""
-    enrich_batch_size: int = 500
-    enrich_batch_seconds: float = 0.2
-    dead_letter_max_ratio: float = 0.5
-    """Above this share of rejected messages (over the last 1000) the worker pauses briefly and logs loudly."""
-    security_protocol: str = "PLAINTEXT"
-    sasl_mechanism: str | None = None
-    sasl_username: str | None = None
-    sasl_password: str | None = None
-    ssl_cafile: str | None = None
-    log_level: str = "info"
+    kafka_bootstrap: str | None = _setting(None, "Existing Kafka cluster (host:port[,host:port]); unset = the project's local broker")
+    home: Path = _setting(Path(".flarewatch"), "Working directory: local broker, worker state, logs (git-ignored)")
+    local_kafka_port: int = _setting(39092, "Port of the local broker's client listener on 127.0.0.1")
+    local_kafka_controller_port: int = _setting(39093, "Port of the local broker's KRaft controller listener")
+    local_kafka_version: str = _setting("4.1.1", "Apache Kafka version fetched from Maven Central")
+    topic_prefix: str = _setting("flarewatch", "Prefix of every topic name (<prefix>.events.raw, ...)")
+    partitions: int = _setting(4, "Partitions of the raw and enriched topics: the upper bound on parallel workers")
+    replication_factor: int = _setting(1, "Replication factor of topics flarewatch creates (3 on a production cluster)")
+    brands_file: Path = _setting(Path("deploy/brands.yaml"), "Brand registry YAML")
+    data_dir: Path = _setting(Path("../shared/data"), "Labelled data for train / evaluate commands (never shipped)")
+    metrics_port: int = _setting(9464, "Port of the worker's Prometheus /metrics endpoint")
+    worker_id: str = _setting("flarewatch", "Faust app id = consumer group; all workers of one deployment share it")
+    enrich_batch_size: int = _setting(500, "Most events classified in one batch")
+    enrich_batch_seconds: float = _setting(0.2, "Longest wait to fill a batch")
+    dead_letter_max_ratio: float = _setting(0.5, "Rejected share of the last 1000 messages above which the worker logs errors")
+    security_protocol: str = _setting("PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+    sasl_mechanism: str | None = _setting(None, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
+    sasl_username: str | None = _setting(None, "SASL user name")
+    sasl_password: str | None = _setting(None, "SASL password")
+    ssl_cafile: str | None = _setting(None, "CA bundle for SSL / SASL_SSL")
+    log_level: str = _setting("info", "Worker log level: debug, info, warning, error")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Self:
@@ -71,6 +67,8 @@ class Settings:
             raise SettingsError(f"{ENV_PREFIX}PARTITIONS must be at least 1, got {self.partitions}")
         if not 0 < self.dead_letter_max_ratio <= 1:
             raise SettingsError(f"{ENV_PREFIX}DEAD_LETTER_MAX_RATIO must be in (0, 1], got {self.dead_letter_max_ratio}")
+        if self.log_level.lower() not in ("debug", "info", "warning", "error"):
+            raise SettingsError(f"{ENV_PREFIX}LOG_LEVEL must be debug, info, warning or error, got {self.log_level!r}")
         if self.enrich_batch_size < 1:
             raise SettingsError(f"{ENV_PREFIX}ENRICH_BATCH_SIZE must be at least 1, got {self.enrich_batch_size}")
 
@@ -108,7 +106,7 @@ def describe_settings() -> list[tuple[str, str, str]]:
     rows = []
     for spec in fields(Settings):
         default = spec.default
-        rows.append((env_var(spec.name), "" if default is None else str(default), spec.name))
+        rows.append((env_var(spec.name), "" if default is None else str(default), spec.metadata["help"]))
     return rows
 
 

@@ -1,0 +1,227 @@
+"""The Faust app: topics, the detector-state table and two agents, built from Settings.
+
+``enrich_events`` (raw → enriched): validates raw bytes (bad input goes to the
+dead-letter topic), then enriches in batches and re-keys by brand so that one
+brand's events meet in one partition. ``detect_crises`` (enriched → incidents):
+steps the brand's :class:`~detectors.engine.CrisisEngine` state, kept in the
+``brand_to_detector_state`` table, and publishes incident events.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import faust
+import orjson
+
+from detectors.engine import BrandState, CrisisEngine, EngineOutput, brand_state_from_dict, brand_state_to_dict
+from detectors.enrichment import Enricher
+from schemas.brands import BrandRegistry
+from schemas.codec import ENCODE_OPTIONS, decode_enriched_event, encode_enriched_event, encode_incident
+from schemas.records import EnrichedEvent, Incident
+from streams.dead_letter import RejectRatioWatch, SourcePosition, validate_messages
+from streams.metrics import Metrics
+from streams.settings import Settings
+from streams.topics import TOPIC_SPECS, topic_name, topic_partitions
+
+log = logging.getLogger("flarewatch.worker")
+
+STATE_TABLE = "brand_to_detector_state"
+
+
+@dataclass(slots=True)
+class Pipeline:
+    app: faust.App
+    topics: dict[str, faust.TopicT]
+    settings: Settings
+
+
+def faust_broker_url(settings: Settings) -> str:
+    hosts = [host.strip() for host in settings.bootstrap_servers.split(",") if host.strip()]
+    return ";".join(f"kafka://{host}" for host in hosts)
+
+
+def _broker_credentials(settings: Settings) -> Any:
+    if settings.sasl_mechanism:
+        ssl_context = None
+        if settings.security_protocol.upper().startswith("SASL_SSL"):
+            import ssl
+
+            ssl_context = ssl.create_default_context(cafile=settings.ssl_cafile)
+        return faust.SASLCredentials(
+            username=settings.sasl_username,
+            password=settings.sasl_password,
+            mechanism=settings.sasl_mechanism,
+            ssl_context=ssl_context,
+        )
+    if settings.security_protocol.upper() == "SSL":
+        import ssl
+
+        return faust.SSLCredentials(ssl.create_default_context(cafile=settings.ssl_cafile))
+    return None
+
+
+def create_pipeline(
+    settings: Settings,
+    metrics: Metrics,
+    registry: BrandRegistry,
+    enricher: Enricher,
+    engine: CrisisEngine,
+) -> Pipeline:
+    app = faust.App(
+        settings.worker_id,
+        broker=faust_broker_url(settings),
+        broker_credentials=_broker_credentials(settings),
+        store="memory://",
+        datadir=str(settings.home / "worker" / settings.worker_id),
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        web_enabled=False,
+        autodiscover=False,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    topics = {
+        spec.key: app.topic(
+            topic_name(settings, spec.key),
+            partitions=topic_partitions(settings, spec.key),
+            retention=timedelta(hours=spec.retention_hours),
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+        for spec in TOPIC_SPECS
+    }
+    raw_topic_name = topic_name(settings, "raw")
+    state_table = app.Table(
+        STATE_TABLE,
+        default=None,
+        partitions=topic_partitions(settings, "enriched"),
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+    )
+    reject_watch = RejectRatioWatch(limit=settings.dead_letter_max_ratio)
+    open_incident_labels: dict[str, tuple[str, str, str]] = {}
+
+    @app.agent(topics["raw"], name="enrich_events")
+    async def enrich_events(stream: faust.StreamT[bytes]) -> None:
+        async for events in stream.take_events(settings.enrich_batch_size, within=settings.enrich_batch_seconds):
+            started = time.time()
+            metrics.events_consumed.labels(topic=raw_topic_name).inc(len(events))
+            valid, rejected = validate_messages(
+                [
+                    (
+                        event.key if isinstance(event.key, bytes | None) else None,
+                        event.value if isinstance(event.value, bytes) else None,
+                        SourcePosition(raw_topic_name, event.message.partition, event.message.offset),
+                    )
+                    for event in events
+                ]
+            )
+            for rejection in rejected:
+                metrics.events_rejected.labels(reason=rejection.error.reason.value).inc()
+                try:
+                    await topics["dead_letter"].send(key=rejection.key, value=rejection.payload, headers=rejection.headers())
+                except Exception:
+                    metrics.dead_letter_publish_failures.inc()
+                    log.exception("could not dead-letter %s:%s", rejection.source.partition, rejection.source.offset)
+                    raise
+                reject_watch.record(True)
+            for _ in valid:
+                reject_watch.record(False)
+            if rejected:
+                log.warning("dead-lettered %d of %d messages (%s)", len(rejected), len(events),
+                            ", ".join(sorted({r.error.reason.value for r in rejected})))
+                if reject_watch.exceeded:
+                    log.error("%.0f%% of the last messages were rejected: is a producer sending the wrong format?",
+                              100 * reject_watch.ratio)
+            _observe_latency(metrics, "ingest", events, started)
+            enriched = enricher.enrich_batch(valid)
+            for item in enriched:
+                metrics.events_enriched.labels(
+                    brand=item.event.brand, platform=item.event.platform, sentiment=item.sentiment.label
+                ).inc()
+                await topics["enriched"].send(key=item.event.brand.encode(), value=encode_enriched_event(item))
+            _observe_latency(metrics, "enrich", events, time.time())
+
+    @app.agent(topics["enriched"], name="detect_crises")
+    async def detect_crises(stream: faust.StreamT[bytes]) -> None:
+        async for event in stream.events():
+            metrics.events_consumed.labels(topic=topics["enriched"].get_topic_name()).inc()
+            enriched = decode_enriched_event(event.value)
+            brand = enriched.event.brand
+            stored = state_table[brand.encode()]
+            state: BrandState = (
+                engine.initial_state(brand, registry.language(brand))
+                if stored is None
+                else brand_state_from_dict(orjson.loads(stored))
+            )
+            state, output = engine.step(state, enriched)
+            state_table[brand.encode()] = orjson.dumps(brand_state_to_dict(state), option=ENCODE_OPTIONS)
+            await _publish(output)
+            now = time.time()
+            metrics.last_event_time.set(now)
+            metrics.event_time_lag.labels(brand=brand).set(max(0.0, now - enriched.event.created_at_ms / 1000))
+            _observe_latency(metrics, "detect", [event], now)
+
+    async def _publish(output: EngineOutput) -> None:
+        for incident in output.incidents:
+            await topics["incidents"].send(key=incident.incident_id.encode(), value=encode_incident(incident))
+            _count_incident(metrics, incident, open_incident_labels)
+            log.info("incident %s %s %s severity %d: %s", incident.status, incident.brand, incident.type,
+                     incident.severity, incident.summary)
+        for bucket in output.buckets:
+            metrics.negative_share.labels(brand=bucket.brand).set(bucket.negative_share)
+            metrics.negative_share_baseline.labels(brand=bucket.brand).set(bucket.share_baseline)
+            metrics.negative_events_per_bucket.labels(brand=bucket.brand).set(bucket.negative)
+            metrics.negative_events_baseline.labels(brand=bucket.brand).set(bucket.expected_negative)
+            for detector, score in bucket.scores.items():
+                metrics.detector_score.labels(brand=bucket.brand, detector=detector).set(score)
+
+    @app.timer(interval=5.0)
+    async def measure_consumer_lag() -> None:
+        consumer = app.consumer
+        for tp in consumer.assignment():
+            try:
+                highwater = consumer.highwater(tp)
+            except Exception:
+                continue
+            position = consumer._read_offset.get(tp)
+            lag = highwater - (position + 1 if position is not None else 0)
+            metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(max(0, lag))
+
+    return Pipeline(app=app, topics=topics, settings=settings)
+
+
+def _observe_latency(metrics: Metrics, stage: str, events: Sequence[Any], now: float) -> None:
+    histogram = metrics.processing_latency.labels(stage=stage)
+    for event in events:
+        timestamp = event.message.timestamp
+        if timestamp:
+            histogram.observe(max(0.0, now - timestamp))
+
+
+def _count_incident(metrics: Metrics, incident: Incident, open_labels: dict[str, tuple[str, str, str]]) -> None:
+    level = incident.level
+    metrics.incident_events.labels(
+        brand=incident.brand, incident_type=incident.type, status=incident.status, level=level
+    ).inc()
+    previous = open_labels.pop(incident.incident_id, None)
+    if previous is not None:
+        metrics.open_incidents.labels(*previous).dec()
+    if incident.status != "resolved":
+        labels = (incident.brand, incident.type, level)
+        open_labels[incident.incident_id] = labels
+        metrics.open_incidents.labels(*labels).inc()
+
+

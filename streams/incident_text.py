@@ -1,0 +1,39 @@
+"""Incident events as a person on call reads them."""
+
+from __future__ import annotations
+
+from schemas.codec import format_timestamp
+from schemas.records import Incident
+
+_LEVEL_MARK = {"critical": "!!!", "warning": "!! ", "info": "i  "}
+
+
+def format_incident(incident: Incident) -> str:
+    """A short block: what, where it came from, how bad, what to do first."""
+    level = incident.level
+    head = (
+        f"{_LEVEL_MARK[level]} [{level.upper()} {incident.severity}/10] {incident.status.upper()} "
+        f"{incident.brand} · {incident.type} · origin {incident.origin}"
+    )
+    lines = [head, f"    {incident.summary}"]
+    times = f"    started {format_timestamp(incident.started_at_ms)}, detected {format_timestamp(incident.detected_at_ms)}"
+    if incident.resolved_at_ms is not None:
+        times += f", resolved {format_timestamp(incident.resolved_at_ms)}"
+    lines.append(times)
+    evidence = incident.evidence
+    lines.append(
+        f"    evidence: {evidence.observed:g} observed vs {evidence.expected:.1f} expected, "
+        f"{evidence.negative_events}/{evidence.total_events} negative"
+        + (f"; terms: {', '.join(evidence.top_terms[:5])}" if evidence.top_terms else "")
+    )
+    if incident.trigger is not None:
+        trigger = incident.trigger
+        where = trigger.url or trigger.event_id
+        lines.append(f"    trigger: {trigger.author_role} {trigger.kind or 'event'} {where}")
+        if trigger.excerpt:
+            lines.append(f"      \u201c{trigger.excerpt}\u201d")
+    if incident.first_actions and incident.status != "resolved":
+        lines.append("    first steps:")
+        lines.extend(f"      - {action}" for action in incident.first_actions)
+    lines.append(f"    id {incident.incident_id}")
+    return "\n".join(lines)

@@ -1,0 +1,64 @@
+"""Reading JSONL event files: one raw event per line, bad lines reported with their number."""
+
+from __future__ import annotations
+
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from schemas.codec import InvalidEvent, decode_raw_event
+from schemas.records import RawEvent
+from streams.cli import CommandError
+
+
+def read_lines(path: Path | str) -> Iterator[tuple[int, bytes]]:
+    """Yield ``(line number, line bytes)`` for non-blank lines; ``-`` reads stdin."""
+    if str(path) == "-":
+        handle = sys.stdin.buffer
+        yield from _numbered(handle)
+        return
+    try:
+        with open(path, "rb") as handle:
+            yield from _numbered(handle)
+    except FileNotFoundError:
+        raise CommandError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise CommandError(f"{path} is a directory, expected a JSONL file") from None
+
+
+def _numbered(handle: object) -> Iterator[tuple[int, bytes]]:
+    for number, line in enumerate(handle, start=1):  # type: ignore[call-overload]
+        stripped = line.strip()
+        if stripped:
+            yield number, stripped
+
+
+def count_lines(path: Path | str) -> int | None:
+    if str(path) == "-":
+        return None
+    with open(path, "rb") as handle:
+        return sum(1 for line in handle if line.strip())
+
+
+@dataclass(slots=True)
+class LoadReport:
+    events: list[RawEvent] = field(default_factory=list)
+    rejected: Counter[str] = field(default_factory=Counter)
+    first_errors: list[str] = field(default_factory=list)
+
+    def note(self, path: Path | str, number: int, error: InvalidEvent) -> None:
+        self.rejected[error.reason.value] += 1
+        if len(self.first_errors) < 10:
+            self.first_errors.append(f"{path}:{number}: {error}")
+
+
+def load_events(path: Path | str) -> LoadReport:
+    report = LoadReport()
+    for number, line in read_lines(path):
+        try:
+            report.events.append(decode_raw_event(line))
+        except InvalidEvent as error:
+            report.note(path, number, error)
+    return report

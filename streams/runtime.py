@@ -1,0 +1,30 @@
+"""Builds the pieces every entry point shares (worker, replay, demo), so they cannot drift apart."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from detectors.engine import CrisisEngine
+from detectors.enrichment import Enricher
+from schemas.brands import BrandRegistry, BrandRegistryError, load_brand_registry
+from streams.cli import CommandError
+from streams.settings import Settings
+
+
+@dataclass(frozen=True, slots=True)
+class Components:
+    registry: BrandRegistry
+    enricher: Enricher
+    engine: CrisisEngine
+
+
+def load_components(settings: Settings, brands_file: Path | None = None) -> Components:
+    from detectors.sentiment import SentimentClassifier
+
+    try:
+        registry = load_brand_registry(brands_file or settings.brands_file)
+    except BrandRegistryError as error:
+        raise CommandError(str(error)) from None
+    classifier = SentimentClassifier.load_default()
+    return Components(registry=registry, enricher=Enricher(registry, classifier), engine=CrisisEngine())

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from streams.cli import build_parser
+from streams.settings import Settings, SettingsError, describe_settings
+
+
+def test_defaults_need_no_environment() -> None:
+    settings = Settings.from_env({})
+    assert settings.uses_local_kafka
+    assert settings.bootstrap_servers == "127.0.0.1:39092"
+
+
+def test_environment_overrides_defaults_with_types() -> None:
+    settings = Settings.from_env(
+        {
+            "FLAREWATCH_KAFKA_BOOTSTRAP": "kafka-1:9092,kafka-2:9092",
+            "FLAREWATCH_PARTITIONS": "12",
+            "FLAREWATCH_ENRICH_BATCH_SECONDS": "0.5",
+            "FLAREWATCH_BRANDS_FILE": "/etc/flarewatch/brands.yaml",
+        }
+    )
+    assert not settings.uses_local_kafka
+    assert settings.bootstrap_servers == "kafka-1:9092,kafka-2:9092"
+    assert settings.partitions == 12
+    assert settings.enrich_batch_seconds == 0.5
+    assert settings.brands_file == Path("/etc/flarewatch/brands.yaml")
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("FLAREWATCH_PARTITIONS", "many", "FLAREWATCH_PARTITIONS='many' is not a valid int"),
+        ("FLAREWATCH_PARTITIONS", "0", "FLAREWATCH_PARTITIONS must be at least 1"),
+        ("FLAREWATCH_DEAD_LETTER_MAX_RATIO", "1.5", "FLAREWATCH_DEAD_LETTER_MAX_RATIO must be in (0, 1]"),
+        ("FLAREWATCH_LOG_LEVEL", "loud", "FLAREWATCH_LOG_LEVEL must be debug, info, warning or error"),
+    ],
+)
+def test_bad_values_name_the_variable(variable: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+        Settings.from_env({variable: value})
+
+
+def test_sasl_options_are_passed_to_clients() -> None:
+    settings = Settings.from_env(
+        {
+            "FLAREWATCH_SECURITY_PROTOCOL": "SASL_SSL",
+            "FLAREWATCH_SASL_MECHANISM": "SCRAM-SHA-512",
+            "FLAREWATCH_SASL_USERNAME": "fw",
+            "FLAREWATCH_SASL_PASSWORD": "secret",
+        }
+    )
+    assert settings.kafka_client_options() == {
+        "security_protocol": "SASL_SSL",
+        "sasl_mechanism": "SCRAM-SHA-512",
+        "sasl_plain_username": "fw",
+        "sasl_plain_password": "secret",
+    }
+
+
+def test_every_setting_is_documented_in_help_and_readme() -> None:
+    help_text = build_parser().format_help()
+    readme = (Path(__file__).parents[2] / "README.md").read_text()
+    for variable, _default, description in describe_settings():
+        assert variable in help_text
+        assert variable in readme, f"{variable} is missing from the README's settings table"
+        assert description
