@@ -1,0 +1,89 @@
+"""What authors say about themselves: former employees, employees, complaining customers.
+
+A self-declared insider ("as a former employee", "Ex-Mitarbeiter", "ich habe
+jahrelang bei ... gearbeitet") or a customer with a concrete complaint ("I
+ordered ... and it never arrived", "seit 3 Wochen warte ich auf ...") carries
+more weight in a flare-up than an anonymous insult. :func:`detect_author_claim`
+returns the first claim found, former employees before employees before
+customers, with the phrase that matched as the cue.
+
+>>> detect_author_claim("As a former employee of @Acme I can tell you this is normal", "en")
+AuthorClaim(kind='former_employee', cue='As a former employee')
+>>> detect_author_claim("Ich habe jahrelang bei der Bahn gearbeitet, das war immer so.", "de")
+AuthorClaim(kind='former_employee', cue='Ich habe jahrelang bei der Bahn gearbeitet')
+>>> detect_author_claim("Seit drei Wochen warte ich auf meine Erstattung!", "de")
+AuthorClaim(kind='customer_complaint', cue='Seit drei Wochen warte ich auf meine Erstattung')
+>>> detect_author_claim("What a lovely day", "en") is None
+True
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from schemas.records import AuthorClaim, ClaimKind
+
+_FLAGS: Final = re.IGNORECASE | re.UNICODE
+_WORDS: Final = r"(?:[\w'’.&@-]+\s+){0,5}?"
+"""Up to five words (a company name) between the parts of a claim."""
+_TIME: Final = (
+    r"(?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|many|several|a few|"
+    r"ein(?:e|en|em)?|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|mehrere(?:n)?|viele(?:n)?)"
+)
+
+_ENGLISH: Final[tuple[tuple[ClaimKind, str], ...]] = (
+    ("former_employee", r"\b(?:as\s+an?\s+|i(?:'m|\s+am)\s+an?\s+)?(?:former|ex[- ]?)\s*(?:employee|staff(?:er)?|worker|team\s+member|engineer|manager|contractor)\b"),
+    ("former_employee", r"\bi\s+(?:used\s+to\s+work|worked)\s+(?:at|for)\s+" + _WORDS + r"(?:for\s+" + _TIME + r"\s+(?:years?|months?)|until|back\s+in|before)"),
+    ("former_employee", r"\bi\s+used\s+to\s+work\s+(?:at|for)\s+[\w@&'’.-]+"),
+    ("former_employee", r"\bi\s+(?:quit|left)\s+(?:my\s+job\s+at\s+)?[\w@&'’.-]+\s+(?:after|because)\b"),
+    ("employee", r"\b(?:as\s+an?\s+|i(?:'m|\s+am)\s+an?\s+)(?:current\s+)?(?:employee|staff(?:er)?|worker|team\s+member)\s+(?:at|of|for)\b"),
+    ("employee", r"\bi\s+(?:currently\s+)?work\s+(?:at|for)\s+(?!(?:myself|me|you|yourself|free|fun|a\s+living|money|hours)\b)(?:the\s+)?[\w@&'’.-]+"),
+    ("employee", r"\b(?:i(?:'ve|\s+have)\s+been\s+working|i(?:'ve|\s+have)\s+worked)\s+(?:at|for)\s+" + _WORDS + r"for\s+" + _TIME + r"\s+(?:years?|months?)"),
+    ("customer_complaint", r"\bi\s+(?:ordered|bought|paid\s+for|purchased)\b[^.!?]{0,80}?\b(?:never|still\s+(?:not|hasn'?t|haven'?t)|not\s+(?:arrived|delivered|working)|broke|broken|refund|cancel+ed|charged)\b"),
+    ("customer_complaint", r"\b(?:been\s+)?waiting\s+(?:for\s+)?" + _TIME + r"\s+(?:hours?|days?|weeks?|months?)\s+(?:for|on)\b[^.!?]{0,40}"),
+    ("customer_complaint", r"\b(?:my|our)\s+(?:order|package|parcel|delivery|refund|flight|train|account|bill|invoice|phone|car)\s+(?:\w+\s+){0,3}?(?:never\s+arrived|still\s+hasn'?t|was\s+(?:cancel+ed|delayed|lost|charged\s+twice)|is\s+(?:broken|missing|late)|got\s+cancel+ed|doesn'?t\s+work)"),
+    ("customer_complaint", r"\b(?:i\s+want|i\s+demand|give\s+me)\s+(?:my\s+)?(?:money\s+back|a\s+refund)\b"),
+    ("customer_complaint", r"\bi(?:'ve|\s+have)\s+(?:called|emailed|contacted)\s+(?:\w+\s+){0,3}?" + _TIME + r"\s+times\b"),
+)
+
+_GERMAN: Final[tuple[tuple[ClaimKind, str], ...]] = (
+    ("former_employee", r"\b(?:als\s+)?(?:ehemalige[rn]?|frühere[rn]?)\s+(?:mitarbeiter(?:in)?|angestellte[rn]?|beschäftigte[rn]?|kollege|kollegin|azubi)\b"),
+    ("former_employee", r"\bex-?\s?(?:mitarbeiter(?:in)?|angestellte[rn]?|kollege|kollegin|azubi)\b"),
+    ("former_employee", r"\bich\s+(?:habe|hab)\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|lange\s+|früher\s+|selbst\s+)?(?:bei|für)\s+" + _WORDS + r"gearbeitet\b"),
+    ("former_employee", r"\bich\s+war\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|früher\s+|selbst\s+)?(?:bei|für)\s+" + _WORDS + r"(?:angestellt|beschäftigt|tätig)\b"),
+    ("employee", r"\b(?:als\s+)?(?:mitarbeiter(?:in)?|angestellte[rn]?|beschäftigte[rn]?)\s+(?:der|des|von|bei)\s+[\w@&.-]+"),
+    ("employee", r"\bich\s+arbeite\s+(?:selbst\s+|seit\s+" + _TIME + r"\s+jahren\s+)?(?:bei|für)\s+(?!(?:dir|euch|mich|uns|ihn|sie|mir)\b)(?:(?:der|dem|den|die|das)\s+)?[\w@&.-]+"),
+    ("employee", r"\bich\s+bin\s+(?:selbst\s+|seit\s+" + _TIME + r"\s+jahren\s+)?(?:bei|für)\s+" + _WORDS + r"(?:angestellt|beschäftigt|tätig)\b"),
+    ("customer_complaint", r"\bseit\s+" + _TIME + r"\s+(?:stunden?|tage?n?|wochen?|monate?n?)\s+warte\s+ich\s+auf\b[^.!?]{0,40}"),
+    ("customer_complaint", r"\bich\s+warte\s+(?:schon\s+|jetzt\s+)?seit\s+" + _TIME + r"\s+(?:stunden?|tage?n?|wochen?|monate?n?)\b[^.!?]{0,40}"),
+    ("customer_complaint", r"\b(?:meine?|unsere?)\s+(?:bestellung|lieferung|paket|erstattung|rückerstattung|rechnung|zug|flug|konto|vertrag)\s+(?:\w+\s+){0,3}?(?:ist\s+nie|ist\s+immer\s+noch\s+nicht|wurde\s+(?:storniert|gestrichen|doppelt)|kam\s+nie|fällt\s+aus|ist\s+ausgefallen|ist\s+kaputt)"),
+    ("customer_complaint", r"\bich\s+(?:habe|hab)\s+[^.!?]{0,60}?(?:bestellt|gekauft|bezahlt)\b[^.!?]{0,60}?\b(?:nie|nicht\s+(?:angekommen|geliefert)|kaputt|defekt|erstattung|storniert)"),
+    ("customer_complaint", r"\bich\s+will\s+mein\s+geld\s+zurück\b"),
+)
+
+_PATTERNS: Final[dict[str, tuple[tuple[ClaimKind, re.Pattern[str]], ...]]] = {
+    lang: tuple((kind, re.compile(pattern, _FLAGS)) for kind, pattern in patterns)
+    for lang, patterns in (("en", _ENGLISH), ("de", _GERMAN))
+}
+
+
+def detect_author_claim(text: str | None, lang: str | None) -> AuthorClaim | None:
+    """The author's claim about themselves, or ``None``.
+
+    ``lang`` selects the phrase list (``"en"``, ``"de"``, tags like ``"de-AT"``
+    work); for any other or missing language both lists are tried.
+    """
+    if not text:
+        return None
+    primary = (lang or "").lower()[:2]
+    languages = (primary,) if primary in _PATTERNS else ("en", "de")
+    for kind in ("former_employee", "employee", "customer_complaint"):
+        for language in languages:
+            for pattern_kind, pattern in _PATTERNS[language]:
+                if pattern_kind != kind:
+                    continue
+                match = pattern.search(text)
+                if match:
+                    return AuthorClaim(kind=kind, cue=match.group().strip(" ,.;:!?"))
+    return None

@@ -1,0 +1,59 @@
+"""Self-declared insiders and complaining customers, in English and German."""
+
+from __future__ import annotations
+
+import pytest
+
+from detectors.author_claims import detect_author_claim
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "kind", "cue"),
+    [
+        ("As a former employee I can confirm this", "en", "former_employee", "As a former employee"),
+        ("ex-employee here, this was always the plan", "en", "former_employee", "ex-employee"),
+        ("I used to work at Acme and they never cared", "en", "former_employee", "I used to work at Acme"),
+        ("I worked for Acme for 5 years until they fired half of us", "en", "former_employee",
+         "I worked for Acme for 5 years"),
+        ("I work at Acme and this is not true", "en", "employee", "I work at Acme"),
+        ("I ordered a phone 3 weeks ago and it never arrived", "en", "customer_complaint",
+         "I ordered a phone 3 weeks ago and it never"),
+        ("my order still hasn't shipped", "en", "customer_complaint", "my order still hasn't"),
+        ("I want my money back", "en", "customer_complaint", "I want my money back"),
+        ("Ex-Mitarbeiter hier: das war schon immer so", "de", "former_employee", "Ex-Mitarbeiter"),
+        ("Als ehemaliger Mitarbeiter kann ich das bestätigen", "de", "former_employee",
+         "Als ehemaliger Mitarbeiter"),
+        ("Ich habe jahrelang bei der Bahn gearbeitet", "de", "former_employee",
+         "Ich habe jahrelang bei der Bahn gearbeitet"),
+        ("ich arbeite bei der Telekom und weiß es besser", "de", "employee", "ich arbeite bei der Telekom"),
+        ("Seit 3 Wochen warte ich auf meine Erstattung", "de", "customer_complaint",
+         "Seit 3 Wochen warte ich auf meine Erstattung"),
+        ("Meine Bestellung ist nie angekommen", "de-DE", "customer_complaint", "Meine Bestellung ist nie"),
+        ("Ex-Mitarbeiter hier", None, "former_employee", "Ex-Mitarbeiter"),
+    ],
+)
+def test_claims(text: str, lang: str | None, kind: str, cue: str) -> None:
+    claim = detect_author_claim(text, lang)
+    assert claim is not None
+    assert (claim.kind, claim.cue) == (kind, cue)
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("What a lovely day", "en"),
+        ("i work for myself these days", "en"),
+        ("Ich bin bei dir", "de"),
+        ("Die Bahn ist super", "de"),
+        ("", "en"),
+        (None, "de"),
+        ("former president visits the factory", "en"),
+    ],
+)
+def test_no_claim(text: str | None, lang: str | None) -> None:
+    assert detect_author_claim(text, lang) is None
+
+
+def test_former_employee_wins_over_complaint() -> None:
+    claim = detect_author_claim("As a former employee: I want my money back", "en")
+    assert claim is not None and claim.kind == "former_employee"
