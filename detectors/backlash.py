@@ -1,0 +1,367 @@
+"""Thread-level crisis detectors 3–6: who started it and which post it hangs on.
+
+Each detector reads one :class:`~detectors.threads.ThreadState` at the close of
+an event-time bucket (``now_ms`` = the bucket's end) and returns a named
+:class:`ThreadVerdict`. They fire only on evidence from *distinct* outside
+authors, so one customer posting many times never looks like a crowd.
+
+* :class:`CommentFloodDetector` — reactions on one thread far above what the
+  brand's threads by the same root-author role normally get, with a real share
+  of them negative (a lively friendly thread stays quiet). Its state is the
+  baseline of hourly peaks per role, learnt from threads as they are forgotten,
+  never from a thread that was part of an incident.
+* :class:`OwnedPostBacklashDetector` — a brand account (owned, agency,
+  executive) posts or replies in a hostile tone and outside authors react
+  negatively, or a brand post draws a negative pile-on (``self_inflicted``).
+* :class:`ModerationBacklashDetector` — moderators deleted comments and users
+  react to the deleting itself (``self_inflicted``, trigger = moderated thread).
+* :class:`ExternalPostBacklashDetector` — a post by an outside author with high
+  reach or a self-declared claim (former employee, angry customer) whose
+  reactions accelerate (``external``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Final
+
+from detectors.threads import ThreadState
+from schemas.records import AUTHOR_ROLES, BRAND_ROLES, IncidentType, Origin
+
+HOUR_MS: Final = 3_600_000
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadVerdict:
+    detector: IncidentType
+    thread_id: str
+    score: float
+    """In [0, 1]; 1 when every condition holds."""
+    fired: bool
+    severity: int
+    origin: Origin
+    onset_ms: int
+    observed: float
+    expected: float
+    window_seconds: int
+    negative_events: int
+    total_events: int
+
+
+def severity_for(base: float, ratio: float) -> int:
+    """Severity grows by 1.5 for every doubling of the evidence over its threshold.
+
+    >>> severity_for(5, 1.0), severity_for(5, 2.0), severity_for(5, 4.0), severity_for(5, 16.0)
+    (5, 7, 8, 10)
+    """
+    return max(1, min(10, math.floor(base + 1.5 * math.log2(max(ratio, 1.0)) + 0.5)))
+
+
+def _origin_of(thread: ThreadState) -> Origin:
+    post = thread.trigger_post()
+    if post is None:
+        return "unknown"
+    return "self_inflicted" if post.author_role in BRAND_ROLES else "external"
+
+
+def _quiet(thread: ThreadState, detector: IncidentType, expected: float = 0.0) -> ThreadVerdict:
+    return ThreadVerdict(
+        detector=detector, thread_id=thread.thread_id, score=0.0, fired=False, severity=0,
+        origin=_origin_of(thread), onset_ms=thread.first_seen_ms, observed=0.0, expected=expected,
+        window_seconds=0, negative_events=0, total_events=0,
+    )
+
+
+# ------------------------------------------------------------------ comment flood
+
+@dataclass(frozen=True, slots=True)
+class FloodParams:
+    window_ms: int = HOUR_MS
+    factor: float = 4.0
+    """Fires at ``factor`` times the role's usual busiest hour (90th percentile)."""
+    min_reactions: int = 25
+    cold_min_reactions: int = 40
+    """The floor while a role has fewer than ``min_samples`` learnt threads."""
+    min_samples: int = 8
+    max_samples: int = 64
+    min_negative_share: float = 0.35
+    min_negative_authors: int = 8
+
+    def __post_init__(self) -> None:
+        if self.factor <= 1 or self.min_reactions < 1 or not 0 < self.min_negative_share <= 1:
+            raise ValueError("factor must exceed 1, min_reactions be positive, min_negative_share in (0, 1]")
+
+
+@dataclass(frozen=True, slots=True)
+class FloodState:
+    peaks: Mapping[str, tuple[int, ...]]
+    """Author role of the thread root -> recent hourly reaction peaks of finished threads."""
+
+
+class CommentFloodDetector:
+    """Far more reactions on one thread than the brand's threads of that role usually get.
+
+    >>> from detectors.threads import ThreadTracker
+    >>> from detectors.testing import T0_MS, enriched
+    >>> tracker, flood = ThreadTracker(), CommentFloodDetector()
+    >>> book = tracker.observe(tracker.initial_state(), enriched("ceo", 0, role="executive", text="Big changes"))
+    >>> for i in range(45):
+    ...     book = tracker.observe(book, enriched(f"c{i}", 60_000 * i // 2, parent="ceo", negative=i % 2 == 0))
+    >>> verdict = flood.assess(flood.initial_state(), book.threads["ceo"], T0_MS + 1_500_000)
+    >>> verdict.fired, verdict.origin, verdict.observed
+    (True, 'self_inflicted', 45.0)
+    """
+
+    name: Final = "comment_flood"
+
+    def __init__(self, params: FloodParams = FloodParams()) -> None:
+        self.params = params
+
+    def initial_state(self) -> FloodState:
+        return FloodState(peaks={})
+
+    def learn(self, state: FloodState, finished: Iterable[ThreadState]) -> FloodState:
+        peaks = dict(state.peaks)
+        for thread in finished:
+            if thread.flagged or thread.reactions == 0:
+                continue
+            role = thread.root_role()
+            peaks[role] = (*peaks.get(role, ()), thread.peak_hourly_reactions)[-self.params.max_samples :]
+        return FloodState(peaks=peaks)
+
+    def usual_peak(self, state: FloodState, role: str) -> float | None:
+        """90th percentile of the role's learnt peaks; all roles pooled if the role is new."""
+        samples = state.peaks.get(role, ())
+        if len(samples) < self.params.min_samples:
+            samples = tuple(peak for role_name in AUTHOR_ROLES for peak in state.peaks.get(role_name, ()))
+        if len(samples) < self.params.min_samples:
+            return None
+        ordered = sorted(samples)
+        return float(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))])
+
+    def threshold(self, state: FloodState, role: str) -> float:
+        usual = self.usual_peak(state, role)
+        if usual is None:
+            return float(self.params.cold_min_reactions)
+        return max(float(self.params.min_reactions), self.params.factor * usual)
+
+    def assess(self, state: FloodState, thread: ThreadState, now_ms: int) -> ThreadVerdict:
+        params = self.params
+        threshold = self.threshold(state, thread.root_role())
+        window = thread.window(now_ms, params.window_ms)
+        if window.reactions == 0:
+            return _quiet(thread, "comment_flood", threshold)
+        negative_share = window.negative / window.reactions
+        ratio = window.reactions / threshold
+        gates = (
+            negative_share >= params.min_negative_share
+            and len(thread.negative_reactors) >= params.min_negative_authors
+            and len(thread.reactors) >= params.min_negative_authors * 2
+        )
+        fired = ratio >= 1 and gates
+        root = thread.root
+        onset = root.created_at_ms if root is not None and now_ms - root.created_at_ms <= 6 * HOUR_MS else (
+            thread.activity[0].start_ms if thread.activity else thread.first_seen_ms
+        )
+        base = 5 if thread.root_role() in BRAND_ROLES else 4
+        return ThreadVerdict(
+            detector="comment_flood", thread_id=thread.thread_id,
+            score=min(1.0, ratio) * (1.0 if gates else 0.5), fired=fired,
+            severity=severity_for(base + 2 * negative_share, ratio) if fired else 0,
+            origin=_origin_of(thread), onset_ms=onset,
+            observed=float(window.reactions), expected=threshold,
+            window_seconds=params.window_ms // 1000,
+            negative_events=window.negative, total_events=window.reactions,
+        )
+
+
+# ----------------------------------------------------------- owned post backlash
+
+@dataclass(frozen=True, slots=True)
+class OwnedBacklashParams:
+    min_negative_authors_hostile: int = 5
+    """Distinct outside authors reacting negatively after a hostile brand post or reply."""
+    min_negative_authors_post: int = 10
+    """... after a brand post or reply whose own tone was not hostile."""
+    min_negative_share: float = 0.5
+    horizon_ms: int = 12 * HOUR_MS
+    """A brand post older than this no longer starts an incident."""
+    recent_ms: int = HOUR_MS
+    """Some negative reaction must have arrived this recently."""
+
+    def __post_init__(self) -> None:
+        if min(self.min_negative_authors_hostile, self.min_negative_authors_post) < 1:
+            raise ValueError("the author minimums must be at least 1")
+
+
+class OwnedPostBacklashDetector:
+    """A brand account's hostile post or reply, or a brand post drawing a negative pile-on.
+
+    >>> from detectors.threads import ThreadTracker
+    >>> from detectors.testing import T0_MS, enriched
+    >>> tracker, owned = ThreadTracker(), OwnedPostBacklashDetector()
+    >>> book = tracker.initial_state()
+    >>> book = tracker.observe(book, enriched("q", 0, text="My train was cancelled again"))
+    >>> book = tracker.observe(book, enriched("rude", 60_000, parent="q", role="owned",
+    ...                                        negative=True, text="Not our problem. Read the terms."))
+    >>> for i in range(4):
+    ...     book = tracker.observe(book, enriched(f"r{i}", 120_000 + i, parent="rude", root="q", negative=True))
+    >>> owned.assess(book.threads["q"], T0_MS + 300_000).fired
+    False
+    >>> book = tracker.observe(book, enriched("r4", 200_000, parent="rude", root="q", negative=True))
+    >>> verdict = owned.assess(book.threads["q"], T0_MS + 300_000)
+    >>> verdict.fired, verdict.origin, verdict.onset_ms - T0_MS
+    (True, 'self_inflicted', 60000)
+    """
+
+    name: Final = "owned_post_backlash"
+
+    def __init__(self, params: OwnedBacklashParams = OwnedBacklashParams(), hostile_score: float = -0.25) -> None:
+        self.params = params
+        self.hostile_score = hostile_score
+
+    def assess(self, thread: ThreadState, now_ms: int) -> ThreadVerdict:
+        params = self.params
+        post = thread.brand_post
+        if post is None or now_ms - post.created_at_ms > params.horizon_ms:
+            return _quiet(thread, "owned_post_backlash")
+        hostile = post.negative and post.sentiment_score <= self.hostile_score
+        needed = params.min_negative_authors_hostile if hostile else params.min_negative_authors_post
+        authors = len(thread.negative_reactors_after_brand)
+        recent = thread.window(now_ms, params.recent_ms)
+        ratio = authors / needed
+        share_ok = hostile or (thread.reactions > 0 and thread.negative_reactions / thread.reactions >= params.min_negative_share)
+        gates = share_ok and recent.negative > 0
+        fired = ratio >= 1 and gates
+        base = 4.5 + (1 if post.author_role == "executive" else 0)
+        return ThreadVerdict(
+            detector="owned_post_backlash", thread_id=thread.thread_id,
+            score=min(1.0, ratio) * (1.0 if gates else 0.5), fired=fired,
+            severity=severity_for(base, ratio) if fired else 0,
+            origin="self_inflicted", onset_ms=post.created_at_ms,
+            observed=float(thread.negative_after_brand), expected=float(needed),
+            window_seconds=max(0, (now_ms - post.created_at_ms) // 1000),
+            negative_events=thread.negative_after_brand, total_events=thread.reactions,
+        )
+
+
+# ----------------------------------------------------------- moderation backlash
+
+@dataclass(frozen=True, slots=True)
+class ModerationParams:
+    min_deletions: int = 1
+    min_complainers: int = 4
+    """Distinct outside authors complaining about the deleting."""
+    horizon_ms: int = 12 * HOUR_MS
+
+    def __post_init__(self) -> None:
+        if self.min_deletions < 1 or self.min_complainers < 1:
+            raise ValueError("min_deletions and min_complainers must be at least 1")
+
+
+class ModerationBacklashDetector:
+    """Deleted comments, then users protesting the deleting ("censorship", "gelöscht").
+
+    >>> from detectors.threads import ThreadTracker
+    >>> from detectors.testing import T0_MS, enriched
+    >>> tracker, moderation = ThreadTracker(), ModerationBacklashDetector()
+    >>> book = tracker.observe(tracker.initial_state(), enriched("p", 0, role="owned", text="New fares"))
+    >>> book = tracker.observe(book, enriched("d1", 60_000, parent="p", kind="deletion",
+    ...                                       role="moderator", deleted_by="moderator"))
+    >>> for i in range(4):
+    ...     book = tracker.observe(book, enriched(f"w{i}", 120_000 + i, parent="p", negative=True,
+    ...                                           text="Why did you delete my comment?"))
+    >>> verdict = moderation.assess(book.threads["p"], T0_MS + 300_000)
+    >>> verdict.fired, verdict.origin, verdict.onset_ms - T0_MS
+    (True, 'self_inflicted', 60000)
+    """
+
+    name: Final = "moderation_backlash"
+
+    def __init__(self, params: ModerationParams = ModerationParams()) -> None:
+        self.params = params
+
+    def assess(self, thread: ThreadState, now_ms: int) -> ThreadVerdict:
+        params = self.params
+        if thread.deletions < params.min_deletions or thread.first_deletion_ms is None or (
+            thread.last_deletion_ms is not None and now_ms - thread.last_deletion_ms > params.horizon_ms
+        ):
+            return _quiet(thread, "moderation_backlash")
+        ratio = len(thread.complainers) / params.min_complainers
+        fired = ratio >= 1
+        return ThreadVerdict(
+            detector="moderation_backlash", thread_id=thread.thread_id,
+            score=min(1.0, ratio), fired=fired,
+            severity=severity_for(5.0 + min(2, thread.deletions // 5), ratio) if fired else 0,
+            origin="self_inflicted", onset_ms=thread.first_deletion_ms,
+            observed=float(thread.complaints), expected=float(params.min_complainers),
+            window_seconds=max(0, (now_ms - thread.first_deletion_ms) // 1000),
+            negative_events=thread.negative_reactions, total_events=thread.reactions,
+        )
+
+
+# -------------------------------------------------------- external post backlash
+
+@dataclass(frozen=True, slots=True)
+class ExternalParams:
+    min_reach: float = 0.55
+    """Outside roots from this reach up (about 7,000 followers) count, or any with a claim."""
+    min_engaged_authors: int = 12
+    window_ms: int = 30 * 60_000
+    min_recent: int = 10
+    acceleration: float = 1.5
+    """Reactions in the last window at least this times the window before."""
+    horizon_ms: int = 24 * HOUR_MS
+
+    def __post_init__(self) -> None:
+        if self.acceleration < 1 or self.min_recent < 1 or self.min_engaged_authors < 1:
+            raise ValueError("acceleration must be at least 1 and the minimums positive")
+
+
+class ExternalPostBacklashDetector:
+    """A damaging outside post (high reach or a claim such as "former employee") spreading fast.
+
+    >>> from detectors.threads import ThreadTracker
+    >>> from detectors.testing import T0_MS, enriched
+    >>> tracker, external = ThreadTracker(), ExternalPostBacklashDetector()
+    >>> book = tracker.observe(tracker.initial_state(), enriched(
+    ...     "leak", 0, negative=True, claim="former_employee", text="As a former employee: they fake safety checks"))
+    >>> for i in range(14):
+    ...     book = tracker.observe(book, enriched(f"s{i}", 60_000 * i, parent="leak", kind="share"))
+    >>> verdict = external.assess(book.threads["leak"], T0_MS + 900_000)
+    >>> verdict.fired, verdict.origin, verdict.observed
+    (True, 'external', 14.0)
+    """
+
+    name: Final = "external_post_backlash"
+
+    def __init__(self, params: ExternalParams = ExternalParams()) -> None:
+        self.params = params
+
+    def assess(self, thread: ThreadState, now_ms: int) -> ThreadVerdict:
+        params = self.params
+        root = thread.root
+        if (
+            root is None
+            or root.author_role != "other"
+            or now_ms - root.created_at_ms > params.horizon_ms
+            or not (root.claim is not None or (root.reach >= params.min_reach and root.negative))
+        ):
+            return _quiet(thread, "external_post_backlash")
+        recent = thread.window(now_ms, params.window_ms)
+        before = thread.window(now_ms - params.window_ms, params.window_ms)
+        ratio = min(recent.reactions / params.min_recent, len(thread.reactors) / params.min_engaged_authors)
+        accelerating = recent.reactions >= params.acceleration * before.reactions
+        fired = ratio >= 1 and accelerating
+        base = 4.0 + 2 * root.reach + (1 if root.claim == "former_employee" else 0)
+        return ThreadVerdict(
+            detector="external_post_backlash", thread_id=thread.thread_id,
+            score=min(1.0, ratio) * (1.0 if accelerating else 0.5), fired=fired,
+            severity=severity_for(base, ratio) if fired else 0,
+            origin="external", onset_ms=root.created_at_ms,
+            observed=float(recent.reactions), expected=float(max(params.min_recent, before.reactions)),
+            window_seconds=params.window_ms // 1000,
+            negative_events=recent.negative, total_events=recent.reactions,
+        )

@@ -1,0 +1,429 @@
+"""The crisis engine: all detectors of one brand behind one pure step function.
+
+The Faust agent ``detect_crises`` and the offline replay call exactly this::
+
+    engine = CrisisEngine(EngineParams())
+    state = engine.initial_state("acme-rail", "de")
+    state, output = engine.step(state, enriched_event)   # output.incidents, output.buckets
+    state, output = engine.flush(state, watermark_ms)    # end of a replay
+
+**Event time only.** Events are counted in event-time buckets of
+``bucket_width_ms``. A bucket closes once the largest event time seen passes
+its end by ``allowed_lateness_ms``; all detectors are judged at each close
+(``now`` = bucket end + allowed lateness, which is also ``detected_at``), empty
+buckets included. Events that arrive for an already closed bucket are
+**counted in the earliest open bucket** (``late_events`` counts them), so no
+negative event is lost from the totals; events more than ``max_lateness_ms``
+behind the open bucket are dropped (``dropped_events``), because by then they
+describe a past that incidents have already been judged on. Thread state always
+uses an event's own time.
+
+**Self-protection.** At most ``max_events_per_author`` events of one author
+count per bucket (one angry customer posting fifty times is not a crowd); the
+thread detectors count distinct authors; the volume and share detectors do not
+learn anomalies into their baselines. A jump in event time of more than
+``max_gap_buckets`` empty buckets skips ahead instead of closing them all.
+
+**Bounded and deterministic.** The state holds the open buckets, the two
+series detectors' bounded states, at most ``ThreadParams.max_threads`` threads
+and the incidents of the last hours. The same events in the same order give
+identical incidents, and the state round-trips through
+:func:`brand_state_to_dict` / :func:`brand_state_from_dict` and JSON.
+
+>>> from detectors.testing import T0_MS, enriched
+>>> engine = CrisisEngine()
+>>> state = engine.initial_state("acme")
+>>> events = [enriched("q", 0, text="Train cancelled again, no refund")]
+>>> events.append(enriched("rude", 60_000, parent="q", role="owned", negative=True,
+...                        text="Not our problem. Read the terms before you complain."))
+>>> events += [enriched(f"r{i}", 120_000 + 20_000 * i, parent="rude", root="q", negative=True,
+...                     text="What a rude answer") for i in range(8)]
+>>> incidents = []
+>>> for event in events:
+...     state, output = engine.step(state, event)
+...     incidents += output.incidents
+>>> state, output = engine.flush(state, T0_MS + 600_000)
+>>> incidents += output.incidents
+>>> [(i.status, i.type, i.origin, i.trigger.event_id) for i in incidents]
+[('opened', 'owned_post_backlash', 'self_inflicted', 'rude')]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any, Final
+
+from detectors.backlash import (
+    CommentFloodDetector,
+    ExternalParams,
+    ExternalPostBacklashDetector,
+    FloodParams,
+    FloodState,
+    ModerationBacklashDetector,
+    ModerationParams,
+    OwnedBacklashParams,
+    OwnedPostBacklashDetector,
+    ThreadVerdict,
+)
+from detectors.incidents import BRAND_CAUSE, IncidentBook, IncidentManager, IncidentParams, Signal
+from detectors.jsonable import from_jsonable, to_jsonable
+from detectors.share import NegativeShareDetector, ShareParams, ShareState
+from detectors.threads import (
+    ThreadBook,
+    ThreadParams,
+    ThreadState,
+    ThreadTracker,
+    author_key,
+    bounded_count,
+    terms_of,
+)
+from detectors.volume import VolumeDetector, VolumeParams, VolumeState
+from schemas.records import EnrichedEvent, Evidence, Incident, IncidentType
+
+STATE_VERSION: Final = 1
+THREAD_DETECTORS: Final[tuple[IncidentType, ...]] = (
+    "comment_flood",
+    "owned_post_backlash",
+    "moderation_backlash",
+    "external_post_backlash",
+)
+DETECTOR_NAMES: Final[tuple[IncidentType, ...]] = ("negative_spike", "negative_shift", *THREAD_DETECTORS)
+
+
+@dataclass(frozen=True, slots=True)
+class EngineParams:
+    bucket_width_ms: int = 300_000
+    allowed_lateness_ms: int = 60_000
+    max_lateness_ms: int = 6 * 3_600_000
+    max_events_per_author: int = 3
+    max_gap_buckets: int = 2016
+    """One week of 5-minute buckets: longer silences skip ahead."""
+    thread_active_ms: int = 3_600_000
+    """Thread detectors judge threads with an event (or an attributed complaint) this recently."""
+    top_terms: int = 5
+    max_bucket_terms: int = 200
+    max_bucket_threads: int = 200
+    max_samples: int = 5
+    volume: VolumeParams = field(default_factory=VolumeParams)
+    share: ShareParams = field(default_factory=ShareParams)
+    threads: ThreadParams = field(default_factory=ThreadParams)
+    flood: FloodParams = field(default_factory=FloodParams)
+    owned: OwnedBacklashParams = field(default_factory=OwnedBacklashParams)
+    moderation: ModerationParams = field(default_factory=ModerationParams)
+    external: ExternalParams = field(default_factory=ExternalParams)
+    incidents: IncidentParams = field(default_factory=IncidentParams)
+
+    def __post_init__(self) -> None:
+        width = self.bucket_width_ms
+        if width <= 0 or 3_600_000 % width:
+            raise ValueError(f"bucket_width_ms must divide an hour, got {width}")
+        if {self.volume.bucket_ms, self.share.bucket_ms, self.threads.bucket_width_ms} != {width}:
+            raise ValueError("volume, share and thread parameters must use the engine's bucket width")
+        if not 0 <= self.allowed_lateness_ms <= self.max_lateness_ms:
+            raise ValueError("allowed_lateness_ms must be in [0, max_lateness_ms]")
+        if self.max_events_per_author < 1 or self.max_gap_buckets < 1:
+            raise ValueError("max_events_per_author and max_gap_buckets must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class BucketTally:
+    """Counts of one open bucket (author-capped) and the evidence an incident may need."""
+
+    start_ms: int
+    total: int = 0
+    negative: int = 0
+    authors: Mapping[str, int] = field(default_factory=dict)
+    negative_platforms: Mapping[str, int] = field(default_factory=dict)
+    terms: Mapping[str, int] = field(default_factory=dict)
+    negative_by_thread: Mapping[str, int] = field(default_factory=dict)
+    sample_event_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class BrandState:
+    brand: str
+    lang: str
+    volume: VolumeState
+    share: ShareState
+    threads: ThreadBook
+    flood: FloodState
+    incidents: IncidentBook
+    watermark_ms: int | None = None
+    open_from_ms: int | None = None
+    """Start of the earliest bucket not yet closed."""
+    buckets: tuple[BucketTally, ...] = ()
+    elevated_since_ms: int | None = None
+    """First bucket of the current run of raised spike/shift scores: the onset estimate."""
+    late_events: int = 0
+    dropped_events: int = 0
+    version: int = STATE_VERSION
+
+
+@dataclass(frozen=True, slots=True)
+class BucketReport:
+    """One closed event-time bucket: feeds the Prometheus gauges and the replay plot."""
+
+    brand: str
+    start_ms: int
+    width_ms: int
+    total: int
+    negative: int
+    negative_share: float
+    expected_negative: float
+    share_baseline: float
+    scores: Mapping[str, float]
+    """Detector name -> score in [0, 1] (thread detectors: the highest over threads)."""
+
+
+@dataclass(frozen=True, slots=True)
+class EngineOutput:
+    incidents: tuple[Incident, ...] = ()
+    """Opened / updated / resolved incident events, in order."""
+    buckets: tuple[BucketReport, ...] = ()
+
+
+def _top(counts: Mapping[str, int] | None, n: int) -> tuple[str, ...]:
+    ordered = sorted((counts or {}).items(), key=lambda item: (-item[1], item[0]))
+    return tuple(key for key, _ in ordered[:n])
+
+
+class CrisisEngine:
+    def __init__(self, params: EngineParams = EngineParams()) -> None:
+        self.params = params
+        self.volume = VolumeDetector(params.volume)
+        self.share = NegativeShareDetector(params.share)
+        self.tracker = ThreadTracker(params.threads)
+        self.flood = CommentFloodDetector(params.flood)
+        self.owned = OwnedPostBacklashDetector(params.owned, hostile_score=params.threads.hostile_score)
+        self.moderation = ModerationBacklashDetector(params.moderation)
+        self.external = ExternalPostBacklashDetector(params.external)
+        self.manager = IncidentManager(params.incidents)
+
+    def initial_state(self, brand: str, lang: str = "en") -> BrandState:
+        return BrandState(
+            brand=brand,
+            lang=lang,
+            volume=self.volume.initial_state(),
+            share=self.share.initial_state(),
+            threads=self.tracker.initial_state(),
+            flood=self.flood.initial_state(),
+            incidents=self.manager.initial_state(),
+        )
+
+    def bucket_of(self, time_ms: int) -> int:
+        return time_ms - time_ms % self.params.bucket_width_ms
+
+    # ------------------------------------------------------------------ events
+
+    def step(self, state: BrandState, event: EnrichedEvent) -> tuple[BrandState, EngineOutput]:
+        """Count one enriched event, then close every bucket event time has passed."""
+        params = self.params
+        time_ms = event.event.created_at_ms
+        bucket = self.bucket_of(time_ms)
+        open_from = bucket if state.open_from_ms is None else state.open_from_ms
+        if bucket < open_from:
+            if open_from - time_ms > params.max_lateness_ms:
+                return replace(state, dropped_events=state.dropped_events + 1), EngineOutput()
+            state = replace(state, late_events=state.late_events + 1)
+            bucket = open_from
+        state = replace(
+            state,
+            open_from_ms=open_from,
+            buckets=self._tally(state.buckets, bucket, event),
+            threads=self.tracker.observe(state.threads, event),
+        )
+        watermark = time_ms if state.watermark_ms is None else max(state.watermark_ms, time_ms)
+        state = replace(state, watermark_ms=watermark)
+        return self._close_until(state, watermark - params.allowed_lateness_ms)
+
+    def flush(self, state: BrandState, watermark_ms: int) -> tuple[BrandState, EngineOutput]:
+        """Event time has reached ``watermark_ms`` and nothing earlier will come.
+
+        Closes every bucket that starts at or before the watermark, including the
+        one holding it: the end of a replay (``run_offline`` passes the last
+        event's time) or a quiet brand whose time the worker advances.
+        """
+        if state.open_from_ms is None:
+            return state, EngineOutput()
+        watermark = max(watermark_ms, state.watermark_ms or watermark_ms)
+        state = replace(state, watermark_ms=watermark)
+        return self._close_until(state, self.bucket_of(watermark_ms) + self.params.bucket_width_ms)
+
+    def _tally(self, buckets: tuple[BucketTally, ...], start_ms: int, event: EnrichedEvent) -> tuple[BucketTally, ...]:
+        params = self.params
+        raw = event.event
+        tallies = list(buckets)
+        index = next((i for i, tally in enumerate(tallies) if tally.start_ms == start_ms), None)
+        if index is None:
+            tallies.append(BucketTally(start_ms=start_ms))
+            tallies.sort(key=lambda tally: tally.start_ms)
+            index = next(i for i, tally in enumerate(tallies) if tally.start_ms == start_ms)
+        tally = tallies[index]
+        author = str(author_key(raw.author.id))
+        if raw.kind == "deletion" or tally.authors.get(author, 0) >= params.max_events_per_author:
+            return buckets
+        negative = event.is_negative
+        tally = replace(
+            tally,
+            total=tally.total + 1,
+            negative=tally.negative + int(negative),
+            authors={**tally.authors, author: tally.authors.get(author, 0) + 1},
+        )
+        if negative:
+            tally = replace(
+                tally,
+                negative_platforms=bounded_count(tally.negative_platforms, [raw.platform], 16),
+                terms=bounded_count(tally.terms, terms_of(raw.text), params.max_bucket_terms),
+                negative_by_thread=bounded_count(tally.negative_by_thread, [raw.thread_id], params.max_bucket_threads),
+                sample_event_ids=tally.sample_event_ids
+                if len(tally.sample_event_ids) >= params.max_samples
+                else (*tally.sample_event_ids, raw.id),
+            )
+        tallies[index] = tally
+        return tuple(tallies)
+
+    # ----------------------------------------------------------------- buckets
+
+    def _close_until(self, state: BrandState, limit_ms: int) -> tuple[BrandState, EngineOutput]:
+        """Close every bucket that ends at or before ``limit_ms``."""
+        params = self.params
+        width = params.bucket_width_ms
+        if state.open_from_ms is None or state.open_from_ms + width > limit_ms:
+            return state, EngineOutput()
+        incidents: list[Incident] = []
+        reports: list[BucketReport] = []
+        closed = 0
+        start = state.open_from_ms
+        while start + width <= limit_ms:
+            if closed >= params.max_gap_buckets and not any(t.start_ms >= start for t in state.buckets):
+                start = self.bucket_of(limit_ms) - width
+                closed = 0
+                continue
+            state, report, emitted = self._close(state, start)
+            reports.append(report)
+            incidents.extend(emitted)
+            closed += 1
+            start += width
+        state = replace(state, open_from_ms=start)
+        return state, EngineOutput(incidents=tuple(incidents), buckets=tuple(reports))
+
+    def _close(self, state: BrandState, start_ms: int) -> tuple[BrandState, BucketReport, list[Incident]]:
+        params = self.params
+        now_ms = start_ms + params.bucket_width_ms + params.allowed_lateness_ms
+        tally = next((t for t in state.buckets if t.start_ms == start_ms), BucketTally(start_ms=start_ms))
+        buckets = tuple(t for t in state.buckets if t.start_ms != start_ms)
+
+        volume_state, volume = self.volume.step(state.volume, start_ms, tally.negative)
+        share_state, share = self.share.step(state.share, start_ms, tally.negative, tally.total)
+        book = self.tracker.evict(state.threads, now_ms)
+        flood_state = self.flood.learn(state.flood, book.evicted)
+
+        signals: list[Signal] = []
+        scores: dict[str, float] = dict.fromkeys(DETECTOR_NAMES, 0.0)
+        scores["negative_spike"] = volume.score
+        scores["negative_shift"] = share.score
+        for thread in sorted(book.threads.values(), key=lambda item: item.thread_id):
+            if now_ms - thread.last_seen_ms > params.thread_active_ms:
+                continue
+            for verdict in self._judge(flood_state, thread, now_ms):
+                scores[verdict.detector] = max(scores[verdict.detector], verdict.score)
+                if verdict.fired:
+                    signals.append(self._thread_signal(thread, verdict))
+
+        raised = max(volume.score, share.score if not share.warming_up else 0.0) >= 0.35
+        elevated_since = (state.elevated_since_ms or start_ms) if raised else None
+        onset = elevated_since if elevated_since is not None else start_ms
+        brand_evidence = Evidence(
+            observed=float(tally.negative),
+            expected=round(volume.expected, 3),
+            window_seconds=params.bucket_width_ms // 1000,
+            negative_events=tally.negative,
+            total_events=tally.total,
+            top_terms=_top(tally.terms, params.top_terms),
+            platforms=dict(sorted(tally.negative_platforms.items())),
+            sample_event_ids=tally.sample_event_ids,
+        )
+        if volume.anomalous or (volume.score >= 0.5 and not volume.warming_up):
+            signals.append(Signal(
+                type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
+                severity=self._series_severity(volume.score, 4), onset_ms=onset, trigger=None,
+                evidence=brand_evidence,
+            ))
+        if share.anomalous or (share.score >= 0.5 and not share.warming_up):
+            signals.append(Signal(
+                type="negative_shift", cause=BRAND_CAUSE, origin="unknown",
+                severity=self._series_severity(share.score, 3), onset_ms=onset, trigger=None,
+                evidence=replace(brand_evidence, observed=round(share.share, 4), expected=round(share.baseline_share, 4)),
+            ))
+
+        incident_book, emitted = self.manager.step(
+            state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang,
+            negative_by_thread=tally.negative_by_thread, negative_total=tally.negative,
+        )
+        for cause in self.manager.open_thread_causes(incident_book):
+            book = self.tracker.flag(book, cause)
+        book = replace(book, evicted=())
+        report = BucketReport(
+            brand=state.brand,
+            start_ms=start_ms,
+            width_ms=params.bucket_width_ms,
+            total=tally.total,
+            negative=tally.negative,
+            negative_share=tally.negative / tally.total if tally.total else 0.0,
+            expected_negative=volume.expected,
+            share_baseline=share.baseline_share,
+            scores=scores,
+        )
+        state = replace(
+            state, volume=volume_state, share=share_state, threads=book, flood=flood_state,
+            incidents=incident_book, buckets=buckets, elevated_since_ms=elevated_since,
+        )
+        return state, report, emitted
+
+    def _judge(self, flood_state: FloodState, thread: ThreadState, now_ms: int) -> list[ThreadVerdict]:
+        return [
+            self.flood.assess(flood_state, thread, now_ms),
+            self.owned.assess(thread, now_ms),
+            self.moderation.assess(thread, now_ms),
+            self.external.assess(thread, now_ms),
+        ]
+
+    def _thread_signal(self, thread: ThreadState, verdict: ThreadVerdict) -> Signal:
+        return Signal(
+            type=verdict.detector,
+            cause=thread.thread_id,
+            origin=verdict.origin,
+            severity=verdict.severity,
+            onset_ms=verdict.onset_ms,
+            trigger=thread.trigger(),
+            evidence=Evidence(
+                observed=verdict.observed,
+                expected=round(verdict.expected, 3),
+                window_seconds=verdict.window_seconds,
+                negative_events=verdict.negative_events,
+                total_events=verdict.total_events,
+                top_terms=_top(thread.terms, self.params.top_terms),
+                platforms=dict(sorted((thread.platforms or {}).items())),
+                sample_event_ids=thread.sample_event_ids,
+            ),
+        )
+
+    @staticmethod
+    def _series_severity(score: float, base: int) -> int:
+        """Score 0.5 (threshold) gives ``base``; stronger anomalies up to 10."""
+        return max(1, min(10, base + round((score - 0.5) * 12)))
+
+
+def brand_state_to_dict(state: BrandState) -> dict[str, Any]:
+    """A JSON-able dict (orjson without options) of the state; see :func:`brand_state_from_dict`."""
+    data: dict[str, Any] = to_jsonable(state)
+    return data
+
+
+def brand_state_from_dict(data: Mapping[str, Any]) -> BrandState:
+    version = data.get("version", STATE_VERSION)
+    if version != STATE_VERSION:
+        raise ValueError(f"brand state version {version!r} is not {STATE_VERSION}; start from initial_state")
+    state: BrandState = from_jsonable(BrandState, data)
+    return state

@@ -1,0 +1,206 @@
+"""What an incident says to a person: a summary and first actions, in English or German.
+
+Texts are templates filled from the incident's own fields, so the same
+incident always reads the same (replay equals live).
+
+>>> first_actions("moderation_backlash", "de")[0]
+'Sofort aufhören, kritische Kommentare zu löschen; nur entfernen, was gegen veröffentlichte Regeln verstößt.'
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Final
+
+from schemas.records import Evidence, IncidentStatus, IncidentType, Origin, Trigger
+
+SUPPORTED: Final = ("en", "de")
+
+_ACTIONS: Final[Mapping[str, Mapping[IncidentType, tuple[str, ...]]]] = {
+    "en": {
+        "owned_post_backlash": (
+            "Answer publicly and quickly in the same thread: acknowledge the tone and apologise.",
+            "Do not delete the post or the criticism; correct it openly.",
+            "Take the affected customer's case to a private channel and solve it there.",
+            "Brief the social-media team and the agency on tone; check who may answer for the brand.",
+        ),
+        "moderation_backlash": (
+            "Stop deleting critical comments now; only remove what breaks published house rules.",
+            "Explain publicly what was removed and why; restore comments removed by mistake.",
+            "Answer the people asking about their deleted comments.",
+            "Brief the community managers and the head of communications.",
+        ),
+        "comment_flood": (
+            "Answer in the thread quickly with facts and a clear next step; pin the answer.",
+            "Do not delete criticism.",
+            "Brief the CEO's office and the post's author before they respond again.",
+            "Staff the channel until the flood ebbs.",
+        ),
+        "external_post_backlash": (
+            "Check the post's claims with the departments concerned now.",
+            "Answer publicly and factually; do not attack the author.",
+            "Offer the author a private channel to resolve the case.",
+            "Brief legal and HR if a (former) employee makes claims; brief the CEO's office if it keeps spreading.",
+        ),
+        "negative_spike": (
+            "Find the source: read the sample posts and top terms.",
+            "Answer publicly and quickly where people ask questions.",
+            "Do not delete criticism.",
+            "Alert the on-call communications lead.",
+        ),
+        "negative_shift": (
+            "Read the sample posts to find what changed.",
+            "Answer the recurring complaint publicly.",
+            "Keep watching; escalate if the volume rises too.",
+        ),
+    },
+    "de": {
+        "owned_post_backlash": (
+            "Öffentlich und schnell im selben Thread antworten: den Ton eingestehen und sich entschuldigen.",
+            "Weder den Beitrag noch die Kritik löschen; offen richtigstellen.",
+            "Den Fall der betroffenen Kundin oder des Kunden in einen privaten Kanal holen und dort lösen.",
+            "Social-Media-Team und Agentur zum Ton briefen; klären, wer für die Marke antworten darf.",
+        ),
+        "moderation_backlash": (
+            "Sofort aufhören, kritische Kommentare zu löschen; nur entfernen, was gegen veröffentlichte Regeln verstößt.",
+            "Öffentlich erklären, was entfernt wurde und warum; irrtümlich gelöschte Kommentare wiederherstellen.",
+            "Den Menschen antworten, die nach ihren gelöschten Kommentaren fragen.",
+            "Community-Management und Kommunikationsleitung briefen.",
+        ),
+        "comment_flood": (
+            "Schnell im Thread mit Fakten und einem klaren nächsten Schritt antworten; die Antwort anheften.",
+            "Kritik nicht löschen.",
+            "Das Büro der Geschäftsführung und den Autor des Beitrags briefen, bevor sie erneut antworten.",
+            "Den Kanal besetzt halten, bis die Welle abebbt.",
+        ),
+        "external_post_backlash": (
+            "Die Vorwürfe im Beitrag jetzt mit den zuständigen Abteilungen prüfen.",
+            "Öffentlich und sachlich antworten; den Autor nicht angreifen.",
+            "Dem Autor einen privaten Kanal zur Klärung anbieten.",
+            "Bei Vorwürfen (ehemaliger) Mitarbeitender Recht und HR briefen; bei weiterer Verbreitung die Geschäftsführung.",
+        ),
+        "negative_spike": (
+            "Die Quelle finden: Beispielbeiträge und häufigste Begriffe lesen.",
+            "Öffentlich und schnell antworten, wo Menschen Fragen stellen.",
+            "Kritik nicht löschen.",
+            "Die diensthabende Kommunikationsleitung alarmieren.",
+        ),
+        "negative_shift": (
+            "Die Beispielbeiträge lesen, um herauszufinden, was sich geändert hat.",
+            "Auf die wiederkehrende Beschwerde öffentlich antworten.",
+            "Weiter beobachten; eskalieren, wenn auch das Volumen steigt.",
+        ),
+    },
+}
+
+_WHAT: Final[Mapping[str, Mapping[IncidentType, str]]] = {
+    "en": {
+        "owned_post_backlash": "Backlash to a post or reply by {role_article}",
+        "moderation_backlash": "Backlash against deleted comments",
+        "comment_flood": "Comment flood on a post by {role_article}",
+        "external_post_backlash": "A damaging post by an outside author is spreading",
+        "negative_spike": "Spike in negative mentions",
+        "negative_shift": "Share of negative mentions jumped",
+    },
+    "de": {
+        "owned_post_backlash": "Gegenwind auf einen Beitrag oder eine Antwort von {role_article}",
+        "moderation_backlash": "Empörung über gelöschte Kommentare",
+        "comment_flood": "Kommentarflut unter einem Beitrag von {role_article}",
+        "external_post_backlash": "Ein schädlicher Beitrag eines externen Autors verbreitet sich",
+        "negative_spike": "Sprunghaft mehr negative Erwähnungen",
+        "negative_shift": "Anteil negativer Erwähnungen sprunghaft gestiegen",
+    },
+}
+
+_ROLE: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
+    "en": {
+        "owned": ("owned", "the brand's own account"), "agency": ("agency", "the brand's agency"),
+        "executive": ("executive", "an executive"), "moderator": ("moderator", "a moderator"),
+        "other": ("outside", "an outside author"),
+    },
+    "de": {
+        "owned": ("Marke", "dem Markenkonto"), "agency": ("Agentur", "der Agentur"),
+        "executive": ("Führungskraft", "einer Führungskraft"), "moderator": ("Moderation", "der Moderation"),
+        "other": ("extern", "einem externen Autor"),
+    },
+}
+
+_ORIGIN: Final[Mapping[str, Mapping[Origin, str]]] = {
+    "en": {"self_inflicted": "self-inflicted", "external": "external", "unknown": "unknown"},
+    "de": {"self_inflicted": "selbst verursacht", "external": "extern", "unknown": "unbekannt"},
+}
+
+
+_WORDS: Final[Mapping[str, Mapping[str, str]]] = {
+    "en": {
+        "head": "{brand}: {what} since {since}: {observed} vs about {expected} expected "
+        "({negative} of {total} events negative). Origin: {origin}.",
+        "trigger": ' Trigger: "{excerpt}"',
+        "terms": " Top terms: {terms}.",
+        "merged": " Merged into {target}.",
+        "resolved": " Quiet for a while: resolved.",
+    },
+    "de": {
+        "head": "{brand}: {what} seit {since}: {observed} statt etwa {expected} erwartet "
+        "({negative} von {total} Ereignissen negativ). Ursprung: {origin}.",
+        "trigger": " Auslöser: „{excerpt}“",
+        "terms": " Häufigste Begriffe: {terms}.",
+        "merged": " Zusammengeführt in {target}.",
+        "resolved": " Seit einer Weile ruhig: beendet.",
+    },
+}
+
+
+def language_of(lang: str) -> str:
+    return lang if lang in SUPPORTED else "en"
+
+
+def first_actions(incident_type: IncidentType, lang: str) -> tuple[str, ...]:
+    return _ACTIONS[language_of(lang)][incident_type]
+
+
+def _clock(millis: int) -> str:
+    return datetime.fromtimestamp(millis / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def summarize(
+    *,
+    incident_type: IncidentType,
+    lang: str,
+    brand: str,
+    origin: Origin,
+    status: IncidentStatus,
+    started_at_ms: int,
+    evidence: Evidence,
+    trigger: Trigger | None,
+    merged_into: str | None = None,
+) -> str:
+    """One or two sentences: what, since when, how much against normal, origin, trigger.
+
+    >>> from schemas.records import Evidence
+    >>> summarize(incident_type="negative_spike", lang="en", brand="acme", origin="unknown",
+    ...           status="opened", started_at_ms=1772366400000,
+    ...           evidence=Evidence(observed=40, expected=5.5, window_seconds=300,
+    ...                             negative_events=40, total_events=90, top_terms=("delay", "refund")),
+    ...           trigger=None)
+    'acme: Spike in negative mentions since 2026-03-01 12:00 UTC: 40 vs about 5.5 expected (40 of 90 events negative). Origin: unknown. Top terms: delay, refund.'
+    """
+    lang = language_of(lang)
+    words = _WORDS[lang]
+    role = trigger.author_role if trigger is not None else "other"
+    role_name, role_article = _ROLE[lang].get(role, _ROLE[lang]["other"])
+    what = _WHAT[lang][incident_type].format(role=role_name, role_article=role_article)
+    text = words["head"].format(
+        brand=brand, what=what, since=_clock(started_at_ms), observed=f"{evidence.observed:g}",
+        expected=f"{evidence.expected:.3g}", negative=evidence.negative_events, total=evidence.total_events,
+        origin=_ORIGIN[lang][origin],
+    )
+    if trigger is not None and trigger.excerpt:
+        text += words["trigger"].format(excerpt=trigger.excerpt)
+        text += "." if not trigger.excerpt.endswith((".", "!", "?", "…")) else ""
+    if evidence.top_terms:
+        text += words["terms"].format(terms=", ".join(evidence.top_terms))
+    if status == "resolved":
+        text += words["merged"].format(target=merged_into) if merged_into else words["resolved"]
+    return text

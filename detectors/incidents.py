@@ -1,0 +1,310 @@
+"""Incident lifecycle: signals from the detectors become incidents that open, update, resolve.
+
+At every closed bucket the engine hands :meth:`IncidentManager.step` the
+signals that fired. The manager
+
+* **merges** signals about the same cause into one incident: every thread
+  signal about one thread (precedence moderation > owned post > comment flood >
+  external post picks the type of a new incident), and brand-wide signals
+  (negative spike / shift) into an open thread incident whose thread carries at
+  least ``attribution_share`` of the bucket's negative events. A brand-wide
+  incident opened before its thread's incident is resolved as merged into it,
+  so a spike caused by the brand's own rude reply ends up as one
+  ``owned_post_backlash`` incident with origin ``self_inflicted``;
+* opens only after ``persistence_buckets`` consecutive signalling buckets
+  (``shift_persistence_buckets`` for the noisier share shift);
+* emits ``updated`` only on escalation (higher severity) or a newly merged
+  signal type, and at most once per ``update_interval_ms``;
+* resolves after ``quiet_ms`` without a signal and then ignores the same cause
+  for ``cooldown_ms`` so a fading crisis does not flap.
+
+Ids are deterministic: a hash of brand, type, trigger (or cause) and onset bucket.
+
+>>> from schemas.records import Evidence
+>>> manager = IncidentManager(IncidentParams())
+>>> book = manager.initial_state()
+>>> evidence = Evidence(observed=30, expected=4, window_seconds=300, negative_events=30, total_events=60)
+>>> spike = Signal(type="negative_spike", cause=BRAND_CAUSE, origin="unknown", severity=5,
+...                onset_ms=1772366400000, trigger=None, evidence=evidence)
+>>> book, out = manager.step(book, [spike], now_ms=1772366700000, brand="acme", lang="en")
+>>> [(incident.status, incident.type, incident.severity) for incident in out]
+[('opened', 'negative_spike', 5)]
+>>> book, out = manager.step(book, [], now_ms=1772366700000 + 3 * 3600_000, brand="acme", lang="en")
+>>> [incident.status for incident in out]
+['resolved']
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Final
+
+from detectors.incident_text import first_actions, summarize
+from schemas.records import Evidence, Incident, IncidentStatus, IncidentType, Origin, Trigger
+
+BRAND_CAUSE: Final = "*brand*"
+"""The cause of brand-wide signals (negative spike and shift); thread signals use the thread id."""
+
+THREAD_PRECEDENCE: Final[tuple[IncidentType, ...]] = (
+    "moderation_backlash",
+    "owned_post_backlash",
+    "comment_flood",
+    "external_post_backlash",
+)
+BRAND_PRECEDENCE: Final[tuple[IncidentType, ...]] = ("negative_spike", "negative_shift")
+
+
+_Emit = Callable[["IncidentRecord", IncidentStatus], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Signal:
+    """One detector firing on one cause at one bucket close."""
+
+    type: IncidentType
+    cause: str
+    origin: Origin
+    severity: int
+    onset_ms: int
+    trigger: Trigger | None
+    evidence: Evidence
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentParams:
+    persistence_buckets: int = 1
+    shift_persistence_buckets: int = 2
+    update_interval_ms: int = 15 * 60_000
+    quiet_ms: int = 2 * 3_600_000
+    cooldown_ms: int = 2 * 3_600_000
+    attribution_share: float = 0.2
+    onset_bucket_ms: int = 300_000
+    max_records: int = 32
+
+    def __post_init__(self) -> None:
+        if self.persistence_buckets < 1 or self.shift_persistence_buckets < 1:
+            raise ValueError("persistence must be at least one bucket")
+        if self.quiet_ms <= 0 or self.update_interval_ms < 0 or self.cooldown_ms < 0:
+            raise ValueError("quiet_ms must be positive, update_interval_ms and cooldown_ms not negative")
+        if not 0 < self.attribution_share <= 1:
+            raise ValueError("attribution_share must be in (0, 1]")
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentRecord:
+    incident_id: str
+    type: IncidentType
+    cause: str
+    origin: Origin
+    trigger: Trigger | None
+    started_at_ms: int
+    detected_at_ms: int
+    last_emitted_ms: int
+    last_signal_ms: int
+    severity: int
+    """As last emitted."""
+    pending_severity: int
+    evidence: Evidence
+    signal_types: tuple[IncidentType, ...]
+    emitted_types: tuple[IncidentType, ...]
+    resolved_at_ms: int | None = None
+    merged_into: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at_ms is None
+
+
+@dataclass(frozen=True, slots=True)
+class IncidentBook:
+    records: tuple[IncidentRecord, ...] = ()
+    """Open incidents and those resolved less than ``cooldown_ms`` ago."""
+    pending: Mapping[str, int] | None = None
+    """``type|cause`` -> consecutive buckets with a signal, before an incident opens."""
+
+
+def incident_id_for(brand: str, incident_type: IncidentType, anchor: str, onset_bucket_ms: int) -> str:
+    """
+    >>> incident_id_for("acme", "negative_spike", "*brand*", 1772366400000)
+    'inc-7ccbb1a7e4480b8b87445ba1'
+    """
+    digest = hashlib.sha256(f"{brand}|{incident_type}|{anchor}|{onset_bucket_ms}".encode()).hexdigest()
+    return f"inc-{digest[:24]}"
+
+
+class IncidentManager:
+    def __init__(self, params: IncidentParams = IncidentParams()) -> None:
+        self.params = params
+
+    def initial_state(self) -> IncidentBook:
+        return IncidentBook(records=(), pending={})
+
+    def open_thread_causes(self, book: IncidentBook) -> tuple[str, ...]:
+        return tuple(record.cause for record in book.records if record.is_open and record.cause != BRAND_CAUSE)
+
+    def step(
+        self,
+        book: IncidentBook,
+        signals: Sequence[Signal],
+        *,
+        now_ms: int,
+        brand: str,
+        lang: str,
+        negative_by_thread: Mapping[str, int] | None = None,
+        negative_total: int = 0,
+    ) -> tuple[IncidentBook, list[Incident]]:
+        """Fold one bucket's signals into the incidents; returns the incident events to publish."""
+        params = self.params
+        records = list(book.records)
+        emitted: list[Incident] = []
+        by_cause: dict[str, list[Signal]] = {}
+        for signal in signals:
+            by_cause.setdefault(signal.cause, []).append(signal)
+        previous_pending = book.pending or {}
+        pending: dict[str, int] = {}
+
+        def emit(record: IncidentRecord, status: IncidentStatus) -> None:
+            emitted.append(self._incident(record, status, now_ms, brand, lang))
+
+        def pick(group: list[Signal], precedence: tuple[IncidentType, ...]) -> Signal:
+            return min(group, key=lambda signal: (precedence.index(signal.type), -signal.severity))
+
+        # Thread causes first, so brand-wide signals can merge into what they open.
+        for cause in sorted(cause for cause in by_cause if cause != BRAND_CAUSE):
+            group = by_cause[cause]
+            lead = pick(group, THREAD_PRECEDENCE)
+            index = self._find(records, cause)
+            if index is not None:
+                records[index] = self._absorb(records[index], group, now_ms, emit)
+                continue
+            key = f"{lead.type}|{cause}"
+            pending[key] = previous_pending.get(key, 0) + 1
+            if pending[key] < params.persistence_buckets or self._cooling(records, cause, now_ms):
+                continue
+            del pending[key]
+            record = self._open(lead, group, now_ms, brand)
+            records.append(record)
+            emit(record, "opened")
+            for position, other in enumerate(records):
+                if other.is_open and other.cause == BRAND_CAUSE and self._attributed(
+                    cause, negative_by_thread, negative_total
+                ):
+                    records[position] = replace(other, resolved_at_ms=now_ms, merged_into=record.incident_id)
+                    emit(records[position], "resolved")
+
+        brand_signals = by_cause.get(BRAND_CAUSE, [])
+        if brand_signals:
+            lead = pick(brand_signals, BRAND_PRECEDENCE)
+            target = self._attribution_target(records, negative_by_thread, negative_total)
+            if target is None:
+                target = self._find(records, BRAND_CAUSE)
+            if target is not None:
+                records[target] = self._absorb(records[target], brand_signals, now_ms, emit)
+            else:
+                key = f"{lead.type}|{BRAND_CAUSE}"
+                pending[key] = previous_pending.get(key, 0) + 1
+                needed = params.shift_persistence_buckets if lead.type == "negative_shift" else params.persistence_buckets
+                if pending[key] >= needed and not self._cooling(records, BRAND_CAUSE, now_ms):
+                    del pending[key]
+                    record = self._open(lead, brand_signals, now_ms, brand)
+                    records.append(record)
+                    emit(record, "opened")
+
+        kept: list[IncidentRecord] = []
+        for record in records:
+            if record.is_open and now_ms - record.last_signal_ms >= params.quiet_ms:
+                record = replace(record, resolved_at_ms=now_ms)
+                emit(record, "resolved")
+            if record.is_open or now_ms - (record.resolved_at_ms or now_ms) < params.cooldown_ms:
+                kept.append(record)
+        return IncidentBook(records=tuple(kept[-params.max_records :]), pending=pending), emitted
+
+    def _find(self, records: list[IncidentRecord], cause: str) -> int | None:
+        for index, record in enumerate(records):
+            if record.is_open and record.cause == cause:
+                return index
+        return None
+
+    def _cooling(self, records: list[IncidentRecord], cause: str, now_ms: int) -> bool:
+        return any(
+            record.cause == cause and record.resolved_at_ms is not None and record.merged_into is None
+            and now_ms - record.resolved_at_ms < self.params.cooldown_ms
+            for record in records
+        )
+
+    def _attributed(self, cause: str, negative_by_thread: Mapping[str, int] | None, negative_total: int) -> bool:
+        if not negative_by_thread or negative_total <= 0:
+            return False
+        return negative_by_thread.get(cause, 0) >= self.params.attribution_share * negative_total
+
+    def _attribution_target(
+        self, records: list[IncidentRecord], negative_by_thread: Mapping[str, int] | None, negative_total: int
+    ) -> int | None:
+        best: tuple[int, int] | None = None
+        for index, record in enumerate(records):
+            if not record.is_open or record.cause == BRAND_CAUSE:
+                continue
+            if self._attributed(record.cause, negative_by_thread, negative_total):
+                count = (negative_by_thread or {}).get(record.cause, 0)
+                if best is None or count > best[0]:
+                    best = (count, index)
+        return None if best is None else best[1]
+
+    def _open(self, lead: Signal, group: list[Signal], now_ms: int, brand: str) -> IncidentRecord:
+        onset = min(signal.onset_ms for signal in group)
+        onset_bucket = onset - onset % self.params.onset_bucket_ms
+        anchor = lead.trigger.event_id if lead.trigger is not None else lead.cause
+        severity = max(signal.severity for signal in group)
+        types = tuple(sorted({signal.type for signal in group}))
+        return IncidentRecord(
+            incident_id=incident_id_for(brand, lead.type, anchor, onset_bucket),
+            type=lead.type, cause=lead.cause, origin=lead.origin, trigger=lead.trigger,
+            started_at_ms=min(onset, now_ms), detected_at_ms=now_ms, last_emitted_ms=now_ms,
+            last_signal_ms=now_ms, severity=severity, pending_severity=severity,
+            evidence=lead.evidence, signal_types=types, emitted_types=types,
+        )
+
+    def _absorb(self, record: IncidentRecord, group: list[Signal], now_ms: int, emit: _Emit) -> IncidentRecord:
+        """Merge a bucket's signals into an open incident; publish an update if it is due."""
+        own = [signal for signal in group if signal.type == record.type]
+        if own:
+            evidence = own[0].evidence
+        elif record.cause == BRAND_CAUSE:
+            evidence = group[0].evidence
+        else:
+            evidence = record.evidence
+        severity = max(record.pending_severity, *(signal.severity for signal in group))
+        types = tuple(sorted({*record.signal_types, *(signal.type for signal in group)}))
+        record = replace(
+            record, last_signal_ms=now_ms, pending_severity=severity, signal_types=types, evidence=evidence,
+        )
+        escalated = severity > record.severity or set(types) - set(record.emitted_types)
+        if escalated and now_ms - record.last_emitted_ms >= self.params.update_interval_ms:
+            record = replace(record, severity=severity, emitted_types=types, last_emitted_ms=now_ms)
+            emit(record, "updated")
+        return record
+
+    def _incident(self, record: IncidentRecord, status: IncidentStatus, now_ms: int, brand: str, lang: str) -> Incident:
+        return Incident(
+            incident_id=record.incident_id,
+            status=status,
+            brand=brand,
+            type=record.type,
+            origin=record.origin,
+            severity=record.severity,
+            started_at_ms=record.started_at_ms,
+            detected_at_ms=record.detected_at_ms,
+            updated_at_ms=now_ms,
+            evidence=record.evidence,
+            summary=summarize(
+                incident_type=record.type, lang=lang, brand=brand, origin=record.origin, status=status,
+                started_at_ms=record.started_at_ms, evidence=record.evidence, trigger=record.trigger,
+                merged_into=record.merged_into,
+            ),
+            lang=lang if lang in ("en", "de") else "en",
+            trigger=record.trigger,
+            first_actions=first_actions(record.type, lang),
+            resolved_at_ms=record.resolved_at_ms if status == "resolved" else None,
+        )

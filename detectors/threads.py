@@ -1,0 +1,407 @@
+"""Conversations per thread: the bounded memory the thread-level detectors read.
+
+A *thread* is the post a conversation hangs on (:attr:`RawEvent.thread_id`).
+:class:`ThreadTracker` folds enriched events into a :class:`ThreadBook`, a
+frozen value holding the recently active threads of one brand. Reactions are
+comments, replies and shares by authors who do not speak for the brand;
+reaction counts are kept per event-time bucket for the last hour, so rates
+and acceleration come from event time, never from the wall clock.
+
+Self-protection: distinct authors are counted (hashed, capped), so one angry
+customer posting fifty times is one voice; at most ``max_threads`` threads are
+kept (least recently active evicted first) and a thread is forgotten
+``idle_ms`` after its last event, which bounds the state a Faust table holds.
+
+>>> tracker = ThreadTracker(ThreadParams())
+>>> book = tracker.initial_state()
+>>> from detectors.testing import enriched
+>>> book = tracker.observe(book, enriched("p1", 0, role="owned", text="Read our terms."))
+>>> book = tracker.observe(book, enriched("r1", 60_000, parent="p1", negative=True))
+>>> thread = book.threads["p1"]
+>>> thread.root.author_role, thread.reactions, thread.negative_reactions
+('owned', 1, 1)
+"""
+
+from __future__ import annotations
+
+import re
+import zlib
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from typing import Final
+
+from schemas.records import BRAND_ROLES, AuthorRole, ClaimKind, EnrichedEvent, EventKind, Trigger
+
+REACTION_KINDS: Final[frozenset[EventKind]] = frozenset({"comment", "reply", "share"})
+
+DELETION_COMPLAINT = re.compile(
+    r"delet|censor|zensur|zensier|gelöscht|löscht|lösch|entfernt|mundtot|"
+    r"\bremov(?:ed|ing|e)\b.{0,30}\b(?:comment|post|review|reply|criticism)|"
+    r"\bhid(?:e|ing|den)\b.{0,30}\b(?:comment|post|review|criticism)|silenc",
+    re.IGNORECASE,
+)
+"""Users reacting to the deleting itself ("why did you delete my comment", "Zensur")."""
+
+_WORD = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)
+_STOPWORDS: Final = frozenset(
+    """the and for you your our are was were this that with have has had not but they them
+    their what why who how when just all can will would about from out get got been being its
+    it's don't didn't can't won't i'm you're we're than then there here also very really only
+    more most some any one again still even into over after before because while where which
+    der die das und ist nicht mit für ein eine einen einem einer sie ich wir ihr euch uns auf
+    den dem des von zu im in am an auch noch nur schon mal bei aus wie was wer warum wenn dass
+    sich sind war hat habe haben wird werden kann können doch aber oder als man mein meine
+    hier jetzt immer sehr denn did does doing""".split()  # noqa: SIM905 - a word list reads better as prose
+)
+
+
+def author_key(author_id: str) -> int:
+    """A stable 32-bit hash of an author id: distinct counts without storing handles."""
+    return zlib.crc32(author_id.encode("utf-8"))
+
+
+def terms_of(text: str | None) -> list[str]:
+    """Lower-cased content words (no stop words, no handles or links) for top-term evidence.
+
+    >>> terms_of("Why did you DELETE my comment? @acme https://x.y #censorship")
+    ['delete', 'comment', 'censorship']
+    """
+    if not text:
+        return []
+    cleaned = re.sub(r"https?://\S+|@\w+", " ", text)
+    return [word for word in (match.lower() for match in _WORD.findall(cleaned)) if word not in _STOPWORDS]
+
+
+def is_deletion_complaint(text: str | None) -> bool:
+    """
+    >>> is_deletion_complaint("Why did you delete my comment?"), is_deletion_complaint("Das ist Zensur!")
+    (True, True)
+    >>> is_deletion_complaint("Delayed again, great job")
+    False
+    """
+    return bool(text) and DELETION_COMPLAINT.search(text or "") is not None
+
+
+@dataclass(frozen=True, slots=True)
+class PostInfo:
+    """What an incident needs to name a post as its trigger."""
+
+    event_id: str
+    created_at_ms: int
+    author_role: AuthorRole
+    kind: EventKind
+    platform: str
+    reach: float
+    negative: bool
+    sentiment_score: float
+    claim: ClaimKind | None = None
+    url: str | None = None
+    excerpt: str | None = None
+
+    @classmethod
+    def of(cls, event: EnrichedEvent, excerpt_chars: int = 200) -> PostInfo:
+        raw = event.event
+        text = (raw.text or "").strip()
+        return cls(
+            event_id=raw.id,
+            created_at_ms=raw.created_at_ms,
+            author_role=event.author_role,
+            kind=raw.kind,
+            platform=raw.platform,
+            reach=event.reach,
+            negative=event.is_negative,
+            sentiment_score=event.sentiment.score,
+            claim=None if event.author_claim is None else event.author_claim.kind,
+            url=raw.url,
+            excerpt=(text[: excerpt_chars - 1] + "…") if len(text) > excerpt_chars else (text or None),
+        )
+
+    def trigger(self) -> Trigger:
+        return Trigger(
+            event_id=self.event_id, author_role=self.author_role, url=self.url,
+            kind=self.kind, excerpt=self.excerpt,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ActivityBucket:
+    """Reactions to a thread in one event-time bucket."""
+
+    start_ms: int
+    reactions: int = 0
+    negative: int = 0
+    shares: int = 0
+    complaints: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadState:
+    thread_id: str
+    first_seen_ms: int
+    last_seen_ms: int
+    root: PostInfo | None = None
+    """The thread's root post, when it was seen."""
+    brand_post: PostInfo | None = None
+    """The brand's own post or reply in the thread: the first hostile one, else the first one."""
+    reactions: int = 0
+    negative_reactions: int = 0
+    shares: int = 0
+    negative_after_brand: int = 0
+    """Negative reactions by others after ``brand_post``."""
+    reactors: tuple[int, ...] = ()
+    negative_reactors: tuple[int, ...] = ()
+    negative_reactors_after_brand: tuple[int, ...] = ()
+    deletions: int = 0
+    first_deletion_ms: int | None = None
+    last_deletion_ms: int | None = None
+    complaints: int = 0
+    complainers: tuple[int, ...] = ()
+    activity: tuple[ActivityBucket, ...] = ()
+    peak_hourly_reactions: int = 0
+    platforms: Mapping[str, int] | None = None
+    terms: Mapping[str, int] | None = None
+    sample_event_ids: tuple[str, ...] = ()
+    flagged: bool = False
+    """Part of an incident: kept out of the comment-flood baseline."""
+
+    def root_role(self) -> AuthorRole:
+        return self.root.author_role if self.root is not None else "other"
+
+    def window(self, now_ms: int, span_ms: int) -> ActivityBucket:
+        """Summed activity of the buckets that start in ``[now - span, now)``."""
+        total = ActivityBucket(start_ms=now_ms - span_ms)
+        for bucket in self.activity:
+            if now_ms - span_ms <= bucket.start_ms < now_ms:
+                total = ActivityBucket(
+                    start_ms=total.start_ms,
+                    reactions=total.reactions + bucket.reactions,
+                    negative=total.negative + bucket.negative,
+                    shares=total.shares + bucket.shares,
+                    complaints=total.complaints + bucket.complaints,
+                )
+        return total
+
+    def trigger_post(self) -> PostInfo | None:
+        return self.brand_post or self.root
+
+    def trigger(self) -> Trigger:
+        post = self.trigger_post()
+        if post is None:
+            return Trigger(event_id=self.thread_id, author_role="other")
+        return post.trigger()
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadParams:
+    bucket_width_ms: int = 300_000
+    activity_span_ms: int = 3_600_000
+    """How much per-bucket history a thread keeps (rates and acceleration use it)."""
+    idle_ms: int = 6 * 3_600_000
+    max_threads: int = 400
+    max_distinct_authors: int = 40
+    """Distinct-author sets stop growing here; thresholds stay well below."""
+    max_terms: int = 40
+    max_samples: int = 5
+    hostile_score: float = -0.25
+    """A brand post or reply is hostile when classified negative with a score at or below this."""
+    notable_reach: float = 0.5
+    """Roots by outside authors are remembered (for triggers) from this reach up, or with a claim."""
+    complaint_attribution_ms: int = 12 * 3_600_000
+    """Deletion complaints outside a moderated thread count for the brand's last moderated thread this long."""
+
+    def __post_init__(self) -> None:
+        if self.bucket_width_ms <= 0 or self.activity_span_ms < self.bucket_width_ms:
+            raise ValueError("bucket_width_ms must be positive and activity_span_ms at least one bucket")
+        if self.max_threads < 1 or self.max_distinct_authors < 1:
+            raise ValueError("max_threads and max_distinct_authors must be at least 1")
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadBook:
+    threads: Mapping[str, ThreadState]
+    last_moderated_thread: str | None = None
+    evicted: tuple[ThreadState, ...] = ()
+    """Threads forgotten by the last :meth:`ThreadTracker.evict` (read once, then dropped)."""
+
+
+def _add_author(authors: tuple[int, ...], key: int, limit: int) -> tuple[int, ...]:
+    if key in authors or len(authors) >= limit:
+        return authors
+    return (*authors, key)
+
+
+def bounded_count(counts: Mapping[str, int] | None, keys: list[str], limit: int) -> Mapping[str, int]:
+    """``counts`` plus one for each key; new keys only while fewer than ``limit`` are counted."""
+    updated = dict(counts or {})
+    for key in keys:
+        if key in updated:
+            updated[key] += 1
+        elif len(updated) < limit:
+            updated[key] = 1
+    return updated
+
+
+class ThreadTracker:
+    """Folds enriched events into a :class:`ThreadBook` (pure; never mutates its input)."""
+
+    def __init__(self, params: ThreadParams = ThreadParams()) -> None:
+        self.params = params
+
+    def initial_state(self) -> ThreadBook:
+        return ThreadBook(threads={})
+
+    def is_moderator_deletion(self, event: EnrichedEvent) -> bool:
+        raw = event.event
+        if raw.kind != "deletion":
+            return False
+        if raw.deleted_by == "moderator":
+            return True
+        return raw.deleted_by is None and (event.author_role == "moderator" or event.author_role in BRAND_ROLES)
+
+    def observe(self, book: ThreadBook, event: EnrichedEvent) -> ThreadBook:
+        raw = event.event
+        params = self.params
+        thread_id = raw.thread_id
+        is_root = raw.id == thread_id
+        speaks_for_brand = event.author_role in BRAND_ROLES or event.author_role == "moderator"
+        complaint = not speaks_for_brand and raw.kind != "deletion" and is_deletion_complaint(raw.text)
+        threads = dict(book.threads)
+        last_moderated = book.last_moderated_thread
+
+        thread = threads.get(thread_id)
+        if thread is None and (not is_root or event.author_role in BRAND_ROLES
+                               or event.author_claim is not None or event.reach >= params.notable_reach):
+            thread = ThreadState(thread_id=thread_id, first_seen_ms=raw.created_at_ms, last_seen_ms=raw.created_at_ms)
+        if thread is not None:
+            thread = self._update(thread, event, is_root, speaks_for_brand, complaint)
+            if self.is_moderator_deletion(event):
+                last_moderated = thread_id
+            threads[thread_id] = thread
+        # A complaint about deleting posted outside the moderated thread counts for that thread.
+        if complaint and (thread is None or thread.deletions == 0) and last_moderated not in (None, thread_id):
+            moderated = threads.get(last_moderated or "")
+            if moderated is not None and moderated.last_deletion_ms is not None and (
+                raw.created_at_ms - moderated.last_deletion_ms <= params.complaint_attribution_ms
+            ):
+                threads[moderated.thread_id] = self._complain(moderated, event)
+        if len(threads) > params.max_threads:
+            oldest = min(threads.values(), key=lambda item: (item.last_seen_ms, item.thread_id))
+            del threads[oldest.thread_id]
+        return ThreadBook(threads=threads, last_moderated_thread=last_moderated, evicted=book.evicted)
+
+    def _update(
+        self, thread: ThreadState, event: EnrichedEvent, is_root: bool, speaks_for_brand: bool, complaint: bool
+    ) -> ThreadState:
+        raw = event.event
+        thread = replace(thread, last_seen_ms=max(thread.last_seen_ms, raw.created_at_ms))
+        if is_root and thread.root is None and raw.kind != "deletion":
+            thread = replace(thread, root=PostInfo.of(event))
+            if event.author_role in BRAND_ROLES and thread.brand_post is None:
+                thread = replace(thread, brand_post=thread.root)
+        if self.is_moderator_deletion(event):
+            return replace(
+                thread,
+                deletions=thread.deletions + 1,
+                first_deletion_ms=raw.created_at_ms if thread.first_deletion_ms is None else thread.first_deletion_ms,
+                last_deletion_ms=max(thread.last_deletion_ms or raw.created_at_ms, raw.created_at_ms),
+            )
+        if event.author_role in BRAND_ROLES and not is_root and raw.kind != "deletion":
+            current = thread.brand_post
+            if current is None or (self.is_hostile_post(event) and not self.is_hostile(current)):
+                thread = replace(thread, brand_post=PostInfo.of(event), negative_after_brand=0,
+                                 negative_reactors_after_brand=())
+            return thread
+        if raw.kind in REACTION_KINDS and not speaks_for_brand and not is_root:
+            return self._react(thread, event, complaint)
+        return thread
+
+    def is_hostile(self, post: PostInfo) -> bool:
+        return post.negative and post.sentiment_score <= self.params.hostile_score
+
+    def is_hostile_post(self, event: EnrichedEvent) -> bool:
+        return event.is_negative and event.sentiment.score <= self.params.hostile_score
+
+    def _bucket_of(self, time_ms: int) -> int:
+        return time_ms - time_ms % self.params.bucket_width_ms
+
+    def _add_activity(self, thread: ThreadState, time_ms: int, **counts: int) -> ThreadState:
+        start = self._bucket_of(time_ms)
+        horizon = self._bucket_of(thread.last_seen_ms) - self.params.activity_span_ms
+        buckets = [bucket for bucket in thread.activity if bucket.start_ms > horizon]
+        start = max(start, horizon + self.params.bucket_width_ms)
+        for index, bucket in enumerate(buckets):
+            if bucket.start_ms == start:
+                buckets[index] = replace(bucket, **{key: getattr(bucket, key) + value for key, value in counts.items()})
+                break
+        else:
+            buckets.append(ActivityBucket(start_ms=start, **counts))
+            buckets.sort(key=lambda bucket: bucket.start_ms)
+        activity = tuple(buckets)
+        hourly = sum(bucket.reactions for bucket in activity)
+        return replace(thread, activity=activity, peak_hourly_reactions=max(thread.peak_hourly_reactions, hourly))
+
+    def _complain(self, thread: ThreadState, event: EnrichedEvent) -> ThreadState:
+        thread = replace(
+            thread,
+            complaints=thread.complaints + 1,
+            complainers=_add_author(thread.complainers, author_key(event.event.author.id), self.params.max_distinct_authors),
+            last_seen_ms=max(thread.last_seen_ms, event.event.created_at_ms),
+        )
+        return self._add_activity(thread, event.event.created_at_ms, complaints=1)
+
+    def _react(self, thread: ThreadState, event: EnrichedEvent, complaint: bool) -> ThreadState:
+        raw = event.event
+        params = self.params
+        key = author_key(raw.author.id)
+        negative = event.is_negative
+        is_share = raw.kind == "share"
+        after_brand = thread.brand_post is not None and raw.created_at_ms >= thread.brand_post.created_at_ms
+        thread = replace(
+            thread,
+            reactions=thread.reactions + 1,
+            negative_reactions=thread.negative_reactions + int(negative),
+            shares=thread.shares + int(is_share),
+            reactors=_add_author(thread.reactors, key, params.max_distinct_authors),
+            platforms=bounded_count(thread.platforms, [raw.platform], 16),
+        )
+        if negative:
+            thread = replace(
+                thread,
+                negative_reactors=_add_author(thread.negative_reactors, key, params.max_distinct_authors),
+                terms=bounded_count(thread.terms, terms_of(raw.text), params.max_terms),
+                sample_event_ids=thread.sample_event_ids
+                if len(thread.sample_event_ids) >= params.max_samples
+                else (*thread.sample_event_ids, raw.id),
+            )
+            if after_brand:
+                thread = replace(
+                    thread,
+                    negative_after_brand=thread.negative_after_brand + 1,
+                    negative_reactors_after_brand=_add_author(
+                        thread.negative_reactors_after_brand, key, params.max_distinct_authors
+                    ),
+                )
+        thread = self._add_activity(
+            thread, raw.created_at_ms, reactions=1, negative=int(negative), shares=int(is_share)
+        )
+        if complaint and thread.deletions > 0:
+            thread = self._complain(thread, event)
+        return thread
+
+    def evict(self, book: ThreadBook, now_ms: int) -> ThreadBook:
+        """Forget threads idle for ``idle_ms``; they are handed out once in ``evicted``."""
+        keep: dict[str, ThreadState] = {}
+        gone: list[ThreadState] = []
+        for thread_id, thread in book.threads.items():
+            if now_ms - thread.last_seen_ms > self.params.idle_ms:
+                gone.append(thread)
+            else:
+                keep[thread_id] = thread
+        last_moderated = book.last_moderated_thread if book.last_moderated_thread in keep else None
+        return ThreadBook(threads=keep, last_moderated_thread=last_moderated, evicted=tuple(gone))
+
+    def flag(self, book: ThreadBook, thread_id: str) -> ThreadBook:
+        thread = book.threads.get(thread_id)
+        if thread is None or thread.flagged:
+            return book
+        return replace(book, threads={**book.threads, thread_id: replace(thread, flagged=True)})

@@ -1,0 +1,214 @@
+"""The crisis engine: event-time buckets, lateness, wiring, determinism, state round-trip."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import itertools
+from collections.abc import Iterable
+
+import orjson
+import pytest
+
+from detectors.engine import (
+    DETECTOR_NAMES,
+    BrandState,
+    CrisisEngine,
+    EngineOutput,
+    EngineParams,
+    brand_state_from_dict,
+    brand_state_to_dict,
+)
+from detectors.testing import T0_MS, enriched
+from schemas.codec import encode_incident
+from schemas.records import EnrichedEvent, Incident
+
+MINUTE = 60_000
+HOUR = 60 * MINUTE
+
+MY_MODULES = (
+    "detectors.engine",
+    "detectors.incidents",
+    "detectors.incident_text",
+    "detectors.threads",
+    "detectors.backlash",
+    "detectors.jsonable",
+)
+
+
+@pytest.mark.parametrize("module_name", MY_MODULES)
+def test_docstring_examples_run(module_name: str) -> None:
+    result = doctest.testmod(importlib.import_module(module_name), optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
+
+
+def run(engine: CrisisEngine, events: Iterable[EnrichedEvent], *, flush_at: int | None = None,
+        state: BrandState | None = None) -> tuple[BrandState, list[Incident], EngineOutput]:
+    state = state or engine.initial_state("acme")
+    incidents: list[Incident] = []
+    buckets = []
+    for event in events:
+        state, output = engine.step(state, event)
+        incidents += output.incidents
+        buckets += output.buckets
+    if flush_at is not None:
+        state, output = engine.flush(state, flush_at)
+        incidents += output.incidents
+        buckets += output.buckets
+    return state, incidents, EngineOutput(tuple(incidents), tuple(buckets))
+
+
+def background(hours: int, per_bucket: int = 4, start: int = 0, negative_every: int = 7) -> list[EnrichedEvent]:
+    """Ordinary traffic: a few posts per 5 minutes, one in ``negative_every`` negative."""
+    events = []
+    index = 0
+    for bucket in range(hours * 12):
+        for k in range(per_bucket):
+            index += 1
+            offset = start + bucket * 5 * MINUTE + k * (5 * MINUTE // per_bucket)
+            events.append(enriched(f"bg{start}-{index}", offset, author=f"fan{index % 500}",
+                                   negative=index % negative_every == 0, text="Taking the train today"))
+    return events
+
+
+def rude_reply_crisis(start: int, reactions: int = 30) -> list[EnrichedEvent]:
+    events = [enriched("complaint", start, author="anna", negative=True, text="Train cancelled again, no refund."),
+              enriched("rude", start + 2 * MINUTE, parent="complaint", role="owned", author="acme",
+                       negative=True, score=-0.7, text="Not our problem. Read the terms before you complain.")]
+    for i in range(reactions):
+        events.append(enriched(f"angry{i}", start + 4 * MINUTE + i * 40_000, parent="rude", root="complaint",
+                               author=f"angry{i}", negative=True, text="What a rude and arrogant answer"))
+    return events
+
+
+def test_buckets_close_in_event_time_after_the_allowed_lateness() -> None:
+    engine = CrisisEngine()
+    state = engine.initial_state("acme")
+    state, out = engine.step(state, enriched("a", 0))
+    assert out.buckets == ()
+    state, out = engine.step(state, enriched("b", 5 * MINUTE + 59_000))  # within lateness of bucket 0
+    assert out.buckets == ()
+    state, out = engine.step(state, enriched("c", 6 * MINUTE))
+    assert [(b.start_ms - T0_MS, b.total) for b in out.buckets] == [(0, 1)]
+    assert set(out.buckets[0].scores) == set(DETECTOR_NAMES)
+
+
+def test_late_events_count_in_the_earliest_open_bucket_and_very_late_ones_are_dropped() -> None:
+    engine = CrisisEngine()
+    state, _, _ = run(engine, [enriched("a", 0), enriched("b", 20 * MINUTE)])
+    state, out = engine.step(state, enriched("late", 2 * MINUTE))
+    assert state.late_events == 1 and out.buckets == ()
+    state, out = engine.step(state, enriched("ancient", -7 * HOUR))
+    assert state.dropped_events == 1
+    state, out = engine.flush(state, T0_MS + 20 * MINUTE)
+    assert [(b.start_ms - T0_MS, b.total) for b in out.buckets] == [(15 * MINUTE, 1), (20 * MINUTE, 1)]
+
+
+def test_flush_closes_the_bucket_holding_the_watermark() -> None:
+    engine = CrisisEngine()
+    state, _, out = run(engine, [enriched("a", 0), enriched("b", 1000)], flush_at=T0_MS + 1000)
+    assert [(b.start_ms - T0_MS, b.total) for b in out.buckets] == [(0, 2)]
+    assert state.buckets == ()
+
+
+def test_one_author_counts_at_most_three_times_per_bucket() -> None:
+    engine = CrisisEngine()
+    events = [enriched(f"s{i}", i * 1000, author="angry", negative=True, text="Terrible!") for i in range(20)]
+    _, _, out = run(engine, events, flush_at=T0_MS + 30_000)
+    assert (out.buckets[0].total, out.buckets[0].negative) == (3, 3)
+
+
+def test_rude_owned_reply_opens_one_self_inflicted_incident_with_the_reply_as_trigger() -> None:
+    engine = CrisisEngine()
+    onset = 24 * HOUR + 10 * MINUTE
+    events = background(26) + rude_reply_crisis(onset)
+    events.sort(key=lambda event: (event.event.created_at_ms, event.event.id))
+    _, incidents, _ = run(engine, events, flush_at=T0_MS + 26 * HOUR)
+    opened = [incident for incident in incidents if incident.status == "opened"]
+    assert [(i.type, i.origin, i.trigger and i.trigger.event_id) for i in opened] == [
+        ("owned_post_backlash", "self_inflicted", "rude")
+    ]
+    first = opened[0]
+    assert first.started_at_ms == T0_MS + onset + 2 * MINUTE
+    assert first.detected_at_ms - first.started_at_ms <= 30 * MINUTE
+    assert first.lang == "en" and first.first_actions and first.trigger is not None
+    assert first.trigger.author_role == "owned"
+
+
+def test_incident_is_not_opened_before_enough_distinct_people_react() -> None:
+    engine = CrisisEngine()
+    events = rude_reply_crisis(0, reactions=4)
+    _, incidents, _ = run(engine, events, flush_at=T0_MS + HOUR)
+    assert incidents == []
+
+
+def test_updates_are_rate_limited_and_the_incident_resolves_after_a_quiet_period() -> None:
+    engine = CrisisEngine()
+    events = rude_reply_crisis(0, reactions=120)
+    _, incidents, _ = run(engine, events, flush_at=T0_MS + 6 * HOUR)
+    statuses = [incident.status for incident in incidents]
+    assert statuses[0] == "opened" and statuses[-1] == "resolved"
+    assert statuses.count("opened") == 1 and statuses.count("resolved") == 1
+    times = [incident.updated_at_ms for incident in incidents if incident.status != "resolved"]
+    assert all(later - earlier >= 15 * MINUTE for earlier, later in itertools.pairwise(times))
+    severities = [incident.severity for incident in incidents if incident.status != "resolved"]
+    assert severities == sorted(severities) and len(severities) >= 2
+    assert len({incident.incident_id for incident in incidents}) == 1
+    resolved = incidents[-1]
+    assert resolved.resolved_at_ms is not None and resolved.resolved_at_ms - resolved.detected_at_ms >= 2 * HOUR
+
+
+def test_same_events_same_incidents_and_state_round_trips_through_json() -> None:
+    engine = CrisisEngine()
+    events = background(3) + rude_reply_crisis(HOUR)
+    events.sort(key=lambda event: (event.event.created_at_ms, event.event.id))
+    _, first, _ = run(engine, events, flush_at=T0_MS + 3 * HOUR)
+
+    # Live worker: the state goes through JSON (a Faust table) after every event.
+    state = engine.initial_state("acme")
+    second: list[Incident] = []
+    for event in events:
+        state, output = engine.step(state, event)
+        second += output.incidents
+        data = orjson.loads(orjson.dumps(brand_state_to_dict(state)))
+        restored = brand_state_from_dict(data)
+        assert restored == state
+        state = restored
+    state, output = engine.flush(state, T0_MS + 3 * HOUR)
+    second += output.incidents
+    assert [encode_incident(i) for i in first] == [encode_incident(i) for i in second]
+    assert first
+
+
+def test_step_does_not_mutate_its_input_state() -> None:
+    engine = CrisisEngine()
+    state, _, _ = run(engine, rude_reply_crisis(0, reactions=10))
+    snapshot = orjson.dumps(brand_state_to_dict(state))
+    engine.step(state, enriched("x", 30 * MINUTE, negative=True))
+    engine.flush(state, T0_MS + 5 * HOUR)
+    assert orjson.dumps(brand_state_to_dict(state)) == snapshot
+
+
+def test_state_stays_bounded() -> None:
+    engine = CrisisEngine()
+    events = [enriched(f"p{i}", i * 1000, author=f"u{i}", kind="comment", parent=f"post{i}") for i in range(3000)]
+    state, _, _ = run(engine, events)
+    assert len(state.threads.threads) <= engine.params.threads.max_threads
+    assert len(orjson.dumps(brand_state_to_dict(state))) < 400_000
+
+
+def test_brand_language_controls_the_summary() -> None:
+    engine = CrisisEngine()
+    _, incidents, _ = run(engine, rude_reply_crisis(0), flush_at=T0_MS + HOUR,
+                          state=engine.initial_state("acme", "de"))
+    assert incidents[0].lang == "de"
+    assert "Ursprung: selbst verursacht" in incidents[0].summary
+
+
+def test_parameters_are_checked_at_construction() -> None:
+    from detectors.volume import VolumeParams
+
+    with pytest.raises(ValueError):
+        EngineParams(bucket_width_ms=7 * MINUTE)
+    with pytest.raises(ValueError):
+        EngineParams(bucket_width_ms=10 * MINUTE, volume=VolumeParams(bucket_ms=5 * MINUTE))
