@@ -1,0 +1,230 @@
+"""Detector 2: the share of negative events jumps while total volume is ordinary.
+
+A pure step function over a small frozen state, fed one closed event-time bucket at a
+time with the bucket's negative and total counts (empty buckets as ``0, 0``).
+
+The observed share is pooled over the last ``smoothing_buckets`` buckets, so a single
+bucket with 2 of 3 negative is not a crisis. The baseline share is the pooled share of
+the last day (kept as 24 hourly count pairs plus the hour in progress, so the state is
+bounded) with a weak prior, and the jump is measured as a binomial z-score inflated by
+a running over-dispersion factor (real streams vary more than coin flips). The detector
+fires when
+
+* the pooled window holds at least ``min_total`` events and ``min_negative`` negative
+  ones (the minimum count),
+* the share is at least ``min_share_increase`` above the baseline, and
+* the z-score reaches ``threshold`` (``score = z / (z + threshold)``, 0.5 at the threshold),
+
+outside the cooldown and after ``warmup_buckets``. It does not care whether the total is
+high: a rise in volume at the usual share is the volume detector's business, and a
+surge of criticism shows here even when volume is flat.
+
+Self-protection: while the z-score is at or above ``protect_z`` the hour aggregates learn
+the expected negative count (``total x baseline share``), not the observed one, so an
+ongoing shift keeps its old baseline.
+
+>>> detector = NegativeShareDetector(ShareParams(warmup_buckets=24))
+>>> state = detector.initial_state()
+>>> for i in range(48):
+...     state, verdict = detector.step(state, i * 300_000, negative=10, total=100)
+>>> verdict.anomalous, round(verdict.baseline_share, 2)
+(False, 0.1)
+>>> fired = []
+>>> for i in range(48, 51):  # 35 of 100 negative: fires once the pooled share has moved
+...     state, verdict = detector.step(state, i * 300_000, negative=35, total=100)
+...     fired.append(verdict.anomalous)
+>>> fired, round(verdict.share, 2), round(verdict.baseline_share, 2)
+([False, True, False], 0.35, 0.1)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any, Self
+
+HOUR_MS = 3_600_000
+DAY_HOURS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class ShareParams:
+    """Frozen parameters of :class:`NegativeShareDetector` (defaults: 5-minute buckets)."""
+
+    bucket_ms: int = 300_000
+    threshold: float = 5.0
+    """Over-dispersion-adjusted binomial z-score at which the share is anomalous (score 0.5)."""
+    protect_z: float = 3.0
+    """Buckets at or above this z-score are learned at the baseline share."""
+    smoothing_buckets: int = 3
+    """Buckets pooled into the observed share (3 x 5 min = 15 minutes)."""
+    min_total: int = 20
+    """Events needed in the pooled window before the share means anything."""
+    min_negative: int = 8
+    """Negative events needed in the pooled window."""
+    min_share_increase: float = 0.1
+    """Absolute share increase (0.1 = ten percentage points) needed to fire."""
+    warmup_buckets: int = 288
+    """Buckets before the baseline is trusted (288 x 5 min = 1 day)."""
+    prior_share: float = 0.2
+    """Baseline share assumed before any data (weight ``prior_events`` events)."""
+    prior_events: float = 20.0
+    dispersion_halflife_buckets: float = 288.0
+    cooldown_buckets: int = 36
+    """At most one alert in this many consecutive buckets (36 x 5 min = 3 hours)."""
+
+    def validate(self) -> None:
+        if self.bucket_ms <= 0:
+            raise ValueError(f"bucket_ms must be positive, got {self.bucket_ms}")
+        if self.threshold <= 0 or self.protect_z <= 0:
+            raise ValueError("threshold and protect_z must be positive")
+        if self.smoothing_buckets < 1:
+            raise ValueError(f"smoothing_buckets must be at least 1, got {self.smoothing_buckets}")
+        if self.min_total < 1 or self.min_negative < 0:
+            raise ValueError("min_total must be at least 1 and min_negative non-negative")
+        if not 0 <= self.min_share_increase < 1:
+            raise ValueError(f"min_share_increase must be in [0, 1), got {self.min_share_increase}")
+        if not 0 < self.prior_share < 1 or self.prior_events <= 0:
+            raise ValueError("prior_share must be in (0, 1) and prior_events positive")
+        if self.warmup_buckets < 0 or self.cooldown_buckets < 0:
+            raise ValueError("warmup_buckets and cooldown_buckets must be >= 0")
+        if self.dispersion_halflife_buckets <= 0:
+            raise ValueError("dispersion_halflife_buckets must be positive")
+
+
+@dataclass(frozen=True, slots=True)
+class ShareState:
+    """What the detector remembers about one brand (JSON-able, bounded).
+
+    ``hourly_negative`` / ``hourly_total``: learned counts of the last 24 complete hours,
+    oldest first.
+    """
+
+    buckets_seen: int = 0
+    last_bucket_ms: int | None = None
+    window_negative: tuple[int, ...] = ()
+    window_total: tuple[int, ...] = ()
+    hourly_negative: tuple[float, ...] = ()
+    hourly_total: tuple[float, ...] = ()
+    hour: int | None = None
+    hour_negative: float = 0.0
+    hour_total: float = 0.0
+    dispersion: float = 1.0
+    cooldown_remaining: int = 0
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Self:
+        """Inverse of :func:`dataclasses.asdict` (JSON turns tuples into lists)."""
+        return cls(
+            buckets_seen=int(data["buckets_seen"]),
+            last_bucket_ms=None if data["last_bucket_ms"] is None else int(data["last_bucket_ms"]),
+            window_negative=tuple(int(v) for v in data["window_negative"]),
+            window_total=tuple(int(v) for v in data["window_total"]),
+            hourly_negative=tuple(float(v) for v in data["hourly_negative"]),
+            hourly_total=tuple(float(v) for v in data["hourly_total"]),
+            hour=None if data["hour"] is None else int(data["hour"]),
+            hour_negative=float(data["hour_negative"]),
+            hour_total=float(data["hour_total"]),
+            dispersion=float(data["dispersion"]),
+            cooldown_remaining=int(data["cooldown_remaining"]),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True, slots=True)
+class ShareVerdict:
+    score: float
+    """Anomaly score in [0, 1]; 0.5 at the threshold."""
+    anomalous: bool
+    share: float
+    """Negative share of the pooled window (0 when it is empty)."""
+    baseline_share: float
+    warming_up: bool
+
+
+@dataclass(frozen=True, slots=True)
+class NegativeShareDetector:
+    """Negative-share shift detector for one brand (see module doc)."""
+
+    params: ShareParams = field(default_factory=ShareParams)
+
+    def __post_init__(self) -> None:
+        self.params.validate()
+
+    def initial_state(self) -> ShareState:
+        return ShareState()
+
+    def baseline_share(self, state: ShareState) -> float:
+        p = self.params
+        negative = sum(state.hourly_negative) + state.hour_negative
+        total = sum(state.hourly_total) + state.hour_total
+        return (negative + p.prior_share * p.prior_events) / (total + p.prior_events)
+
+    def step(
+        self, state: ShareState, bucket_start_ms: int, negative: int, total: int
+    ) -> tuple[ShareState, ShareVerdict]:
+        """Judge one closed bucket; odd counts are clamped (``0 <= negative <= total``)."""
+        p = self.params
+        total = max(int(total), 0)
+        negative = min(max(int(negative), 0), total)
+        window_negative = (*state.window_negative, negative)[-p.smoothing_buckets :]
+        window_total = (*state.window_total, total)[-p.smoothing_buckets :]
+        pooled_negative, pooled_total = sum(window_negative), sum(window_total)
+        share = pooled_negative / pooled_total if pooled_total else 0.0
+        baseline = self.baseline_share(state)
+        warming_up = state.buckets_seen < p.warmup_buckets
+
+        z = 0.0
+        if pooled_total:
+            variance = baseline * (1.0 - baseline) / pooled_total * state.dispersion
+            z = (share - baseline) / math.sqrt(variance)
+        enough = pooled_total >= p.min_total and pooled_negative >= p.min_negative
+        jump = share - baseline >= p.min_share_increase
+        z_effective = max(z, 0.0) if enough and jump else 0.0
+        score = z_effective / (z_effective + p.threshold)
+        if state.last_bucket_ms is not None and bucket_start_ms <= state.last_bucket_ms:
+            return state, ShareVerdict(score, False, share, baseline, warming_up)
+
+        anomalous = not warming_up and score >= 0.5 and state.cooldown_remaining == 0
+        cooldown = max(p.cooldown_buckets - 1, 0) if anomalous else max(state.cooldown_remaining - 1, 0)
+        protect = not warming_up and z >= p.protect_z
+        dispersion = state.dispersion
+        if not protect and total:
+            bucket_variance = baseline * (1.0 - baseline) / total
+            squared = (negative / total - baseline) ** 2 / bucket_variance
+            decay = 0.5 ** (1.0 / p.dispersion_halflife_buckets)
+            dispersion = max(1.0, decay * dispersion + (1.0 - decay) * min(squared, 25.0))
+        learned_negative = baseline * total if protect else float(negative)
+        new_state = _learn_hour(state, bucket_start_ms, learned_negative, float(total))
+        new_state = replace(
+            new_state,
+            buckets_seen=state.buckets_seen + 1,
+            last_bucket_ms=bucket_start_ms,
+            window_negative=window_negative,
+            window_total=window_total,
+            dispersion=dispersion,
+            cooldown_remaining=cooldown,
+        )
+        return new_state, ShareVerdict(score, anomalous, share, baseline, warming_up)
+
+
+def _learn_hour(state: ShareState, bucket_start_ms: int, negative: float, total: float) -> ShareState:
+    hour = bucket_start_ms // HOUR_MS
+    hourly_negative, hourly_total = state.hourly_negative, state.hourly_total
+    hour_negative, hour_total = state.hour_negative, state.hour_total
+    if state.hour is not None and hour != state.hour:
+        skipped = min(hour - state.hour - 1, DAY_HOURS)
+        hourly_negative = (*hourly_negative, hour_negative, *(0.0,) * skipped)[-DAY_HOURS:]
+        hourly_total = (*hourly_total, hour_total, *(0.0,) * skipped)[-DAY_HOURS:]
+        hour_negative, hour_total = 0.0, 0.0
+    return replace(
+        state,
+        hourly_negative=hourly_negative,
+        hourly_total=hourly_total,
+        hour=hour,
+        hour_negative=hour_negative + negative,
+        hour_total=hour_total + total,
+    )

@@ -1,0 +1,123 @@
+"""``flarewatch score-series`` and ``flarewatch evaluate-nab``: the volume detector on plain series.
+
+``score-series`` reads NAB's ``timestamp,value`` format and writes
+``timestamp,value,anomaly_score``; ``evaluate-nab`` scores the labelled NAB realTweets
+files under NAB's three profiles and prints the result next to the published detectors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from streams.cli import CommandError
+from streams.settings import Settings, env_var
+
+NAB_SUBDIRECTORY = "nab_realtweets"
+
+
+def register(subparsers: Any) -> None:
+    score = subparsers.add_parser(
+        "score-series",
+        help="score a timestamp,value CSV with the volume detector (NAB format out)",
+        description=(
+            "Reads SERIES.csv (header 'timestamp,value', UTC 'YYYY-MM-DD HH:MM:SS', one row per bucket, "
+            "increasing time) and writes 'timestamp,value,anomaly_score' with the score in [0, 1], "
+            "0 while an alert cools down (the Numenta Anomaly Benchmark's format)."
+        ),
+    )
+    score.add_argument("series", type=Path, metavar="SERIES.csv")
+    score.add_argument("--out", type=Path, required=True, metavar="SCORES.csv", help="where to write the scores ('-' for stdout)")
+    score.add_argument(
+        "--params", choices=("nab", "default"), default="nab",
+        help="volume detector parameters: 'nab' (documented NAB set, 5-minute rows) or the live 'default'",
+    )
+    score.set_defaults(handler=run_score_series)
+
+    evaluate = subparsers.add_parser(
+        "evaluate-nab",
+        help="score the NAB realTweets files (standard / low FP / low FN, optimize and loo thresholds)",
+        description=(
+            "Runs the volume detector over every labelled file in DATA_DIR/nab_realtweets, scores it with "
+            "NAB's rules under the three profiles with two threshold protocols ('optimize': one threshold "
+            "best on all files; 'loo': each file scored with the threshold best on the others) and prints "
+            "the table next to the published detectors of PEERS.md."
+        ),
+    )
+    evaluate.add_argument("--data-dir", type=Path, help=f"labelled data root [env: {env_var('data_dir')}]")
+    evaluate.add_argument("--params", choices=("nab", "default"), default="nab", help="volume detector parameters")
+    evaluate.add_argument("--no-peers", action="store_true", help="print only flarewatch's rows")
+    evaluate.set_defaults(handler=run_evaluate_nab)
+
+
+def _detector(choice: str) -> Any:
+    from detectors.volume import NAB_VOLUME_PARAMS, VolumeDetector, VolumeParams
+
+    return VolumeDetector(NAB_VOLUME_PARAMS if choice == "nab" else VolumeParams())
+
+
+def run_score_series(args: argparse.Namespace, settings: Settings) -> int:
+    from detectors.nab import SeriesFormatError, read_series
+    from detectors.volume import nab_scores
+
+    if not args.series.is_file():
+        raise CommandError(f"{args.series}: no such file")
+    try:
+        series = read_series(args.series)
+    except SeriesFormatError as error:
+        raise CommandError(str(error)) from None
+    except UnicodeDecodeError:
+        raise CommandError(f"{args.series}: not a text file") from None
+    scores = nab_scores(_detector(args.params), series.epoch_ms, series.values)
+    lines = ["timestamp,value,anomaly_score"]
+    lines += [
+        f"{stamp},{_number(value)},{score:.6f}"
+        for stamp, value, score in zip(series.timestamps, series.values, scores, strict=True)
+    ]
+    text = "\n".join(lines) + "\n"
+    if str(args.out) == "-":
+        sys.stdout.write(text)
+    else:
+        try:
+            args.out.write_text(text)
+        except OSError as error:
+            raise CommandError(f"cannot write {args.out}: {error.strerror}") from None
+    return 0
+
+
+def run_evaluate_nab(args: argparse.Namespace, settings: Settings) -> int:
+    from detectors.nab import evaluate_all, format_table, load_corpus, read_peer_rows, result_rows
+    from detectors.volume import nab_scores
+
+    directory = (args.data_dir or settings.data_dir) / NAB_SUBDIRECTORY
+    if not (directory / "labels" / "combined_windows.json").is_file():
+        raise CommandError(
+            f"no NAB data in {directory} (expected labels/combined_windows.json); "
+            f"set {env_var('data_dir')} or --data-dir"
+        )
+    corpus = load_corpus(directory)
+    if not corpus.series:
+        raise CommandError(f"none of the labelled files is present in {directory}")
+    detector = _detector(args.params)
+    scores = {name: nab_scores(detector, s.epoch_ms, s.values) for name, s in corpus.series.items()}
+    results = evaluate_all(corpus, scores)
+    name = "flarewatch volume" + ("" if args.params == "nab" else " (default params)")
+    ours = result_rows(name, results)
+    rows = ours if args.no_peers else ours + read_peer_rows(directory / "PEERS.md")
+    rows.sort(key=lambda row: (row.threshold != "optimize", -_float(row.standard)))
+    print(f"NAB on {len(corpus.series)} files of {directory} ({sum(p.windows for p in corpus.prepared.values())} windows)")
+    print(format_table(rows))
+    return 0
+
+
+def _number(value: float) -> str:
+    return str(int(value)) if value == int(value) else repr(value)
+
+
+def _float(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        return float("-inf")
