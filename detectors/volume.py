@@ -39,7 +39,7 @@ trust; the detector fires only when a bucket reaches the absolute ``cold_start_f
 (False, False, 10.5)
 >>> state, verdict = detector.step(state, 14 * 300_000, 80)
 >>> verdict.anomalous, round(verdict.score, 2)
-(True, 0.55)
+(True, 0.59)
 >>> state, verdict = detector.step(state, 15 * 300_000, 85)  # still high, cooling down
 >>> verdict.anomalous, verdict.expected
 (False, 10.75)
