@@ -167,6 +167,7 @@ class LocalKafka:
                 status = self._wait_healthy(timeout, lambda: process.poll() is None)
             except LocalKafkaError:
                 self._terminate(process.pid, grace=10.0)
+                self.pid_file.unlink(missing_ok=True)
                 raise
             progress(f"Kafka is up (pid {process.pid}) after {time.monotonic() - started:.1f} s")
             return status
