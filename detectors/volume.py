@@ -16,7 +16,17 @@ Baseline ("expected") for a bucket, all from values the detector accepted as nor
 
 Counts are compared on the Anscombe scale ``2 sqrt(x + 3/8)`` (on which Poisson noise has
 unit variance), divided by a robust running scale (an exponentially weighted mean
-absolute deviation of accepted residuals, never below Poisson noise). The robust z-score
+absolute deviation of accepted residuals, never below Poisson noise). Two robust
+z-scores are taken, and the larger counts:
+
+* the bucket against its expected value (a sudden spike fires in its own bucket);
+* the sum of the last ``sustained_buckets`` buckets against the seasonal reference
+  (a storm that builds over an hour without one extreme bucket).
+
+Series differ in how spiky they are: the z-score is multiplied by
+``typical_peak_z / median(daily peak z of the last peak_days days)``, kept within
+``[1 / sensitivity_clamp, sensitivity_clamp]``, so a brand whose negative volume bursts
+every day needs a bigger burst and a calm brand is watched more closely. The result
 becomes ``score = z / (z + threshold)``: 0 for an ordinary bucket, exactly 0.5 at the
 threshold, approaching 1 for huge spikes. An excess below ``min_excess`` events is
 never anomalous, so a quiet brand does not fire on 3 posts instead of 1.
@@ -56,6 +66,7 @@ from typing import Any, Self
 HOUR_MS = 3_600_000
 WEEK_HOURS = 168
 DAY_HOURS = 24
+MIN_PEAK_DAYS = 3
 MEAN_ABSOLUTE_TO_SIGMA = math.sqrt(math.pi / 2)
 
 
@@ -87,6 +98,14 @@ class VolumeParams:
     """At most one alert in this many consecutive buckets (36 x 5 min = 3 hours)."""
     adapt_after_buckets: int = 288
     """Accept a new level after this many consecutive protected buckets (0: never)."""
+    sustained_buckets: int = 12
+    """Buckets summed for the sustained-rise test against the seasonal reference (1 hour)."""
+    peak_days: int = 7
+    """Days of daily peak z-scores kept to judge how spiky this series usually is (0: off)."""
+    typical_peak_z: float = 4.0
+    """Daily peak z-score of an ordinary series: z is scaled by this / median daily peak."""
+    sensitivity_clamp: float = 3.0
+    """The scaling stays within [1 / clamp, clamp]."""
 
     def validate(self) -> None:
         if self.bucket_ms <= 0 or (HOUR_MS % self.bucket_ms and self.bucket_ms % HOUR_MS):
@@ -123,6 +142,9 @@ class VolumeState:
     window_scale: float = 1.0
     cooldown_remaining: int = 0
     protected_run: int = 0
+    daily_peaks: tuple[float, ...] = ()
+    day: int | None = None
+    day_peak: float = 0.0
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -140,6 +162,9 @@ class VolumeState:
             window_scale=float(data["window_scale"]),
             cooldown_remaining=int(data["cooldown_remaining"]),
             protected_run=int(data["protected_run"]),
+            daily_peaks=tuple(float(v) for v in data["daily_peaks"]),
+            day=None if data["day"] is None else int(data["day"]),
+            day_peak=float(data["day_peak"]),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -193,20 +218,24 @@ class VolumeDetector:
         value = float(value) if math.isfinite(value) and value > 0 else 0.0
         seasonal = self._seasonal(state, bucket_start_ms + p.bucket_ms / 2)
         window_seasonal = self._seasonal(
-            state, bucket_start_ms + p.bucket_ms * (1 - p.recent_buckets / 2)
+            state, bucket_start_ms + p.bucket_ms * (1 - p.sustained_buckets / 2)
         )
         recent_level = median(state.recent) if state.recent else 0.0
         expected = recent_level if seasonal is None else max(recent_level, seasonal)
         warming_up = state.buckets_seen < p.warmup_buckets
-        window = (*state.window, value)[-p.recent_buckets :]
+        window = (*state.window, value)[-p.sustained_buckets :]
         z_bucket, residual = _robust_z(value, expected, p.min_excess, state.scale)
         z_window, window_residual = 0.0, None
-        if window_seasonal is not None and len(window) == p.recent_buckets:
+        if window_seasonal is not None and len(window) == p.sustained_buckets:
             z_window, window_residual = _robust_z(
-                sum(window), window_seasonal * p.recent_buckets,
-                p.min_excess * math.sqrt(p.recent_buckets), state.window_scale,
+                sum(window), window_seasonal * p.sustained_buckets,
+                p.min_excess * math.sqrt(p.sustained_buckets), state.window_scale,
             )
-        z = max(z_bucket, z_window)
+        z_raw = max(z_bucket, z_window)
+        z = z_raw
+        if p.peak_days and len(state.daily_peaks) >= MIN_PEAK_DAYS:
+            factor = p.typical_peak_z / max(median(state.daily_peaks), 1e-9)
+            z = z_raw * min(max(factor, 1.0 / p.sensitivity_clamp), p.sensitivity_clamp)
         score = value / (value + p.cold_start_floor) if warming_up else z / (z + p.threshold)
         if state.last_bucket_ms is not None and bucket_start_ms <= state.last_bucket_ms:
             return state, VolumeVerdict(score, False, value, expected, warming_up)
@@ -226,9 +255,18 @@ class VolumeDetector:
                     window_residual, p.protect_z * window_scale
                 )
         new_state = self._learn(state, bucket_start_ms, expected if protect else value)
+        day = bucket_start_ms // (HOUR_MS * DAY_HOURS)
+        daily_peaks, day_peak = state.daily_peaks, state.day_peak
+        if state.day is not None and day != state.day:
+            daily_peaks, day_peak = (*daily_peaks, day_peak)[-max(p.peak_days, 1) :], 0.0
+        if not warming_up:
+            day_peak = max(day_peak, z_raw)
         new_state = replace(
             new_state,
             window=window,
+            daily_peaks=daily_peaks,
+            day=day,
+            day_peak=day_peak,
             buckets_seen=state.buckets_seen + 1,
             last_bucket_ms=bucket_start_ms,
             scale=scale,
@@ -313,4 +351,4 @@ def nab_scores(
 NAB_VOLUME_PARAMS = VolumeParams(cooldown_buckets=288)
 """Parameters for NAB's realTweets series (5-minute rows): the live defaults with a
 one-day cooldown, because NAB counts every repeated alert after a window as a false
-positive while the live pipeline merges repeats into one incident."""
+positive while the live pipeline merges repeats of one episode into one incident."""
