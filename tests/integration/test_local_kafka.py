@@ -143,6 +143,19 @@ def test_start_refuses_a_port_taken_by_another_process(lifecycle_broker: LocalKa
     assert not lifecycle_broker.status().running
 
 
+@pytest.mark.kafka
+def test_a_broker_that_dies_at_startup_is_reported_with_its_log(
+    lifecycle_broker: LocalKafka,
+) -> None:
+    lifecycle_broker.data_dir.mkdir(parents=True)
+    (lifecycle_broker.data_dir / "meta.properties").write_text("not a kafka meta.properties\n")
+    with pytest.raises(LocalKafkaError, match="exited during startup") as raised:
+        lifecycle_broker.start(timeout=60.0)
+    assert "node ID not found" in str(raised.value)
+    assert not lifecycle_broker.pid_file.exists()
+    assert not lifecycle_broker.status().running
+
+
 def produce(settings: Settings, topic: str, value: bytes) -> None:
     producer = KafkaProducer(
         bootstrap_servers=settings.bootstrap_servers, **settings.kafka_client_options()
