@@ -11,8 +11,10 @@ authors, so one customer posting many times never looks like a crowd.
   baseline of hourly peaks per role, learnt from threads as they are forgotten,
   never from a thread that was part of an incident.
 * :class:`OwnedPostBacklashDetector` — a brand account (owned, agency,
-  executive) posts or replies in a hostile tone and outside authors react
-  negatively, or a brand post draws a negative pile-on (``self_inflicted``).
+  executive) posts or replies in a hostile or dismissive tone and outside
+  authors react negatively, or an owned/agency post or any brand reply draws a
+  negative pile-on (``self_inflicted``). An executive's own post drawing a crowd
+  is left to the comment-flood detector.
 * :class:`ModerationBacklashDetector` — moderators deleted comments and users
   react to the deleting itself (``self_inflicted``, trigger = moderated thread).
 * :class:`ExternalPostBacklashDetector` — a post by an outside author with high
@@ -79,15 +81,17 @@ def _quiet(thread: ThreadState, detector: IncidentType, expected: float = 0.0) -
 @dataclass(frozen=True, slots=True)
 class FloodParams:
     window_ms: int = HOUR_MS
-    factor: float = 4.0
-    """Fires at ``factor`` times the role's usual busiest hour (90th percentile)."""
-    min_reactions: int = 25
-    cold_min_reactions: int = 40
+    factor: float = 3.0
+    """Fires when the thread's hourly rate (the last hour, or twice the last half hour)
+    reaches ``factor`` times the usual busiest hour of threads of its root's role
+    (90th percentile; brand roles pooled when one role has too few threads)."""
+    min_reactions: int = 18
+    cold_min_reactions: int = 30
     """The floor while a role has fewer than ``min_samples`` learnt threads."""
     min_samples: int = 8
     max_samples: int = 64
     min_negative_share: float = 0.35
-    min_negative_authors: int = 8
+    min_negative_authors: int = 6
 
     def __post_init__(self) -> None:
         if self.factor <= 1 or self.min_reactions < 1 or not 0 < self.min_negative_share <= 1:
@@ -110,8 +114,8 @@ class CommentFloodDetector:
     >>> for i in range(45):
     ...     book = tracker.observe(book, enriched(f"c{i}", 60_000 * i // 2, parent="ceo", negative=i % 2 == 0))
     >>> verdict = flood.assess(flood.initial_state(), book.threads["ceo"], T0_MS + 1_500_000)
-    >>> verdict.fired, verdict.origin, verdict.observed
-    (True, 'self_inflicted', 45.0)
+    >>> verdict.fired, verdict.origin, verdict.observed  # 45 comments in 25 minutes: 90 an hour
+    (True, 'self_inflicted', 90.0)
     """
 
     name: Final = "comment_flood"
@@ -135,7 +139,8 @@ class CommentFloodDetector:
         """90th percentile of the role's learnt peaks; all roles pooled if the role is new."""
         samples = state.peaks.get(role, ())
         if len(samples) < self.params.min_samples:
-            samples = tuple(peak for role_name in AUTHOR_ROLES for peak in state.peaks.get(role_name, ()))
+            pool = BRAND_ROLES if role in BRAND_ROLES else AUTHOR_ROLES
+            samples = tuple(peak for role_name in AUTHOR_ROLES if role_name in pool for peak in state.peaks.get(role_name, ()))
         if len(samples) < self.params.min_samples:
             return None
         ordered = sorted(samples)
@@ -154,7 +159,10 @@ class CommentFloodDetector:
         if window.reactions == 0:
             return _quiet(thread, "comment_flood", threshold)
         negative_share = window.negative / window.reactions
-        ratio = window.reactions / threshold
+        # The last half window, extrapolated, sees a fast-rising flood before the full window fills.
+        half = thread.window(now_ms, params.window_ms // 2)
+        rate = max(window.reactions, 2 * half.reactions)
+        ratio = rate / threshold
         gates = (
             negative_share >= params.min_negative_share
             and len(thread.negative_reactors) >= params.min_negative_authors
@@ -171,7 +179,7 @@ class CommentFloodDetector:
             score=min(1.0, ratio) * (1.0 if gates else 0.5), fired=fired,
             severity=severity_for(base + 2 * negative_share, ratio) if fired else 0,
             origin=_origin_of(thread), onset_ms=onset,
-            observed=float(window.reactions), expected=threshold,
+            observed=float(rate), expected=threshold,
             window_seconds=params.window_ms // 1000,
             negative_events=window.negative, total_events=window.reactions,
         )
@@ -218,16 +226,18 @@ class OwnedPostBacklashDetector:
 
     name: Final = "owned_post_backlash"
 
-    def __init__(self, params: OwnedBacklashParams = OwnedBacklashParams(), hostile_score: float = -0.25) -> None:
+    def __init__(self, params: OwnedBacklashParams = OwnedBacklashParams()) -> None:
         self.params = params
-        self.hostile_score = hostile_score
 
     def assess(self, thread: ThreadState, now_ms: int) -> ThreadVerdict:
         params = self.params
         post = thread.brand_post
         if post is None or now_ms - post.created_at_ms > params.horizon_ms:
             return _quiet(thread, "owned_post_backlash")
-        hostile = post.negative and post.sentiment_score <= self.hostile_score
+        hostile = post.hostile
+        if not hostile and post.author_role == "executive" and post.event_id == thread.thread_id:
+            # An executive's own post drawing a crowd is the comment-flood case (the CEO's blog post).
+            return _quiet(thread, "owned_post_backlash")
         needed = params.min_negative_authors_hostile if hostile else params.min_negative_authors_post
         authors = len(thread.negative_reactors_after_brand)
         recent = thread.window(now_ms, params.recent_ms)
@@ -308,9 +318,9 @@ class ModerationBacklashDetector:
 class ExternalParams:
     min_reach: float = 0.55
     """Outside roots from this reach up (about 7,000 followers) count, or any with a claim."""
-    min_engaged_authors: int = 12
+    min_engaged_authors: int = 6
     window_ms: int = 30 * 60_000
-    min_recent: int = 10
+    min_recent: int = 6
     acceleration: float = 1.5
     """Reactions in the last window at least this times the window before."""
     horizon_ms: int = 24 * HOUR_MS

@@ -101,6 +101,9 @@ class EngineParams:
     """One week of 5-minute buckets: longer silences skip ahead."""
     thread_active_ms: int = 3_600_000
     """Thread detectors judge threads with an event (or an attributed complaint) this recently."""
+    attribution_buckets: int = 12
+    """A brand-wide signal merges into a thread's incident when that thread holds enough of
+    the negative events of this many recent buckets (see ``IncidentParams.attribution_share``)."""
     top_terms: int = 5
     max_bucket_terms: int = 200
     max_bucket_threads: int = 200
@@ -155,6 +158,8 @@ class BrandState:
     buckets: tuple[BucketTally, ...] = ()
     elevated_since_ms: int | None = None
     """First bucket of the current run of raised spike/shift scores: the onset estimate."""
+    recent_negative: tuple[int, ...] = ()
+    """Negative counts of the last ``attribution_buckets`` closed buckets."""
     late_events: int = 0
     dropped_events: int = 0
     version: int = STATE_VERSION
@@ -195,7 +200,7 @@ class CrisisEngine:
         self.share = NegativeShareDetector(params.share)
         self.tracker = ThreadTracker(params.threads)
         self.flood = CommentFloodDetector(params.flood)
-        self.owned = OwnedPostBacklashDetector(params.owned, hostile_score=params.threads.hostile_score)
+        self.owned = OwnedPostBacklashDetector(params.owned)
         self.moderation = ModerationBacklashDetector(params.moderation)
         self.external = ExternalPostBacklashDetector(params.external)
         self.manager = IncidentManager(params.incidents)
@@ -357,9 +362,17 @@ class CrisisEngine:
                 evidence=replace(brand_evidence, observed=round(share.share, 4), expected=round(share.baseline_share, 4)),
             ))
 
+        # Attribution of brand-wide signals to a thread: its share of the last hour's negatives.
+        recent_negative = (*state.recent_negative, tally.negative)[-params.attribution_buckets :]
+        negative_by_thread = dict(tally.negative_by_thread)
+        for cause in sorted({signal.cause for signal in signals} | set(self.manager.open_thread_causes(state.incidents))):
+            attributed = book.threads.get(cause)
+            if attributed is not None:
+                window = attributed.window(now_ms, params.attribution_buckets * params.bucket_width_ms)
+                negative_by_thread[cause] = max(negative_by_thread.get(cause, 0), window.negative)
         incident_book, emitted = self.manager.step(
             state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang,
-            negative_by_thread=tally.negative_by_thread, negative_total=tally.negative,
+            negative_by_thread=negative_by_thread, negative_total=sum(recent_negative),
         )
         for cause in self.manager.open_thread_causes(incident_book):
             book = self.tracker.flag(book, cause)
@@ -378,6 +391,7 @@ class CrisisEngine:
         state = replace(
             state, volume=volume_state, share=share_state, threads=book, flood=flood_state,
             incidents=incident_book, buckets=buckets, elevated_since_ms=elevated_since,
+            recent_negative=recent_negative,
         )
         return state, report, emitted
 

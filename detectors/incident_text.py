@@ -120,7 +120,7 @@ _ROLE: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
         "other": ("outside", "an outside author"),
     },
     "de": {
-        "owned": ("Marke", "dem Markenkonto"), "agency": ("Agentur", "der Agentur"),
+        "owned": ("Marke", "dem eigenen Markenkonto"), "agency": ("Agentur", "der Agentur"),
         "executive": ("Führungskraft", "einer Führungskraft"), "moderator": ("Moderation", "der Moderation"),
         "other": ("extern", "einem externen Autor"),
     },

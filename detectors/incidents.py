@@ -4,8 +4,8 @@ At every closed bucket the engine hands :meth:`IncidentManager.step` the
 signals that fired. The manager
 
 * **merges** signals about the same cause into one incident: every thread
-  signal about one thread (precedence moderation > owned post > comment flood >
-  external post picks the type of a new incident), and brand-wide signals
+  signal about one thread (precedence moderation > owned post > external post >
+  comment flood picks the type of a new incident), and brand-wide signals
   (negative spike / shift) into an open thread incident whose thread carries at
   least ``attribution_share`` of the bucket's negative events. A brand-wide
   incident opened before its thread's incident is resolved as merged into it,
@@ -50,8 +50,8 @@ BRAND_CAUSE: Final = "*brand*"
 THREAD_PRECEDENCE: Final[tuple[IncidentType, ...]] = (
     "moderation_backlash",
     "owned_post_backlash",
-    "comment_flood",
     "external_post_backlash",
+    "comment_flood",
 )
 BRAND_PRECEDENCE: Final[tuple[IncidentType, ...]] = ("negative_spike", "negative_shift")
 
@@ -253,7 +253,7 @@ class IncidentManager:
         return None if best is None else best[1]
 
     def _open(self, lead: Signal, group: list[Signal], now_ms: int, brand: str) -> IncidentRecord:
-        onset = min(signal.onset_ms for signal in group)
+        onset = lead.onset_ms
         onset_bucket = onset - onset % self.params.onset_bucket_ms
         anchor = lead.trigger.event_id if lead.trigger is not None else lead.cause
         severity = max(signal.severity for signal in group)

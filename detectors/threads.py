@@ -42,6 +42,19 @@ DELETION_COMPLAINT = re.compile(
 )
 """Users reacting to the deleting itself ("why did you delete my comment", "Zensur")."""
 
+APOLOGETIC = re.compile(
+    r"\bsorry\b|apolog|\bdm\b|direct message|tut (?:uns|mir) leid|entschuldig|\bpn\b|direktnachricht",
+    re.IGNORECASE,
+)
+"""Service-desk replies ("Sorry to hear that, please DM us") read negative to a sentiment model."""
+DISMISSIVE = re.compile(
+    r"not our (?:problem|fault)|read the (?:terms|t&cs|conditions|faq)|your (?:own )?fault|deal with it|"
+    r"stop (?:whining|complaining|crying)|learn to read|nicht unser (?:problem|fehler)|selbst schuld|"
+    r"(?:agb|bedingungen) (?:lesen|gelesen)|hören sie auf zu (?:jammern|meckern)|lernen sie lesen",
+    re.IGNORECASE,
+)
+"""A brushed-off customer: hostile whatever the sentiment model says."""
+
 _WORD = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)
 _STOPWORDS: Final = frozenset(
     """the and for you your our are was were this that with have has had not but they them
@@ -72,6 +85,21 @@ def terms_of(text: str | None) -> list[str]:
     return [word for word in (match.lower() for match in _WORD.findall(cleaned)) if word not in _STOPWORDS]
 
 
+def is_hostile_text(text: str | None, negative: bool, score: float, hostile_score: float) -> bool:
+    """Is a brand account's post or reply hostile or dismissive?
+
+    >>> is_hostile_text("Not our problem. Read the terms.", False, 0.0, -0.25)
+    True
+    >>> is_hostile_text("Sorry to hear that, please DM us your booking number", True, -0.6, -0.25)
+    False
+    """
+    if text and DISMISSIVE.search(text):
+        return True
+    if text and APOLOGETIC.search(text):
+        return False
+    return negative and score <= hostile_score
+
+
 def is_deletion_complaint(text: str | None) -> bool:
     """
     >>> is_deletion_complaint("Why did you delete my comment?"), is_deletion_complaint("Das ist Zensur!")
@@ -94,12 +122,14 @@ class PostInfo:
     reach: float
     negative: bool
     sentiment_score: float
+    hostile: bool = False
+    """For brand accounts: the tone is hostile or dismissive (see :func:`is_hostile_text`)."""
     claim: ClaimKind | None = None
     url: str | None = None
     excerpt: str | None = None
 
     @classmethod
-    def of(cls, event: EnrichedEvent, excerpt_chars: int = 200) -> PostInfo:
+    def of(cls, event: EnrichedEvent, hostile: bool = False, excerpt_chars: int = 200) -> PostInfo:
         raw = event.event
         text = (raw.text or "").strip()
         return cls(
@@ -111,6 +141,7 @@ class PostInfo:
             reach=event.reach,
             negative=event.is_negative,
             sentiment_score=event.sentiment.score,
+            hostile=hostile,
             claim=None if event.author_claim is None else event.author_claim.kind,
             url=raw.url,
             excerpt=(text[: excerpt_chars - 1] + "…") if len(text) > excerpt_chars else (text or None),
@@ -203,7 +234,11 @@ class ThreadParams:
     max_terms: int = 40
     max_samples: int = 5
     hostile_score: float = -0.25
-    """A brand post or reply is hostile when classified negative with a score at or below this."""
+    """A brand post or reply is hostile when classified negative with a score at or below this
+    (unless it reads as an apology; always when it is dismissive)."""
+    hostile_post_score: float = -0.7
+    """The same for the brand's own root posts: announcements of bad news read negative
+    to a sentiment model without being hostile, so only a clearly hostile tone counts."""
     notable_reach: float = 0.5
     """Roots by outside authors are remembered (for triggers) from this reach up, or with a claim."""
     complaint_attribution_ms: int = 12 * 3_600_000
@@ -295,7 +330,7 @@ class ThreadTracker:
         raw = event.event
         thread = replace(thread, last_seen_ms=max(thread.last_seen_ms, raw.created_at_ms))
         if is_root and thread.root is None and raw.kind != "deletion":
-            thread = replace(thread, root=PostInfo.of(event))
+            thread = replace(thread, root=PostInfo.of(event, self.is_hostile_post(event, root=True)))
             if event.author_role in BRAND_ROLES and thread.brand_post is None:
                 thread = replace(thread, brand_post=thread.root)
         if self.is_moderator_deletion(event):
@@ -307,19 +342,20 @@ class ThreadTracker:
             )
         if event.author_role in BRAND_ROLES and not is_root and raw.kind != "deletion":
             current = thread.brand_post
-            if current is None or (self.is_hostile_post(event) and not self.is_hostile(current)):
-                thread = replace(thread, brand_post=PostInfo.of(event), negative_after_brand=0,
+            hostile = self.is_hostile_post(event)
+            if current is None or (hostile and not current.hostile):
+                thread = replace(thread, brand_post=PostInfo.of(event, hostile), negative_after_brand=0,
                                  negative_reactors_after_brand=())
             return thread
         if raw.kind in REACTION_KINDS and not speaks_for_brand and not is_root:
             return self._react(thread, event, complaint)
         return thread
 
-    def is_hostile(self, post: PostInfo) -> bool:
-        return post.negative and post.sentiment_score <= self.params.hostile_score
-
-    def is_hostile_post(self, event: EnrichedEvent) -> bool:
-        return event.is_negative and event.sentiment.score <= self.params.hostile_score
+    def is_hostile_post(self, event: EnrichedEvent, root: bool = False) -> bool:
+        if event.author_role not in BRAND_ROLES:
+            return False
+        threshold = self.params.hostile_post_score if root else self.params.hostile_score
+        return is_hostile_text(event.event.text, event.is_negative, event.sentiment.score, threshold)
 
     def _bucket_of(self, time_ms: int) -> int:
         return time_ms - time_ms % self.params.bucket_width_ms

@@ -1,0 +1,359 @@
+"""The scenario suite: generated multi-day streams, each with one crisis or a negative control.
+
+Every scenario is a pure function of its seed: ordinary traffic with a daily
+rhythm and noise for several days (so the series detectors have their
+baseline), then on the last day one episode. A crisis scenario says what must
+be found (:class:`Expectation`: incident type(s), origin, trigger event id,
+onset); a control expects nothing. ``flarewatch evaluate-detectors`` runs them
+all through the real enrichment and the engine.
+
+>>> scenario = build_scenario("angry_customer", seed=7)
+>>> scenario.expectation is None, scenario.days, len(scenario.events) > 1000
+(True, 4, True)
+>>> build_scenario("angry_customer", seed=7).events == scenario.events
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+from detectors.scenarios import texts
+from detectors.scenarios.generator import (
+    DAY_MS,
+    HOUR_MS,
+    MINUTE_MS,
+    BrandSpec,
+    StreamBuilder,
+    brands_registry,
+)
+from schemas.records import Author, EventKind, IncidentType, Origin, RawEvent
+
+START_MS: Final = 1_772_409_600_000
+"""2026-03-02T00:00:00Z, a Monday."""
+
+ACME_RAIL: Final = BrandSpec(
+    name="acme-rail", display="@acmerail", languages=("de", "en"), language_weights=(0.6, 0.4),
+    owned=("acmerail", "acmerail_help"), agency=("brightside_pr",), executives=("jana_meier_ceo",),
+    moderators=("acme_community",),
+)
+NORTHLINE: Final = BrandSpec(
+    name="northline", display="@northline", languages=("en",), language_weights=(1.0,),
+    owned=("northline", "northline_help"), agency=("loudhouse_agency",), executives=("tom_baker_ceo",),
+    moderators=("northline_mods",),
+)
+BRANDS: Final = (ACME_RAIL, NORTHLINE)
+
+
+@dataclass(frozen=True, slots=True)
+class Expectation:
+    types: tuple[IncidentType, ...]
+    """Any of these types counts as found (the first is the intended one)."""
+    origin: Origin
+    trigger_event_id: str | None
+    onset_ms: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    name: str
+    description: str
+    brand: str
+    days: int
+    start_ms: int
+    events: tuple[RawEvent, ...]
+    expectation: Expectation | None
+    """``None`` for a negative control: nothing should fire."""
+
+
+def registry_data() -> Mapping[str, Any]:
+    """The brand registry (``brands.yaml`` structure) for every scenario brand."""
+    return brands_registry(BRANDS)
+
+
+def _builder(brand: BrandSpec, seed: int, days: int, prefix: str) -> StreamBuilder:
+    return StreamBuilder(brand=brand, seed=seed, start_ms=START_MS, days=days, prefix=prefix)
+
+
+def _onset(builder: StreamBuilder, hour: float) -> int:
+    jitter = builder.rng.randrange(0, 20) * MINUTE_MS
+    return START_MS + (builder.days - 1) * DAY_MS + int(hour * HOUR_MS) + jitter
+
+
+# ----------------------------------------------------------------- crises
+
+def rude_reply(seed: int, brand: BrandSpec = ACME_RAIL, days: int = 4, crowd: int = 600,
+               lang: str | None = None, prefix: str = "rude", events_per_peak_hour: float = 80.0) -> Scenario:
+    """The brand's own account answers a complaining customer rudely; outrage follows."""
+    builder = _builder(brand, seed, days, prefix)
+    builder.events_per_peak_hour = events_per_peak_hour
+    builder.background()
+    onset = _onset(builder, 9.5)
+    lang = lang or brand.languages[0]
+    customer = builder.newcomer(followers=420)
+    complaint = builder.emit(onset - 9 * MINUTE_MS, customer, "post", builder.text(texts.COMPLAINT_ROOT, lang), lang,
+                             platform="twitter", event_id=f"{prefix}-complaint")
+    reply = builder.emit(onset, builder.account(brand.owned[-1]), "reply", builder.text(texts.RUDE_REPLY, lang), lang,
+                         parent=complaint, event_id=f"{prefix}-rude-reply")
+
+    def react(moment: int, author: Author) -> None:
+        voice = builder.language() if builder.rng.random() < 0.3 else lang
+        bank = texts.OUTRAGE if builder.rng.random() < 0.85 else texts.NEUTRAL
+        draw = builder.rng.random()
+        if draw < 0.55:
+            builder.emit(moment, author, "reply", builder.text(bank, voice), voice, parent=reply)
+        elif draw < 0.8:
+            builder.emit(moment, author, "share", builder.text(texts.OUTRAGE, voice) if builder.rng.random() < 0.5 else None,
+                         voice, parent=reply)
+        else:
+            builder.emit(moment, author, "post", builder.text(texts.OUTRAGE, voice), voice)
+
+    builder.crowd(onset + 2 * MINUTE_MS, crowd, 90 * MINUTE_MS, 90 * MINUTE_MS, react)
+    return Scenario(
+        name="rude_reply", description="brand's service account answers a complaint rudely (owned_post_backlash)",
+        brand=brand.name, days=days, start_ms=START_MS, events=builder.finish(),
+        expectation=Expectation(("owned_post_backlash",), "self_inflicted", reply.id, onset),
+    )
+
+
+def ceo_post_flood(seed: int) -> Scenario:
+    """The CEO's blog post about closing ticket offices draws a flood of angry comments."""
+    brand = NORTHLINE
+    builder = _builder(brand, seed, 4, "ceo")
+    builder.background()
+    onset = _onset(builder, 8.0)
+    post = builder.emit(onset, builder.account(brand.executives[0], 12_000), "post",
+                        builder.text(texts.CEO_POST, "en"), "en", platform="blog", event_id="ceo-blog-post")
+
+    def comment(moment: int, author: Author) -> None:
+        bank = texts.CEO_ANGRY if builder.rng.random() < 0.65 else texts.CEO_OTHER
+        kind: EventKind = "comment" if builder.rng.random() < 0.85 else "share"
+        builder.emit(moment, author, kind, builder.text(bank, "en"), "en", parent=post)
+
+    builder.crowd(onset + 3 * MINUTE_MS, 800, HOUR_MS, 2 * HOUR_MS, comment, repeat_share=0.2)
+    return Scenario(
+        name="ceo_post_flood", description="CEO's blog post draws a flood of angry comments (comment_flood)",
+        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(),
+        expectation=Expectation(("comment_flood", "owned_post_backlash"), "self_inflicted", post.id, onset),
+    )
+
+
+def moderation_backlash(seed: int) -> Scenario:
+    """Moderators delete critical comments under a price post; users protest the deleting."""
+    brand = ACME_RAIL
+    builder = _builder(brand, seed, 4, "mod")
+    builder.background()
+    onset = _onset(builder, 11.0)
+    post = builder.emit(onset - 70 * MINUTE_MS, builder.account(brand.owned[0]), "post",
+                        builder.text(texts.PRICE_POST, "de"), "de", platform="facebook", event_id="mod-price-post")
+    critics = []
+    for index, moment in enumerate(builder.times(post.created_at_ms + 5 * MINUTE_MS, 8, 20 * MINUTE_MS, 30 * MINUTE_MS)):
+        lang = "de" if index % 3 else "en"
+        critics.append(builder.emit(moment, builder.newcomer(), "comment", builder.text(texts.PRICE_ANGRY, lang), lang,
+                                    parent=post))
+    moderator = builder.account(brand.moderators[0], 900)
+    for index, critic in enumerate(critics[:6]):
+        builder.emit(onset + index * 3 * MINUTE_MS, moderator, "deletion", None, None, parent=critic,
+                     deleted_by="moderator")
+
+    def protest(moment: int, author: Author) -> None:
+        lang = "de" if builder.rng.random() < 0.7 else "en"
+        if builder.rng.random() < 0.6:
+            builder.emit(moment, author, "comment", builder.text(texts.DELETION_PROTEST, lang), lang, parent=post)
+        else:
+            builder.emit(moment, author, "post", builder.text(texts.DELETION_PROTEST, lang), lang)
+
+    builder.crowd(onset + 6 * MINUTE_MS, 250, 90 * MINUTE_MS, 2 * HOUR_MS, protest)
+    return Scenario(
+        name="moderation_backlash", description="deleted critical comments, then protest about the deleting",
+        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(),
+        expectation=Expectation(("moderation_backlash",), "self_inflicted", post.id, onset),
+    )
+
+
+def former_employee_leak(seed: int) -> Scenario:
+    """A self-declared former employee claims safety checks are skipped; the post spreads."""
+    brand = NORTHLINE
+    builder = _builder(brand, seed, 4, "leak")
+    builder.background()
+    onset = _onset(builder, 14.0)
+    post = builder.emit(onset, builder.newcomer(followers=800), "post", builder.text(texts.LEAK_POST, "en"), "en",
+                        platform="twitter", event_id="leak-post")
+
+    def spread(moment: int, author: Author) -> None:
+        draw = builder.rng.random()
+        if draw < 0.45:
+            builder.emit(moment, author, "share", None, None, parent=post)
+        elif draw < 0.9:
+            builder.emit(moment, author, "reply", builder.text(texts.LEAK_REACTION, "en"), "en", parent=post)
+        else:
+            builder.emit(moment, author, "post", builder.text(texts.LEAK_REACTION, "en"), "en")
+
+    builder.crowd(onset + 5 * MINUTE_MS, 450, 75 * MINUTE_MS, 3 * HOUR_MS, spread)
+    return Scenario(
+        name="former_employee_leak", description="former employee's damaging claims spread (external_post_backlash)",
+        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(),
+        expectation=Expectation(("external_post_backlash",), "external", post.id, onset),
+    )
+
+
+def outage_spike(seed: int) -> Scenario:
+    """Ticketing outage: many people complain independently, in no single thread."""
+    brand = ACME_RAIL
+    builder = _builder(brand, seed, 4, "outage")
+    builder.background()
+    onset = _onset(builder, 16.5)
+
+    def complain(moment: int, author: Author) -> None:
+        lang = builder.language()
+        builder.emit(moment, author, "post", builder.text(texts.OUTAGE, lang), lang)
+
+    builder.crowd(onset, 400, 20 * MINUTE_MS, 70 * MINUTE_MS, complain)
+    return Scenario(
+        name="outage_spike", description="ticketing outage: independent complaints (negative_spike)",
+        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(),
+        expectation=Expectation(("negative_spike", "negative_shift"), "unknown", None, onset),
+    )
+
+
+def sentiment_shift(seed: int) -> Scenario:
+    """Ordinary volume, but for hours most mentions turn negative (a rumour about fares)."""
+    brand = NORTHLINE
+    builder = _builder(brand, seed, 4, "shift")
+    builder.events_per_peak_hour = 300.0  # a shift in share needs a brand with enough traffic to measure
+    onset = START_MS + 3 * DAY_MS + 10 * HOUR_MS + 25 * MINUTE_MS
+    builder.background(negative_share=lambda t: 0.7 if onset <= t < onset + 5 * HOUR_MS else 0.27)
+    return Scenario(
+        name="sentiment_shift", description="share of negative mentions jumps at ordinary volume (negative_shift)",
+        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(),
+        expectation=Expectation(("negative_shift", "negative_spike"), "unknown", None, onset),
+    )
+
+
+# -------------------------------------------------------------- controls
+
+def ordinary_week(seed: int) -> Scenario:
+    """A week of normal traffic with its daily peaks: nothing should fire."""
+    builder = _builder(ACME_RAIL, seed, 7, "week")
+    builder.background(rate_factor=lambda t: 1.35 if (t // HOUR_MS) % 24 in (7, 8, 17, 18) else 1.0)
+    return Scenario(
+        name="ordinary_week", description="control: a week of ordinary traffic with strong daily peaks",
+        brand=ACME_RAIL.name, days=7, start_ms=START_MS, events=builder.finish(), expectation=None,
+    )
+
+
+def positive_viral(seed: int) -> Scenario:
+    """A celebrity thanks the crew; thousands of happy shares and replies."""
+    brand = ACME_RAIL
+    builder = _builder(brand, seed, 4, "viral")
+    builder.background()
+    onset = _onset(builder, 12.0)
+    post = builder.emit(onset, builder.newcomer(followers=2_000_000), "post", builder.text(texts.VIRAL_POST, "en"), "en",
+                        platform="instagram", event_id="viral-post")
+
+    def cheer(moment: int, author: Author) -> None:
+        lang = builder.language()
+        if builder.rng.random() < 0.55:
+            builder.emit(moment, author, "share", None, None, parent=post)
+        else:
+            builder.emit(moment, author, "reply", builder.text(texts.VIRAL_REACTION, lang), lang, parent=post)
+
+    builder.crowd(onset + 2 * MINUTE_MS, 1200, 2 * HOUR_MS, 3 * HOUR_MS, cheer)
+    return Scenario(
+        name="positive_viral", description="control: a positive viral moment",
+        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(), expectation=None,
+    )
+
+
+def angry_customer(seed: int) -> Scenario:
+    """One customer posts about their refund sixty times in four hours."""
+    brand = ACME_RAIL
+    builder = _builder(brand, seed, 4, "rant")
+    builder.background()
+    onset = _onset(builder, 9.0)
+    customer = builder.newcomer(followers=310)
+    first = None
+    for index in range(60):
+        lang = "de"
+        post = builder.emit(onset + index * 4 * MINUTE_MS, customer, "post", builder.text(texts.RANT, lang), lang)
+        first = first or post
+    if first is not None:
+        builder.emit(onset + 25 * MINUTE_MS, builder.account(brand.owned[-1]), "reply",
+                     builder.text(texts.SERVICE_REPLY, "de"), "de", parent=first)
+    return Scenario(
+        name="angry_customer", description="control: one angry customer posting many times",
+        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(), expectation=None,
+    )
+
+
+def friendly_thread(seed: int) -> Scenario:
+    """The brand's photo contest draws hundreds of cheerful comments."""
+    brand = NORTHLINE
+    builder = _builder(brand, seed, 4, "contest")
+    builder.background()
+    onset = _onset(builder, 15.0)
+    post = builder.emit(onset, builder.account(brand.owned[0]), "post", builder.text(texts.CONTEST_POST, "en"), "en",
+                        platform="instagram", event_id="contest-post")
+
+    def join(moment: int, author: Author) -> None:
+        builder.emit(moment, author, "comment", builder.text(texts.CONTEST_REACTION, "en"), "en", parent=post)
+
+    builder.crowd(onset + 2 * MINUTE_MS, 500, 2 * HOUR_MS, 3 * HOUR_MS, join, repeat_share=0.25)
+    return Scenario(
+        name="friendly_thread", description="control: a lively but friendly thread on the brand's post",
+        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(), expectation=None,
+    )
+
+
+SCENARIOS: Final[Mapping[str, Callable[[int], Scenario]]] = {
+    "rude_reply": rude_reply,
+    "rude_reply_en": lambda seed: rude_reply(seed, NORTHLINE, prefix="rude-en"),
+    "ceo_post_flood": ceo_post_flood,
+    "moderation_backlash": moderation_backlash,
+    "former_employee_leak": former_employee_leak,
+    "outage_spike": outage_spike,
+    "sentiment_shift": sentiment_shift,
+    "ordinary_week": ordinary_week,
+    "positive_viral": positive_viral,
+    "angry_customer": angry_customer,
+    "friendly_thread": friendly_thread,
+}
+
+
+def build_scenario(name: str, seed: int = 1) -> Scenario:
+    try:
+        factory = SCENARIOS[name]
+    except KeyError:
+        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}") from None
+    scenario = factory(seed)
+    if name != scenario.name and name.startswith(scenario.name):
+        scenario = Scenario(name=name, description=scenario.description, brand=scenario.brand, days=scenario.days,
+                            start_ms=scenario.start_ms, events=scenario.events, expectation=scenario.expectation)
+    return scenario
+
+
+DEMO_EVENTS_FILE: Final = "demo_events.jsonl"
+DEMO_BRANDS_FILE: Final = "demo_brands.yaml"
+
+
+def demo_events(seed: int = 2026) -> tuple[RawEvent, ...]:
+    """The demo sample: a day of ordinary traffic for acme-rail, then its service account's rude reply."""
+    return rude_reply(seed, ACME_RAIL, days=2, crowd=400, prefix="demo", events_per_peak_hour=45.0).events
+
+
+def demo_files(seed: int = 2026) -> dict[str, bytes]:
+    """File name -> exact bytes of the demo sample (``streams/samples``), regenerated from the seed."""
+    import orjson
+    import yaml
+
+    from schemas.codec import ENCODE_OPTIONS, raw_event_to_dict
+
+    lines = b"".join(orjson.dumps(raw_event_to_dict(event), option=ENCODE_OPTIONS) + b"\n" for event in demo_events(seed))
+    header = (
+        "# Brand registry for the bundled demo sample (streams/samples/demo_events.jsonl).\n"
+        "# Generated by detectors.scenarios.demo_files(); format: see schemas/brands.py.\n"
+    )
+    brands = header + yaml.safe_dump({"brands": [ACME_RAIL.registry_entry()]}, sort_keys=False, allow_unicode=True)
+    return {DEMO_EVENTS_FILE: lines, DEMO_BRANDS_FILE: brands.encode()}

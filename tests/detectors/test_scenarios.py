@@ -1,0 +1,76 @@
+"""The scenario suite and the demo sample: deterministic, realistic, up to date."""
+
+from __future__ import annotations
+
+import doctest
+from pathlib import Path
+
+import pytest
+
+import detectors.scenarios
+from detectors.scenarios import SCENARIOS, build_scenario, demo_files, registry_data, texts
+from schemas.brands import load_brand_registry
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_docstring_examples_run() -> None:
+    assert doctest.testmod(detectors.scenarios).failed == 0
+
+
+@pytest.mark.parametrize("name", ["rude_reply", "moderation_backlash"])
+def test_same_seed_same_stream_other_seed_other_stream(name: str) -> None:
+    first, again, other = build_scenario(name, 3), build_scenario(name, 3), build_scenario(name, 4)
+    assert first.events == again.events
+    assert first.events != other.events
+
+
+def test_every_scenario_has_days_of_ordinary_traffic_before_its_episode() -> None:
+    for name in SCENARIOS:
+        scenario = build_scenario(name, 1)
+        times = [event.created_at_ms for event in scenario.events]
+        assert times == sorted(times)
+        assert len({event.id for event in scenario.events}) == len(scenario.events)
+        assert times[-1] - times[0] > (scenario.days - 1) * 86_400_000
+        if scenario.expectation is not None:
+            onset = scenario.expectation.onset_ms
+            assert onset - scenario.start_ms >= 3 * 86_400_000
+            trigger = scenario.expectation.trigger_event_id
+            assert trigger is None or trigger in {event.id for event in scenario.events}
+
+
+def test_committed_demo_sample_is_the_generated_one() -> None:
+    for name, content in demo_files().items():
+        path = ROOT / "streams" / "samples" / name
+        assert path.read_bytes() == content, f"regenerate {path} with detectors.scenarios.demo_files()"
+    assert len(demo_files()["demo_events.jsonl"].splitlines()) < 3000
+
+
+def test_deploy_registry_lists_the_scenario_brands() -> None:
+    deployed = load_brand_registry(ROOT / "deploy" / "brands.yaml")
+    for brand in registry_data()["brands"]:
+        entry = deployed.brands[brand["name"]]
+        assert entry.languages == tuple(brand["languages"])
+        assert {role for role in entry.accounts.values()} >= {"owned", "executive", "moderator"}
+
+
+@pytest.fixture(scope="module")
+def classifier():  # type: ignore[no-untyped-def]
+    from detectors.sentiment import SentimentClassifier
+
+    return SentimentClassifier.load_default()
+
+
+def test_phrase_banks_read_as_intended_to_the_real_sentiment_model(classifier) -> None:  # type: ignore[no-untyped-def]
+    misses = []
+    for name, (bank, wanted) in texts.ALL_BANKS.items():
+        for lang, templates in bank.items():
+            slots = {key: values[0] for key, values in texts.SLOTS[lang].items()}
+            filled = [template.format(brand="@acmerail", handle="@acmerail", **slots) for template in templates]
+            for text, (_, sentiment) in zip(filled, classifier.classify_batch(filled, [lang] * len(filled)), strict=True):
+                ok = {"negative": sentiment.label == "negative", "positive": sentiment.label == "positive",
+                      "not_negative": sentiment.label != "negative"}[wanted]
+                if not ok:
+                    misses.append((name, lang, sentiment.label, text))
+    total = sum(len(templates) for bank, _ in texts.ALL_BANKS.values() for templates in bank.values())
+    assert len(misses) <= total // 20, misses
