@@ -21,10 +21,14 @@ class Components:
 
 def load_components(settings: Settings, brands_file: Path | None = None) -> Components:
     from detectors.sentiment import SentimentClassifier
+    from detectors.sentiment.artifact import ArtifactError
 
     try:
         registry = load_brand_registry(brands_file or settings.brands_file)
     except BrandRegistryError as error:
         raise CommandError(str(error)) from None
-    classifier = SentimentClassifier.load_default()
+    try:
+        classifier = SentimentClassifier.load_default()
+    except ArtifactError as error:
+        raise CommandError(f"cannot load the sentiment model: {error}") from None
     return Components(registry=registry, enricher=Enricher(registry, classifier), engine=CrisisEngine())
