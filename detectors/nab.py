@@ -267,6 +267,8 @@ class ProtocolResult:
     windows: int
     false_positives: int
     thresholds: tuple[float, ...]
+    choices: tuple[int, ...] = ()
+    """For ``loo+params``: the parameter set used for each file (index into the grid)."""
 
 
 def evaluate(
@@ -298,6 +300,44 @@ def evaluate(
         windows=windows,
         false_positives=sum(curves[n].false_positives_at(thresholds[n]) for n in names),
         thresholds=tuple(thresholds[n] for n in names),
+    )
+
+
+def evaluate_with_parameter_choice(
+    prepared: Mapping[str, PreparedFile],
+    scores_by_choice: Sequence[Mapping[str, Sequence[float] | FloatArray]],
+    profile: CostProfile,
+) -> ProtocolResult:
+    """Nested leave-one-file-out (``loo+params``): each file is scored with the parameter
+    set *and* threshold that are best on the other files, so choosing parameters on the
+    benchmark is itself judged out of sample."""
+    names = sorted(prepared)
+    curves = [
+        {name: threshold_curve(prepared[name], scores[name], profile) for name in names}
+        for scores in scores_by_choice
+    ]
+    raw, hit, false_positives = 0.0, 0, 0
+    thresholds: list[float] = []
+    choices: list[int] = []
+    for held_out in names:
+        best_value, best_choice, best_at = -math.inf, 0, 0.0
+        for choice, by_name in enumerate(curves):
+            others = [by_name[name] for name in names if name != held_out]
+            threshold = best_threshold(others)
+            value = sum(float(c.at(np.array([threshold]))[0]) for c in others)
+            if value > best_value + 1e-9:
+                best_value, best_choice, best_at = value, choice, threshold
+        curve = curves[best_choice][held_out]
+        raw += float(curve.at(np.array([best_at]))[0])
+        hit += curve.windows_hit_at(best_at)
+        false_positives += curve.false_positives_at(best_at)
+        thresholds.append(best_at)
+        choices.append(best_choice)
+    windows = sum(prepared[n].windows for n in names)
+    return ProtocolResult(
+        profile=profile.name, protocol="loo+params", score=normalised_score(raw, windows, profile),
+        windows_hit=hit, windows=windows, false_positives=false_positives,
+        thresholds=tuple(thresholds), choices=tuple(choices),
     )
 
 
@@ -464,9 +504,11 @@ TABLE_HEADER = TableRow(
 )
 
 
-def result_rows(name: str, results: Mapping[tuple[str, str], ProtocolResult]) -> list[TableRow]:
+def result_rows(
+    name: str, results: Mapping[tuple[str, str], ProtocolResult], protocols: Sequence[str] = PROTOCOLS
+) -> list[TableRow]:
     rows = []
-    for protocol in PROTOCOLS:
+    for protocol in protocols:
         standard = results[("standard", protocol)]
         rows.append(
             TableRow(

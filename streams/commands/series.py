@@ -16,6 +16,19 @@ from streams.cli import CommandError
 from streams.settings import Settings, env_var
 
 NAB_SUBDIRECTORY = "nab_realtweets"
+PARAMETER_GRID: dict[str, tuple[float, ...]] = {
+    "min_excess": (5.0, 10.0, 15.0),
+    "threshold": (6.0, 8.0, 10.0),
+    "typical_peak_z": (3.0, 4.0, 6.0),
+}
+"""The volume parameters explored around NAB_VOLUME_PARAMS for ``--parameter-grid``."""
+
+
+def _grid_size() -> int:
+    size = 1
+    for values in PARAMETER_GRID.values():
+        size *= len(values)
+    return size
 
 
 def register(subparsers: Any) -> None:
@@ -49,6 +62,13 @@ def register(subparsers: Any) -> None:
     evaluate.add_argument("--data-dir", type=Path, help=f"labelled data root [env: {env_var('data_dir')}]")
     evaluate.add_argument("--params", choices=("nab", "default"), default="nab", help="volume detector parameters")
     evaluate.add_argument("--no-peers", action="store_true", help="print only flarewatch's rows")
+    evaluate.add_argument(
+        "--parameter-grid", action="store_true",
+        help=(
+            "also report 'loo+params': each file scored with the parameter set and threshold best on the "
+            f"other files, over a grid of {_grid_size()} parameter sets (about a minute)"
+        ),
+    )
     evaluate.set_defaults(handler=run_evaluate_nab)
 
 
@@ -105,11 +125,36 @@ def run_evaluate_nab(args: argparse.Namespace, settings: Settings) -> int:
     results = evaluate_all(corpus, scores)
     name = "flarewatch volume" + ("" if args.params == "nab" else " (default params)")
     ours = result_rows(name, results)
+    if args.parameter_grid:
+        ours += result_rows("flarewatch volume", _parameter_choice(corpus, detector), ("loo+params",))
     rows = ours if args.no_peers else ours + read_peer_rows(directory / "PEERS.md")
-    rows.sort(key=lambda row: (row.threshold != "optimize", -_float(row.standard)))
+    order = {"optimize": 0, "loo": 1, "loo+params": 2}
+    rows.sort(key=lambda row: (order.get(row.threshold, 3), -_float(row.standard)))
     print(f"NAB on {len(corpus.series)} files of {directory} ({sum(p.windows for p in corpus.prepared.values())} windows)")
     print(format_table(rows))
     return 0
+
+
+def _parameter_choice(corpus: Any, detector: Any) -> dict[tuple[str, str], Any]:
+    import dataclasses
+    import itertools
+
+    from detectors.nab import PROFILE_ORDER, evaluate_with_parameter_choice
+    from detectors.volume import VolumeDetector, nab_scores
+
+    scores_by_choice = []
+    for values in itertools.product(*PARAMETER_GRID.values()):
+        params = dataclasses.replace(detector.params, **dict(zip(PARAMETER_GRID, values, strict=True)))
+        candidate = VolumeDetector(params)
+        scores_by_choice.append(
+            {name: nab_scores(candidate, s.epoch_ms, s.values) for name, s in corpus.series.items()}
+        )
+    return {
+        (profile, "loo+params"): evaluate_with_parameter_choice(
+            corpus.prepared, scores_by_choice, corpus.profiles[profile]
+        )
+        for profile in PROFILE_ORDER
+    }
 
 
 def _number(value: float) -> str:

@@ -160,6 +160,19 @@ def test_optimize_finds_the_best_threshold_and_loo_holds_files_out() -> None:
         nab.evaluate(prepared, scores, STANDARD, "oracle")
 
 
+def test_parameter_choice_is_made_without_the_held_out_file() -> None:
+    prepared = {name: prepare_file(50, [(20, 29)], probation=0) for name in "abc"}
+    hit = [0.0] * 50
+    hit[20] = 0.9
+    miss = [0.0] * 50
+    # choice 0 is best on a and b, choice 1 only on c: c must be scored with choice 0
+    by_choice = [{"a": hit, "b": hit, "c": miss}, {"a": miss, "b": miss, "c": hit}]
+    result = nab.evaluate_with_parameter_choice(prepared, by_choice, STANDARD)
+    assert result.choices == (0, 0, 0)
+    assert result.windows_hit == 2 and result.protocol == "loo+params"
+    assert result.score == pytest.approx(nab.normalised_score(2.0 - 1.0, 3, STANDARD))
+
+
 def test_window_rows_match_timestamps_inclusively() -> None:
     stamps = [f"2015-03-01 00:{minute:02d}:53" for minute in range(0, 60, 5)]
     windows = [("2015-03-01 00:10:53.000000", "2015-03-01 00:20:53.000000")]
