@@ -12,6 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
+from streams.errors import CommandError
 from streams.settings import Settings, SettingsError, describe_settings
 
 COMMAND_MODULES = (
@@ -26,9 +27,7 @@ COMMAND_MODULES = (
     "streams.commands.series",
 )
 
-
-class CommandError(Exception):
-    """A user-facing error: printed without a traceback, exit code 2."""
+__all__ = ["CommandError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
