@@ -1,0 +1,148 @@
+"""Scoring incidents against a scenario's expectation, and the evaluation table.
+
+A crisis counts as **detected** when an incident of an expected type is opened
+between the onset and ``match_window_ms`` after it; its **delay** is
+``detected_at - onset`` (event time). Origin and trigger are right when they
+equal the expectation (no trigger expected: none given). Any other incident
+opened outside the episode (``onset - 10 min`` to ``onset + episode_ms``) is a
+**false incident**; in a control every incident is false. Incidents opened
+during the episode that are not the match (for example a spike merged into
+the backlash incident) are listed as ``extra``, not as false.
+
+>>> from detectors.scenarios import Expectation
+>>> from schemas.records import Evidence, Incident, Trigger
+>>> onset = 1_772_409_600_000
+>>> found = Incident(incident_id="inc-1", status="opened", brand="acme", type="owned_post_backlash",
+...     origin="self_inflicted", severity=6, started_at_ms=onset, detected_at_ms=onset + 19 * 60_000,
+...     updated_at_ms=onset + 19 * 60_000, summary="...",
+...     evidence=Evidence(observed=8, expected=5, window_seconds=600, negative_events=8, total_events=9),
+...     trigger=Trigger(event_id="reply-1", author_role="owned"))
+>>> result = score_incidents("demo", "acme", 4, [found],
+...     Expectation(("owned_post_backlash",), "self_inflicted", "reply-1", onset))
+>>> result.passed, result.delay_minutes, result.false_incidents
+(True, 19.0, 0)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Final
+
+from detectors.scenarios import Expectation
+from schemas.records import Incident
+
+MATCH_WINDOW_MS: Final = 6 * 3_600_000
+EPISODE_MS: Final = 12 * 3_600_000
+DELAY_TARGET_MINUTES: Final = 30.0
+FALSE_PER_BRAND_WEEK_TARGET: Final = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioResult:
+    name: str
+    brand: str
+    days: int
+    expected: str
+    detected: bool | None
+    """``None`` for a control."""
+    found_type: str | None = None
+    delay_minutes: float | None = None
+    origin_ok: bool | None = None
+    trigger_ok: bool | None = None
+    false_incidents: int = 0
+    extra_incidents: int = 0
+    false_types: tuple[str, ...] = ()
+
+    @property
+    def false_per_brand_day(self) -> float:
+        return self.false_incidents / self.days
+
+    @property
+    def passed(self) -> bool:
+        if self.detected is None:
+            return self.false_incidents == 0
+        return bool(
+            self.detected and self.origin_ok and self.trigger_ok
+            and self.delay_minutes is not None and self.delay_minutes <= DELAY_TARGET_MINUTES
+            and self.false_incidents == 0
+        )
+
+
+def score_incidents(
+    name: str, brand: str, days: int, incidents: Iterable[Incident], expectation: Expectation | None,
+) -> ScenarioResult:
+    opened = [incident for incident in incidents if incident.status == "opened"]
+    if expectation is None:
+        return ScenarioResult(
+            name=name, brand=brand, days=days, expected="nothing (control)", detected=None,
+            false_incidents=len(opened), false_types=tuple(incident.type for incident in opened),
+        )
+    onset = expectation.onset_ms
+    candidates = [
+        incident for incident in opened
+        if incident.type in expectation.types and onset <= incident.detected_at_ms <= onset + MATCH_WINDOW_MS
+    ]
+    candidates.sort(key=lambda incident: (
+        _trigger_id(incident) != expectation.trigger_event_id, incident.detected_at_ms, incident.incident_id,
+    ))
+    match = candidates[0] if candidates else None
+    in_episode = [incident for incident in opened if onset - 10 * 60_000 <= incident.detected_at_ms <= onset + EPISODE_MS]
+    false = [incident for incident in opened if incident not in in_episode]
+    expected = f"{expectation.types[0]} / {expectation.origin}"
+    if match is None:
+        return ScenarioResult(
+            name=name, brand=brand, days=days, expected=expected, detected=False,
+            false_incidents=len(false), extra_incidents=len(in_episode),
+            false_types=tuple(incident.type for incident in false),
+        )
+    return ScenarioResult(
+        name=name, brand=brand, days=days, expected=expected, detected=True, found_type=match.type,
+        delay_minutes=round((match.detected_at_ms - onset) / 60_000, 1),
+        origin_ok=match.origin == expectation.origin,
+        trigger_ok=_trigger_id(match) == expectation.trigger_event_id,
+        false_incidents=len(false), extra_incidents=len(in_episode) - 1,
+        false_types=tuple(incident.type for incident in false),
+    )
+
+
+def _trigger_id(incident: Incident) -> str | None:
+    return None if incident.trigger is None else incident.trigger.event_id
+
+
+def _mark(value: bool | None) -> str:
+    return "-" if value is None else ("ok" if value else "WRONG")
+
+
+def format_table(results: Sequence[ScenarioResult]) -> str:
+    """The evaluation table (plain text, fixed columns) with a summary against the targets."""
+    header = ("scenario", "expected", "detected", "delay", "found type", "origin", "trigger", "false/brand-day", "extra", "verdict")
+    rows = []
+    for result in results:
+        detected = "-" if result.detected is None else ("yes" if result.detected else "NO")
+        delay = "-" if result.delay_minutes is None else f"{result.delay_minutes:g} min"
+        false = f"{result.false_per_brand_day:.2f} ({result.false_incidents} in {result.days} d)"
+        rows.append((
+            result.name, result.expected, detected, delay, result.found_type or "-",
+            _mark(result.origin_ok), _mark(result.trigger_ok), false, str(result.extra_incidents),
+            "pass" if result.passed else "FAIL",
+        ))
+    widths = [max(len(row[column]) for row in [header, *rows]) for column in range(len(header))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip() for row in [header, *rows]]
+    lines.insert(1, "  ".join("-" * width for width in widths))
+    crises = [result for result in results if result.detected is not None]
+    on_time = sum(1 for result in crises if result.passed)
+    brand_days = sum(result.days for result in results)
+    false_total = sum(result.false_incidents for result in results)
+    per_week = 7 * false_total / brand_days if brand_days else 0.0
+    delays = [result.delay_minutes for result in crises if result.delay_minutes is not None]
+    lines.append("")
+    lines.append(
+        f"crises detected within {DELAY_TARGET_MINUTES:g} min with right origin and trigger: {on_time}/{len(crises)}"
+        + (f" (median delay {sorted(delays)[len(delays) // 2]:g} min)" if delays else "")
+    )
+    lines.append(
+        f"false incidents: {false_total} in {brand_days} brand-days = {per_week:.2f} per brand-week "
+        f"(target <= {FALSE_PER_BRAND_WEEK_TARGET:g})"
+    )
+    return "\n".join(lines)
