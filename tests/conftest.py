@@ -9,13 +9,15 @@ fails the tests loudly: CI must install it, a silent skip would hide the gap.
 
 from __future__ import annotations
 
+import fcntl
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from streams.kafka_admin import BrokerUnavailableError, wait_for_broker
+from streams.kafka_admin import BrokerUnavailableError, admin_client, wait_for_broker
 from streams.local_kafka import LocalKafka, LocalKafkaError
 from streams.settings import Settings
 
@@ -31,7 +33,8 @@ def project_home(settings: Settings) -> Path:
 
 @pytest.fixture(scope="session")
 def kafka_settings() -> Iterator[Settings]:
-    """Settings of a running, healthy broker, started once per session and stopped at its end."""
+    """Settings of a running, healthy broker, started once per session and stopped at its end
+    (unless another pytest session still uses it, see :func:`broker_lease`)."""
     environment = Settings.from_env()
     if not environment.uses_local_kafka:
         try:
@@ -47,14 +50,37 @@ def kafka_settings() -> Iterator[Settings]:
         local_kafka_controller_port=TEST_KAFKA_CONTROLLER_PORT,
     )
     broker = LocalKafka(settings, libs_cache=home / "kafka")
-    try:
-        broker.start(timeout=120.0)
-    except LocalKafkaError as error:
-        pytest.fail(f"the test Kafka broker did not start: {error}", pytrace=False)
-    try:
+    with broker_lease(broker) as last_user:
+        try:
+            broker.start(timeout=120.0)
+        except LocalKafkaError as error:
+            pytest.fail(f"the test Kafka broker did not start: {error}", pytrace=False)
         yield settings
-    finally:
-        broker.stop()
+        if last_user():
+            broker.stop()
+
+
+@contextmanager
+def broker_lease(broker: LocalKafka) -> Iterator[Callable[[], bool]]:
+    """Share the test broker between pytest sessions running at the same time.
+
+    Each session holds a shared lock while it uses the broker; on leaving it yields
+    a check that is true only if no other session still holds one, so the last session
+    out stops the broker and no session loses it mid-run. The kernel drops the lock of
+    a session that dies.
+    """
+    broker.root.mkdir(parents=True, exist_ok=True)
+    with (broker.root / "sessions.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_SH)
+
+        def last_user() -> bool:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            return True
+
+        yield last_user
 
 
 @pytest.fixture
@@ -64,8 +90,16 @@ def topic_prefix() -> str:
 
 
 @pytest.fixture
-def isolated_kafka_settings(kafka_settings: Settings, topic_prefix: str) -> Settings:
-    """:func:`kafka_settings` with this test's own topics and consumer group (Faust app id)."""
-    return kafka_settings.with_overrides(
+def isolated_kafka_settings(kafka_settings: Settings, topic_prefix: str) -> Iterator[Settings]:
+    """:func:`kafka_settings` with this test's own topics and consumer group (Faust app id).
+
+    Topics named after the prefix are deleted afterwards, so the broker does not grow with
+    every session (Faust's repartition topics are named after the agent's module and stay).
+    """
+    yield kafka_settings.with_overrides(
         topic_prefix=topic_prefix, worker_id=f"{topic_prefix}-worker"
     )
+    with admin_client(kafka_settings) as client:
+        leftovers = [name for name in client.list_topics() if name.startswith(topic_prefix)]
+        if leftovers:
+            client.delete_topics(leftovers)

@@ -18,9 +18,6 @@ from streams.settings import Settings
 from streams.topics import TOPIC_SPECS, topic_name
 from tests.conftest import project_home
 
-LIFECYCLE_PORT = 39292
-LIFECYCLE_CONTROLLER_PORT = 39293
-
 
 @pytest.mark.parametrize(
     ("output", "major"),
@@ -100,10 +97,11 @@ def lifecycle_broker(kafka_settings: Settings, tmp_path: Path) -> Iterator[Local
     """A broker of its own, so stopping it does not disturb the session broker."""
     if not kafka_settings.uses_local_kafka:
         pytest.skip("FLAREWATCH_KAFKA_BOOTSTRAP is set: the local broker is not used")
+    port, controller_port = free_ports(2)
     settings = Settings(
         home=tmp_path / "home",
-        local_kafka_port=LIFECYCLE_PORT,
-        local_kafka_controller_port=LIFECYCLE_CONTROLLER_PORT,
+        local_kafka_port=port,
+        local_kafka_controller_port=controller_port,
         topic_prefix="lifecycle",
     )
     broker = LocalKafka(settings, libs_cache=project_home(Settings.from_env()) / "kafka")
@@ -135,10 +133,12 @@ def test_topics_and_messages_survive_a_restart(lifecycle_broker: LocalKafka) -> 
 
 @pytest.mark.kafka
 def test_start_refuses_a_port_taken_by_another_process(lifecycle_broker: LocalKafka) -> None:
+    port = lifecycle_broker.settings.local_kafka_port
     with socket.socket() as squatter:
-        squatter.bind(("127.0.0.1", LIFECYCLE_PORT))
+        squatter.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        squatter.bind(("127.0.0.1", port))
         squatter.listen()
-        with pytest.raises(LocalKafkaError, match=f"port {LIFECYCLE_PORT} .* in use"):
+        with pytest.raises(LocalKafkaError, match=f"port {port} .* in use"):
             lifecycle_broker.start(timeout=30.0)
     assert not lifecycle_broker.status().running
 
@@ -154,6 +154,18 @@ def test_a_broker_that_dies_at_startup_is_reported_with_its_log(
     assert "node ID not found" in str(raised.value)
     assert not lifecycle_broker.pid_file.exists()
     assert not lifecycle_broker.status().running
+
+
+def free_ports(count: int) -> list[int]:
+    """Ports the kernel just handed out as free, so concurrent sessions do not collide."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for listener in sockets:
+            listener.bind(("127.0.0.1", 0))
+        return [listener.getsockname()[1] for listener in sockets]
+    finally:
+        for listener in sockets:
+            listener.close()
 
 
 def produce(settings: Settings, topic: str, value: bytes) -> None:
