@@ -21,7 +21,9 @@ def register(subparsers: Any) -> None:
         help="start, stop or inspect the local Kafka broker",
         description=(
             "Manage the project's own Apache Kafka broker (KRaft, one node on 127.0.0.1; needs Java 17+, "
-            f"and Maven once to fetch it). Set {env_var('kafka_bootstrap')} to use an existing cluster instead."
+            f"and Maven once to fetch it). Files live in <{env_var('home')}>/kafka; ports "
+            f"[env: {env_var('local_kafka_port')}, {env_var('local_kafka_controller_port')}]. "
+            f"Set {env_var('kafka_bootstrap')} to use an existing cluster instead."
         ),
     )
     actions = parser.add_subparsers(dest="kafka_action", metavar="ACTION", required=True)
