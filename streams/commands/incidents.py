@@ -1,0 +1,185 @@
+"""``flarewatch incidents``: follow the incident topic, print incidents, or forward them to a webhook."""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any, TextIO
+
+from schemas.codec import encode_incident
+from schemas.records import INCIDENT_TYPES, LEVELS, Incident
+from streams.cli import CommandError
+from streams.forwarding import (
+    DeliveryFailed,
+    IncidentFilter,
+    IncidentFollower,
+    RetryPolicy,
+    WebhookForwarder,
+)
+from streams.incident_text import format_incident
+from streams.settings import Settings, env_var
+from streams.topics import topic_name
+
+FORWARDER_METRICS_PORT = 9465
+_LEVEL_SEVERITY = {"info": 1, "warning": 4, "critical": 7}
+
+
+def register(subparsers: Any) -> None:
+    parser = subparsers.add_parser(
+        "incidents",
+        help="follow incident events: print them, or forward them to a webhook",
+        description=(
+            "Follow the incident topic (<prefix>.incidents) and print each incident event "
+            "readably, or as one JSON object per line with --json. With --forward URL, post "
+            "each event to a webhook instead, committing the consumer-group offset only "
+            "after delivery (at least once; Idempotency-Key header = incident_id:status:updated_at)."
+        ),
+    )
+    filters = parser.add_argument_group("filters")
+    filters.add_argument("--brand", action="append", default=[], metavar="BRAND", help="only this brand (repeatable)")
+    filters.add_argument("--type", action="append", default=[], choices=INCIDENT_TYPES, help="only this incident type (repeatable)")
+    filters.add_argument(
+        "--min-severity", type=severity, default=0, metavar="N",
+        help="only severity >= N (1-10), or a level: info, warning (4), critical (7)",
+    )
+    reading = parser.add_argument_group("reading")
+    reading.add_argument(
+        "--from-beginning", action="store_true",
+        help="start at the oldest retained incident (forwarding: only for a group without committed offsets)",
+    )
+    reading.add_argument("--max", type=int, metavar="N", help="stop after N matching incidents")
+    reading.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds")
+    reading.add_argument("--json", action="store_true", help="one JSON object per line (printing mode)")
+    forwarding = parser.add_argument_group("forwarding")
+    forwarding.add_argument("--forward", metavar="URL", help="post each incident to this webhook instead of printing it")
+    forwarding.add_argument("--slack", action="store_true", help='post a Slack-compatible {"text": ...} payload')
+    forwarding.add_argument("--group", help=f"consumer group (default <{env_var('worker_id')}>-incident-forwarder)")
+    forwarding.add_argument("--max-attempts", type=int, default=8, help="delivery attempts per incident before giving up (default 8)")
+    forwarding.add_argument("--initial-delay", type=float, default=1.0, help="seconds before the first retry, doubling each time (default 1)")
+    forwarding.add_argument("--max-delay", type=float, default=60.0, help="longest wait between retries in seconds (default 60)")
+    forwarding.add_argument(
+        "--metrics-port", type=int, default=FORWARDER_METRICS_PORT,
+        help=f"serve /metrics (flarewatch_incidents_forwarded_total) on this port; 0 = off (default {FORWARDER_METRICS_PORT})",
+    )
+    parser.set_defaults(handler=follow_incidents)
+
+
+def severity(text: str) -> int:
+    if text.lower() in _LEVEL_SEVERITY:
+        return _LEVEL_SEVERITY[text.lower()]
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a severity 1-10 or one of {', '.join(LEVELS)}") from None
+    if not 0 <= value <= 10:
+        raise argparse.ArgumentTypeError(f"severity {value} is outside 1-10")
+    return value
+
+
+def follow_incidents(args: argparse.Namespace, settings: Settings) -> int:
+    if args.max is not None and args.max < 1:
+        raise CommandError("--max must be at least 1")
+    incident_filter = IncidentFilter(brands=frozenset(args.brand), types=frozenset(args.type), min_severity=args.min_severity)
+    if args.forward:
+        return forward(args, settings, incident_filter)
+    if args.slack:
+        raise CommandError("--slack only applies with --forward URL")
+    consumer = _consumer(settings, group=None, from_beginning=args.from_beginning)
+    printer = IncidentPrinter(sys.stdout, as_json=args.json)
+    try:
+        IncidentFollower(consumer, printer, incident_filter).run(args.max, args.timeout)
+    finally:
+        consumer.close()
+    return 0
+
+
+def forward(args: argparse.Namespace, settings: Settings, incident_filter: IncidentFilter) -> int:
+    import logging
+
+    from streams.metrics import Metrics
+
+    if not args.forward.startswith(("http://", "https://")):
+        raise CommandError(f"--forward needs an http(s) URL, got {args.forward!r}")
+    try:
+        policy = RetryPolicy(max_attempts=args.max_attempts, initial_delay=args.initial_delay, max_delay=args.max_delay)
+    except ValueError as error:
+        raise CommandError(str(error)) from None
+    metrics = Metrics.create()
+    if args.metrics_port:
+        from prometheus_client import start_http_server
+
+        try:
+            start_http_server(args.metrics_port, registry=metrics.registry)
+        except OSError as error:
+            raise CommandError(f"cannot serve /metrics on port {args.metrics_port}: {error}") from None
+    forwarder = WebhookForwarder(args.forward, metrics, slack=args.slack, policy=policy)
+    group = args.group or f"{settings.worker_id}-incident-forwarder"
+    consumer = _consumer(settings, group=group, from_beginning=args.from_beginning)
+    follower = IncidentFollower(
+        consumer, forwarder, incident_filter, commit=True, on_skipped=forwarder.count,
+    )
+    log = logging.getLogger("flarewatch.forward")
+    log.info("forwarding %s to %s as group %s", topic_name(settings, "incidents"), args.forward, group)
+    try:
+        with _stop_on_sigterm() as stopping:
+            follower.run(args.max, args.timeout, should_stop=stopping)
+    except DeliveryFailed as error:
+        log.error("giving up for now, offset not committed (a restart retries): %s", error)
+        return 1
+    finally:
+        consumer.close(autocommit=False)
+    return 0
+
+
+class IncidentPrinter:
+    """Print one block per incident (blank line between), or one JSON line per incident."""
+
+    def __init__(self, out: TextIO, as_json: bool) -> None:
+        self.out = out
+        self.as_json = as_json
+
+    def __call__(self, incident: Incident) -> str:
+        text = encode_incident(incident).decode() if self.as_json else format_incident(incident) + "\n"
+        print(text, file=self.out, flush=True)
+        return "printed"
+
+
+def _consumer(settings: Settings, group: str | None, from_beginning: bool) -> Any:
+    from kafka.errors import KafkaError
+
+    from streams.kafka_clients import make_consumer
+
+    try:
+        return make_consumer(
+            settings,
+            topic_name(settings, "incidents"),
+            group_id=group,
+            client_id="flarewatch-incidents",
+            auto_offset_reset="earliest" if from_beginning else "latest",
+            max_poll_interval_ms=900_000,
+        )
+    except KafkaError as error:
+        raise CommandError(f"cannot reach Kafka at {settings.bootstrap_servers}: {error}") from None
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[Any]:
+    """Let systemd's SIGTERM finish the current delivery and commit before exiting."""
+    stop = False
+
+    def request_stop(signum: int, frame: Any) -> None:
+        nonlocal stop
+        stop = True
+
+    if threading.current_thread() is not threading.main_thread():
+        yield lambda: False
+        return
+    previous = signal.signal(signal.SIGTERM, request_stop)
+    try:
+        yield lambda: stop
+    finally:
+        signal.signal(signal.SIGTERM, previous)
