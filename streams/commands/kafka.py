@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from streams.cli import CommandError
+from streams.errors import CommandError
 from streams.kafka_admin import ensure_topics
 from streams.local_kafka import LocalKafka, LocalKafkaError
 from streams.settings import Settings, env_var
