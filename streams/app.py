@@ -19,12 +19,24 @@ from typing import Any
 import faust
 import orjson
 
-from detectors.engine import BrandState, CrisisEngine, EngineOutput, brand_state_from_dict, brand_state_to_dict
+from detectors.engine import (
+    BrandState,
+    CrisisEngine,
+    EngineOutput,
+    brand_state_from_dict,
+    brand_state_to_dict,
+)
 from detectors.enrichment import Enricher
 from schemas.brands import BrandRegistry
-from schemas.codec import ENCODE_OPTIONS, decode_enriched_event, encode_enriched_event, encode_incident
-from schemas.records import EnrichedEvent, Incident
-from streams.dead_letter import RejectRatioWatch, SourcePosition, validate_messages
+from schemas.codec import (
+    ENCODE_OPTIONS,
+    InvalidEvent,
+    decode_enriched_event,
+    encode_enriched_event,
+    encode_incident,
+)
+from schemas.records import Incident
+from streams.dead_letter import Rejected, RejectRatioWatch, SourcePosition, validate_messages
 from streams.metrics import Metrics
 from streams.settings import Settings
 from streams.topics import TOPIC_SPECS, topic_name, topic_partitions
@@ -73,12 +85,14 @@ def create_pipeline(
     enricher: Enricher,
     engine: CrisisEngine,
 ) -> Pipeline:
+    datadir = settings.home / "worker" / settings.worker_id
+    datadir.parent.mkdir(parents=True, exist_ok=True)
     app = faust.App(
         settings.worker_id,
         broker=faust_broker_url(settings),
         broker_credentials=_broker_credentials(settings),
         store="memory://",
-        datadir=str(settings.home / "worker" / settings.worker_id),
+        datadir=str(datadir),
         topic_partitions=settings.partitions,
         topic_replication_factor=settings.replication_factor,
         web_enabled=False,
@@ -107,10 +121,19 @@ def create_pipeline(
         partitions=topic_partitions(settings, "enriched"),
         key_type=bytes,
         value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
     )
     reject_watch = RejectRatioWatch(limit=settings.dead_letter_max_ratio)
+    # Decoded detector states of the brands this worker serves. The table (and its
+    # changelog) gets a checkpoint at most every state_checkpoint_seconds per brand and
+    # whenever incidents are published; (de)serialising the state on every event costs
+    # more than the detectors themselves.
+    state_cache: dict[bytes, BrandState] = {}
+    last_checkpoint: dict[bytes, float] = {}
+
+    @app.on_partitions_revoked.connect
+    async def forget_states(app: faust.App, revoked: Any, **kwargs: Any) -> None:
+        state_cache.clear()
+        last_checkpoint.clear()
     open_incident_labels: dict[str, tuple[str, str, str]] = {}
 
     @app.agent(topics["raw"], name="enrich_events")
@@ -129,13 +152,7 @@ def create_pipeline(
                 ]
             )
             for rejection in rejected:
-                metrics.events_rejected.labels(reason=rejection.error.reason.value).inc()
-                try:
-                    await topics["dead_letter"].send(key=rejection.key, value=rejection.payload, headers=rejection.headers())
-                except Exception:
-                    metrics.dead_letter_publish_failures.inc()
-                    log.exception("could not dead-letter %s:%s", rejection.source.partition, rejection.source.offset)
-                    raise
+                await _dead_letter(rejection)
                 reject_watch.record(True)
             for _ in valid:
                 reject_watch.record(False)
@@ -156,23 +173,50 @@ def create_pipeline(
 
     @app.agent(topics["enriched"], name="detect_crises")
     async def detect_crises(stream: faust.StreamT[bytes]) -> None:
+        enriched_topic_name = topic_name(settings, "enriched")
         async for event in stream.events():
-            metrics.events_consumed.labels(topic=topics["enriched"].get_topic_name()).inc()
-            enriched = decode_enriched_event(event.value)
+            metrics.events_consumed.labels(topic=enriched_topic_name).inc()
+            try:
+                enriched = decode_enriched_event(event.value)
+            except InvalidEvent as error:
+                rejection = Rejected(
+                    payload=event.value if isinstance(event.value, bytes) else b"",
+                    key=event.key if isinstance(event.key, bytes) else None,
+                    error=error,
+                    source=SourcePosition(enriched_topic_name, event.message.partition, event.message.offset),
+                )
+                await _dead_letter(rejection)
+                continue
             brand = enriched.event.brand
-            stored = state_table[brand.encode()]
-            state: BrandState = (
-                engine.initial_state(brand, registry.language(brand))
-                if stored is None
-                else brand_state_from_dict(orjson.loads(stored))
-            )
+            key = brand.encode()
+            state = state_cache.get(key)
+            if state is None:
+                stored = state_table.get(key)
+                state = (
+                    engine.initial_state(brand, registry.language(brand))
+                    if stored is None
+                    else brand_state_from_dict(orjson.loads(stored))
+                )
             state, output = engine.step(state, enriched)
-            state_table[brand.encode()] = orjson.dumps(brand_state_to_dict(state), option=ENCODE_OPTIONS)
-            await _publish(output)
+            state_cache[key] = state
             now = time.time()
+            if output.incidents or now - last_checkpoint.get(key, 0.0) >= settings.state_checkpoint_seconds:
+                state_table[key] = orjson.dumps(brand_state_to_dict(state), option=ENCODE_OPTIONS)
+                last_checkpoint[key] = now
+            await _publish(output)
             metrics.last_event_time.set(now)
             metrics.event_time_lag.labels(brand=brand).set(max(0.0, now - enriched.event.created_at_ms / 1000))
             _observe_latency(metrics, "detect", [event], now)
+
+    async def _dead_letter(rejection: Rejected) -> None:
+        metrics.events_rejected.labels(reason=rejection.error.reason.value).inc()
+        try:
+            await topics["dead_letter"].send(key=rejection.key, value=rejection.payload, headers=rejection.headers())
+        except Exception:
+            metrics.dead_letter_publish_failures.inc()
+            log.exception("could not dead-letter %s:%s:%s", rejection.source.topic, rejection.source.partition,
+                          rejection.source.offset)
+            raise
 
     async def _publish(output: EngineOutput) -> None:
         for incident in output.incidents:

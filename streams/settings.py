@@ -40,6 +40,7 @@ class Settings:
     worker_id: str = _setting("flarewatch", "Faust app id = consumer group; all workers of one deployment share it")
     enrich_batch_size: int = _setting(500, "Most events classified in one batch")
     enrich_batch_seconds: float = _setting(0.2, "Longest wait to fill a batch")
+    state_checkpoint_seconds: float = _setting(1.0, "Longest time a brand's detector state stays unsaved in the table (what a crash can lose)")
     dead_letter_max_ratio: float = _setting(0.5, "Rejected share of the last 1000 messages above which the worker logs errors")
     security_protocol: str = _setting("PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
     sasl_mechanism: str | None = _setting(None, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
@@ -69,6 +70,8 @@ class Settings:
             raise SettingsError(f"{ENV_PREFIX}DEAD_LETTER_MAX_RATIO must be in (0, 1], got {self.dead_letter_max_ratio}")
         if self.log_level.lower() not in ("debug", "info", "warning", "error"):
             raise SettingsError(f"{ENV_PREFIX}LOG_LEVEL must be debug, info, warning or error, got {self.log_level!r}")
+        if self.state_checkpoint_seconds < 0:
+            raise SettingsError(f"{ENV_PREFIX}STATE_CHECKPOINT_SECONDS must not be negative, got {self.state_checkpoint_seconds}")
         if self.enrich_batch_size < 1:
             raise SettingsError(f"{ENV_PREFIX}ENRICH_BATCH_SIZE must be at least 1, got {self.enrich_batch_size}")
 
