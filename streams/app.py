@@ -232,10 +232,14 @@ def create_pipeline(
             for detector, score in bucket.scores.items():
                 metrics.detector_score.labels(brand=bucket.brand, detector=detector).set(score)
 
+    source_topics = {topic_name(settings, "raw"), topic_name(settings, "enriched")}
+
     @app.timer(interval=5.0)
     async def measure_consumer_lag() -> None:
         consumer = app.consumer
         for tp in consumer.assignment():
+            if tp.topic not in source_topics:
+                continue
             try:
                 highwater = consumer.highwater(tp)
             except Exception:
