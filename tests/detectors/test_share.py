@@ -7,6 +7,8 @@ import json
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detectors.share import NegativeShareDetector, ShareParams, ShareState, ShareVerdict
 
@@ -125,3 +127,21 @@ def test_state_stays_bounded_and_odd_counts_are_clamped() -> None:
 def test_bad_params_raise_value_error(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         NegativeShareDetector(ShareParams(**bad))  # type: ignore[arg-type]
+
+
+@given(
+    steps=st.lists(
+        st.tuples(st.integers(1, 40), st.integers(-5, 500), st.integers(-5, 500)), max_size=120
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_any_counts_give_bounded_scores_and_round_tripping_state(steps: list[tuple[int, int, int]]) -> None:
+    detector = NegativeShareDetector(ShareParams(warmup_buckets=10))
+    state = detector.initial_state()
+    start = T0_MS
+    for gap, negative, total in steps:
+        start += gap * BUCKET_MS
+        state, verdict = detector.step(state, start, negative, total)
+        assert 0.0 <= verdict.score <= 1.0 and 0.0 <= verdict.share <= 1.0
+        assert 0.0 < verdict.baseline_share < 1.0
+        assert ShareState.from_dict(json.loads(json.dumps(dataclasses.asdict(state)))) == state

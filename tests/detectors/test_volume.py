@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detectors.volume import (
     NAB_VOLUME_PARAMS,
@@ -238,3 +240,25 @@ def test_a_series_that_spikes_every_day_needs_a_bigger_spike() -> None:
     calm_state, _ = run(VolumeDetector(), daily_stream(10)[: BUCKETS_PER_DAY * 9 + 30])
     _, calm_burst = VolumeDetector().step(calm_state, start, 100.0)
     assert calm_burst.anomalous
+
+
+@given(
+    steps=st.lists(
+        st.tuples(
+            st.integers(min_value=1, max_value=40),
+            st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(0, 10_000).map(float)),
+        ),
+        max_size=120,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_any_stream_gives_bounded_scores_and_round_tripping_state(steps: list[tuple[int, float]]) -> None:
+    detector = VolumeDetector(VolumeParams(warmup_buckets=10, recent_buckets=4, sustained_buckets=4))
+    state = detector.initial_state()
+    start = MONDAY_MS
+    for gap, value in steps:
+        start += gap * BUCKET_MS
+        state, verdict = detector.step(state, start, value)
+        assert 0.0 <= verdict.score <= 1.0
+        assert math.isfinite(verdict.expected) and verdict.expected >= 0.0
+        assert VolumeState.from_dict(json.loads(json.dumps(dataclasses.asdict(state)))) == state
