@@ -81,7 +81,7 @@ class VolumeParams:
     bucket_ms: int = 300_000
     """Width of one event-time bucket."""
     threshold: float = 6.0
-    """Robust z-score (Anscombe scale) at which a bucket is anomalous (score 0.5)."""
+    """Robust z-score (Anscombe scale, after the sensitivity scaling) that is anomalous (score 0.5)."""
     protect_z: float = 4.0
     """Buckets at or above this z-score are not learned into the baseline."""
     recent_buckets: int = 12
@@ -120,6 +120,10 @@ class VolumeParams:
             raise ValueError("cold_start_floor must be positive and min_excess non-negative")
         if self.scale_halflife_buckets <= 0:
             raise ValueError("scale_halflife_buckets must be positive")
+        if self.sustained_buckets < 1 or self.peak_days < 0:
+            raise ValueError("sustained_buckets must be at least 1 and peak_days non-negative")
+        if self.typical_peak_z <= 0 or self.sensitivity_clamp < 1:
+            raise ValueError("typical_peak_z must be positive and sensitivity_clamp at least 1")
 
 
 @dataclass(frozen=True, slots=True)

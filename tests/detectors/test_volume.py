@@ -179,6 +179,9 @@ def test_gap_in_buckets_forgets_the_missing_hours() -> None:
         {"warmup_buckets": -1},
         {"cold_start_floor": 0.0},
         {"scale_halflife_buckets": 0.0},
+        {"sustained_buckets": 0},
+        {"sensitivity_clamp": 0.5},
+        {"typical_peak_z": 0.0},
     ],
 )
 def test_bad_params_raise_value_error(bad: dict[str, float]) -> None:
