@@ -86,9 +86,9 @@ class FloodParams:
     reaches ``factor`` times the usual busiest hour of threads of its root's role
     (90th percentile; brand roles pooled when one role has too few threads)."""
     min_reactions: int = 18
-    cold_min_reactions: int = 30
+    cold_min_reactions: int = 40
     """The floor while a role has fewer than ``min_samples`` learnt threads."""
-    min_samples: int = 8
+    min_samples: int = 4
     max_samples: int = 64
     min_negative_share: float = 0.35
     min_negative_authors: int = 6
@@ -161,7 +161,7 @@ class CommentFloodDetector:
         negative_share = window.negative / window.reactions
         # The last half window, extrapolated, sees a fast-rising flood before the full window fills.
         half = thread.window(now_ms, params.window_ms // 2)
-        rate = max(window.reactions, 2 * half.reactions)
+        rate = max(window.reactions, 2 * half.reactions) if 2 * window.reactions >= threshold else window.reactions
         ratio = rate / threshold
         gates = (
             negative_share >= params.min_negative_share

@@ -409,7 +409,9 @@ class ThreadTracker:
                 if len(thread.sample_event_ids) >= params.max_samples
                 else (*thread.sample_event_ids, raw.id),
             )
-            if after_brand:
+            # Protests about deleted comments are the moderation detector's evidence, not a
+            # reaction to the brand's post itself.
+            if after_brand and not (complaint and thread.deletions > 0):
                 thread = replace(
                     thread,
                     negative_after_brand=thread.negative_after_brand + 1,

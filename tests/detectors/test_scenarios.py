@@ -7,7 +7,6 @@ from pathlib import Path
 
 import pytest
 
-import detectors.scenarios
 from detectors.scenarios import SCENARIOS, build_scenario, demo_files, registry_data, texts
 from schemas.brands import load_brand_registry
 
