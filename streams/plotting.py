@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,8 +43,9 @@ def _pooled_share(reports: Sequence[BucketReport], pool: int) -> list[float]:
     return shares
 
 
-def _time(millis: int) -> datetime:
-    return datetime.fromtimestamp(millis / 1000, tz=UTC)
+def _time(millis: int) -> float:
+    """Event time as a matplotlib date number: days since 1970-01-01 (matplotlib's default epoch)."""
+    return millis / 86_400_000
 
 
 def plot_replay(run: OfflineRun, path: Path | str, *, title: str | None = None) -> Path:
@@ -75,7 +76,7 @@ def plot_replay(run: OfflineRun, path: Path | str, *, title: str | None = None) 
         for incident in opened.get(brand, []):
             _mark_incident((volume_axis, share_axis, score_axis), incident)
     bottom = axes[-1][0]
-    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b\n%H:%M", tz=UTC))
+    bottom.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b\n%H:%M", tz=UTC))  # type: ignore[no-untyped-call]
     bottom.set_xlabel("event time (UTC)")
     figure.suptitle(title or "flarewatch replay: volume, negative share, detector scores and incidents", fontsize=13)
     figure.tight_layout()
