@@ -194,6 +194,8 @@ class OwnedBacklashParams:
     min_negative_authors_post: int = 10
     """... after a brand post or reply whose own tone was not hostile."""
     min_negative_share: float = 0.5
+    min_recent_negative: int = 5
+    """... of which this many in the last ``recent_ms`` (a pile-on, not a slow trickle)."""
     horizon_ms: int = 12 * HOUR_MS
     """A brand post older than this no longer starts an incident."""
     recent_ms: int = HOUR_MS
@@ -242,8 +244,11 @@ class OwnedPostBacklashDetector:
         authors = len(thread.negative_reactors_after_brand)
         recent = thread.window(now_ms, params.recent_ms)
         ratio = authors / needed
-        share_ok = hostile or (thread.reactions > 0 and thread.negative_reactions / thread.reactions >= params.min_negative_share)
-        gates = share_ok and recent.negative > 0
+        pile_on = hostile or (
+            thread.negative_reactions >= params.min_negative_share * thread.reactions
+            and recent.negative >= params.min_recent_negative
+        )
+        gates = pile_on and recent.negative > 0
         fired = ratio >= 1 and gates
         base = 4.5 + (1 if post.author_role == "executive" else 0)
         return ThreadVerdict(
@@ -321,6 +326,9 @@ class ExternalParams:
     min_engaged_authors: int = 6
     window_ms: int = 30 * 60_000
     min_recent: int = 6
+    complaint_factor: float = 1.5
+    """Customer complaints and high-reach posts without an insider claim are common: they need
+    this many times the engagement an insider's (former employee's) claim needs."""
     acceleration: float = 1.5
     """Reactions in the last window at least this times the window before."""
     horizon_ms: int = 24 * HOUR_MS
@@ -362,7 +370,11 @@ class ExternalPostBacklashDetector:
             return _quiet(thread, "external_post_backlash")
         recent = thread.window(now_ms, params.window_ms)
         before = thread.window(now_ms - params.window_ms, params.window_ms)
-        ratio = min(recent.reactions / params.min_recent, len(thread.reactors) / params.min_engaged_authors)
+        factor = 1.0 if root.claim in ("former_employee", "employee") else params.complaint_factor
+        ratio = min(
+            recent.reactions / (factor * params.min_recent),
+            len(thread.reactors) / (factor * params.min_engaged_authors),
+        )
         accelerating = recent.reactions >= params.acceleration * before.reactions
         fired = ratio >= 1 and accelerating
         base = 4.0 + 2 * root.reach + (1 if root.claim == "former_employee" else 0)
@@ -371,7 +383,7 @@ class ExternalPostBacklashDetector:
             score=min(1.0, ratio) * (1.0 if accelerating else 0.5), fired=fired,
             severity=severity_for(base, ratio) if fired else 0,
             origin="external", onset_ms=root.created_at_ms,
-            observed=float(recent.reactions), expected=float(max(params.min_recent, before.reactions)),
+            observed=float(recent.reactions), expected=float(max(factor * params.min_recent, before.reactions)),
             window_seconds=params.window_ms // 1000,
             negative_events=recent.negative, total_events=recent.reactions,
         )

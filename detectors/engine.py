@@ -106,7 +106,6 @@ class EngineParams:
     the negative events of this many recent buckets (see ``IncidentParams.attribution_share``)."""
     top_terms: int = 5
     max_bucket_terms: int = 200
-    max_bucket_threads: int = 200
     max_samples: int = 5
     volume: VolumeParams = field(default_factory=VolumeParams)
     share: ShareParams = field(default_factory=ShareParams)
@@ -139,7 +138,6 @@ class BucketTally:
     authors: Mapping[str, int] = field(default_factory=dict)
     negative_platforms: Mapping[str, int] = field(default_factory=dict)
     terms: Mapping[str, int] = field(default_factory=dict)
-    negative_by_thread: Mapping[str, int] = field(default_factory=dict)
     sample_event_ids: tuple[str, ...] = ()
 
 
@@ -240,7 +238,53 @@ class CrisisEngine:
         )
         watermark = time_ms if state.watermark_ms is None else max(state.watermark_ms, time_ms)
         state = replace(state, watermark_ms=watermark)
-        return self._close_until(state, watermark - params.allowed_lateness_ms)
+        state, closed = self._close_until(state, watermark - params.allowed_lateness_ms)
+        state, early = self._detect_early(state, event, watermark)
+        if not early:
+            return state, closed
+        return state, EngineOutput(incidents=(*closed.incidents, *early), buckets=closed.buckets)
+
+    def _detect_early(self, state: BrandState, event: EnrichedEvent, now_ms: int) -> tuple[BrandState, list[Incident]]:
+        """Judge the thread this event touched right away, so a crisis can open mid-bucket.
+
+        Only opening happens here (``IncidentManager.step(early=True)``); updates and
+        resolution stay at bucket closes. ``detected_at`` is then this event's time.
+        """
+        book = state.threads
+        open_causes = set(self.manager.open_thread_causes(state.incidents))
+        signals: list[Signal] = []
+        for thread_id in sorted({event.event.thread_id, book.last_moderated_thread or ""} - open_causes):
+            thread = book.threads.get(thread_id)
+            if thread is None or thread.reactions + thread.complaints == 0:
+                continue
+            signals += [
+                self._thread_signal(thread, verdict)
+                for verdict in self._judge(state.flood, thread, now_ms) if verdict.fired
+            ]
+        if not signals:
+            return state, []
+        current = next((t.negative for t in state.buckets if t.start_ms == state.open_from_ms), 0)
+        negative_by_thread, negative_total = self._attribution(
+            state, book, [signal.cause for signal in signals], now_ms, current
+        )
+        incident_book, emitted = self.manager.step(
+            state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang,
+            negative_by_thread=negative_by_thread, negative_total=negative_total, early=True,
+        )
+        return replace(state, incidents=incident_book), emitted
+
+    def _attribution(
+        self, state: BrandState, book: ThreadBook, causes: list[str], now_ms: int, current_negative: int,
+    ) -> tuple[dict[str, int], int]:
+        """Each cause's negative reactions over the attribution window, and the brand's total."""
+        params = self.params
+        recent = (*state.recent_negative, current_negative)[-params.attribution_buckets :]
+        by_thread: dict[str, int] = {}
+        for cause in sorted({*causes, *self.manager.open_thread_causes(state.incidents)}):
+            thread = book.threads.get(cause)
+            if thread is not None:
+                by_thread[cause] = thread.window(now_ms, params.attribution_buckets * params.bucket_width_ms).negative
+        return by_thread, sum(recent)
 
     def flush(self, state: BrandState, watermark_ms: int) -> tuple[BrandState, EngineOutput]:
         """Event time has reached ``watermark_ms`` and nothing earlier will come.
@@ -280,7 +324,6 @@ class CrisisEngine:
                 tally,
                 negative_platforms=bounded_count(tally.negative_platforms, [raw.platform], 16),
                 terms=bounded_count(tally.terms, terms_of(raw.text), params.max_bucket_terms),
-                negative_by_thread=bounded_count(tally.negative_by_thread, [raw.thread_id], params.max_bucket_threads),
                 sample_event_ids=tally.sample_event_ids
                 if len(tally.sample_event_ids) >= params.max_samples
                 else (*tally.sample_event_ids, raw.id),
@@ -363,16 +406,12 @@ class CrisisEngine:
             ))
 
         # Attribution of brand-wide signals to a thread: its share of the last hour's negatives.
-        recent_negative = (*state.recent_negative, tally.negative)[-params.attribution_buckets :]
-        negative_by_thread = dict(tally.negative_by_thread)
-        for cause in sorted({signal.cause for signal in signals} | set(self.manager.open_thread_causes(state.incidents))):
-            attributed = book.threads.get(cause)
-            if attributed is not None:
-                window = attributed.window(now_ms, params.attribution_buckets * params.bucket_width_ms)
-                negative_by_thread[cause] = max(negative_by_thread.get(cause, 0), window.negative)
+        negative_by_thread, negative_total = self._attribution(
+            state, book, [signal.cause for signal in signals], now_ms, tally.negative
+        )
         incident_book, emitted = self.manager.step(
             state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang,
-            negative_by_thread=negative_by_thread, negative_total=sum(recent_negative),
+            negative_by_thread=negative_by_thread, negative_total=negative_total,
         )
         for cause in self.manager.open_thread_causes(incident_book):
             book = self.tracker.flag(book, cause)
@@ -391,7 +430,7 @@ class CrisisEngine:
         state = replace(
             state, volume=volume_state, share=share_state, threads=book, flood=flood_state,
             incidents=incident_book, buckets=buckets, elevated_since_ms=elevated_since,
-            recent_negative=recent_negative,
+            recent_negative=(*state.recent_negative, tally.negative)[-params.attribution_buckets :],
         )
         return state, report, emitted
 

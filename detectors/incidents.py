@@ -154,9 +154,22 @@ class IncidentManager:
         lang: str,
         negative_by_thread: Mapping[str, int] | None = None,
         negative_total: int = 0,
+        early: bool = False,
     ) -> tuple[IncidentBook, list[Incident]]:
-        """Fold one bucket's signals into the incidents; returns the incident events to publish."""
+        """Fold one bucket's signals into the incidents; returns the incident events to publish.
+
+        ``early``: thread signals judged at an event between bucket closes. They may only
+        open a new incident (when ``persistence_buckets`` is 1); updates, brand-wide
+        signals, persistence counting and resolution wait for the bucket close.
+        """
         params = self.params
+        if early:
+            if params.persistence_buckets > 1:
+                return book, []
+            signals = [signal for signal in signals if signal.cause != BRAND_CAUSE
+                       and self._find(list(book.records), signal.cause) is None]
+            if not signals:
+                return book, []
         records = list(book.records)
         emitted: list[Incident] = []
         by_cause: dict[str, list[Signal]] = {}
@@ -180,8 +193,8 @@ class IncidentManager:
                 records[index] = self._absorb(records[index], group, now_ms, emit)
                 continue
             key = f"{lead.type}|{cause}"
-            pending[key] = previous_pending.get(key, 0) + 1
-            if pending[key] < params.persistence_buckets or self._cooling(records, cause, now_ms):
+            pending[key] = previous_pending.get(key, 0) + (0 if early else 1)
+            if max(pending[key], int(early)) < params.persistence_buckets or self._cooling(records, cause, now_ms):
                 continue
             del pending[key]
             record = self._open(lead, group, now_ms, brand)
@@ -193,6 +206,8 @@ class IncidentManager:
                 ):
                     records[position] = replace(other, resolved_at_ms=now_ms, merged_into=record.incident_id)
                     emit(records[position], "resolved")
+        if early:
+            return IncidentBook(records=tuple(records), pending=previous_pending), emitted
 
         brand_signals = by_cause.get(BRAND_CAUSE, [])
         if brand_signals:
@@ -229,7 +244,7 @@ class IncidentManager:
 
     def _cooling(self, records: list[IncidentRecord], cause: str, now_ms: int) -> bool:
         return any(
-            record.cause == cause and record.resolved_at_ms is not None and record.merged_into is None
+            record.cause == cause and record.resolved_at_ms is not None
             and now_ms - record.resolved_at_ms < self.params.cooldown_ms
             for record in records
         )

@@ -1,0 +1,154 @@
+"""Incident lifecycle: open, rate-limited updates, quiet-period resolve, cooldown, merging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from detectors.incidents import (
+    BRAND_CAUSE,
+    IncidentBook,
+    IncidentManager,
+    IncidentParams,
+    Signal,
+    incident_id_for,
+)
+from schemas.records import Evidence, Incident, IncidentType, Origin, Trigger
+
+T0 = 1_772_366_400_000
+BUCKET = 5 * 60_000
+EVIDENCE = Evidence(observed=10, expected=2, window_seconds=300, negative_events=10, total_events=20)
+
+
+def signal(kind: IncidentType, cause: str = BRAND_CAUSE, severity: int = 5, onset: int = T0,
+           origin: Origin = "unknown") -> Signal:
+    trigger = None if cause == BRAND_CAUSE else Trigger(event_id=cause, author_role="owned")
+    return Signal(type=kind, cause=cause, origin=origin, severity=severity, onset_ms=onset, trigger=trigger,
+                  evidence=EVIDENCE)
+
+
+def drive(manager: IncidentManager, per_bucket: Iterable[list[Signal]], *, start: int = T0,
+          attribution: dict[str, int] | None = None, total: int = 0,
+          book: IncidentBook | None = None) -> tuple[IncidentBook, list[tuple[int, Incident]]]:
+    """Feed one list of signals per bucket; returns (bucket index, incident) pairs."""
+    book = book or manager.initial_state()
+    out: list[tuple[int, Incident]] = []
+    for index, signals in enumerate(per_bucket):
+        book, emitted = manager.step(book, signals, now_ms=start + (index + 1) * BUCKET, brand="acme", lang="en",
+                                     negative_by_thread=attribution, negative_total=total)
+        out += [(index, incident) for incident in emitted]
+    return book, out
+
+
+def statuses(out: list[tuple[int, Incident]]) -> list[tuple[int, str, str]]:
+    return [(index, incident.status, incident.type) for index, incident in out]
+
+
+def test_escalation_updates_are_rate_limited_to_one_per_15_minutes() -> None:
+    manager = IncidentManager()
+    buckets = [[signal("negative_spike", severity=4 + index)] for index in range(6)]
+    _, out = drive(manager, buckets)
+    assert statuses(out) == [(0, "opened", "negative_spike"), (3, "updated", "negative_spike")]
+    assert [incident.severity for _, incident in out] == [4, 7]
+
+
+def test_same_severity_does_not_update() -> None:
+    _, out = drive(IncidentManager(), [[signal("negative_spike")]] * 10)
+    assert statuses(out) == [(0, "opened", "negative_spike")]
+
+
+def test_gaps_shorter_than_the_quiet_period_do_not_flap() -> None:
+    buckets = ([[signal("negative_spike")]] + [[]] * 20) * 3   # a signal every 105 minutes
+    _, out = drive(IncidentManager(), buckets + [[]] * 30)
+    assert [status for _, status, _ in statuses(out)] == ["opened", "resolved"]
+    opened, resolved = out[0][1], out[-1][1]
+    assert opened.incident_id == resolved.incident_id
+    assert resolved.resolved_at_ms is not None
+    assert out[-1][0] == 42 + 24  # two quiet hours after the last signal (bucket 42)
+
+
+def test_cooldown_then_a_new_episode_gets_a_new_id() -> None:
+    manager = IncidentManager()
+    quiet = [[]] * 24
+    book, out = drive(manager, [[signal("negative_spike")], *quiet])
+    assert [status for _, status, _ in statuses(out)] == ["opened", "resolved"]
+    resolved_at = T0 + 25 * BUCKET
+    # Within the cooldown the same cause stays quiet...
+    book, again = drive(manager, [[signal("negative_spike", onset=resolved_at)]], start=resolved_at, book=book)
+    assert again == []
+    # ... after it a new incident opens, with a different id.
+    later = resolved_at + 2 * 3_600_000
+    _, fresh = drive(manager, [[signal("negative_spike", onset=later)]], start=later, book=book)
+    assert [incident.status for _, incident in fresh] == ["opened"]
+    assert fresh[0][1].incident_id != out[0][1].incident_id
+
+
+def test_share_shift_needs_two_consecutive_buckets() -> None:
+    manager = IncidentManager()
+    _, out = drive(manager, [[signal("negative_shift")], [], [signal("negative_shift")], [signal("negative_shift")]])
+    assert statuses(out) == [(3, "opened", "negative_shift")]
+
+
+def test_signals_on_one_thread_merge_and_precedence_picks_the_type() -> None:
+    manager = IncidentManager()
+    thread = "post-1"
+    first = [signal("comment_flood", thread, origin="self_inflicted"),
+             signal("owned_post_backlash", thread, origin="self_inflicted")]
+    later = [signal("moderation_backlash", thread, severity=6, origin="self_inflicted")]
+    _, out = drive(manager, [first, [], [], later])
+    assert statuses(out) == [(0, "opened", "owned_post_backlash"), (3, "updated", "owned_post_backlash")]
+    assert out[0][1].origin == "self_inflicted" and out[0][1].trigger is not None
+
+
+def test_a_spike_caused_by_a_thread_merges_into_the_thread_incident() -> None:
+    manager = IncidentManager()
+    thread = "rude-reply"
+    buckets = [
+        [signal("negative_spike")],                                   # the spike is seen first
+        [signal("owned_post_backlash", thread, origin="self_inflicted")],  # then its cause
+        [], [], [signal("negative_spike", severity=5)],              # later spikes are the same crisis
+    ]
+    _, out = drive(manager, buckets, attribution={thread: 8}, total=20)
+    assert statuses(out) == [
+        (0, "opened", "negative_spike"),
+        (1, "opened", "owned_post_backlash"),
+        (1, "resolved", "negative_spike"),
+        (4, "updated", "owned_post_backlash"),
+    ]
+    merged = out[2][1]
+    assert out[1][1].incident_id in merged.summary
+    assert out[3][1].origin == "self_inflicted"
+
+
+def test_unrelated_spike_stays_its_own_incident() -> None:
+    manager = IncidentManager()
+    buckets = [[signal("owned_post_backlash", "thread", origin="self_inflicted")], [signal("negative_spike")]]
+    _, out = drive(manager, buckets, attribution={"thread": 1}, total=40)
+    assert statuses(out) == [(0, "opened", "owned_post_backlash"), (1, "opened", "negative_spike")]
+
+
+def test_early_signals_only_open() -> None:
+    manager = IncidentManager()
+    book, emitted = manager.step(manager.initial_state(), [signal("owned_post_backlash", "t", origin="self_inflicted")],
+                                 now_ms=T0 + 90_000, brand="acme", lang="de", early=True)
+    assert [incident.status for incident in emitted] == ["opened"]
+    assert emitted[0].detected_at_ms == T0 + 90_000 and emitted[0].lang == "de"
+    again, nothing = manager.step(book, [signal("owned_post_backlash", "t", severity=9)], now_ms=T0 + 99_000,
+                                  brand="acme", lang="de", early=True)
+    assert nothing == [] and again == book
+    _, none_opened = IncidentManager(IncidentParams(persistence_buckets=2)).step(
+        manager.initial_state(), [signal("comment_flood", "t")], now_ms=T0, brand="acme", lang="en", early=True)
+    assert none_opened == []
+
+
+def test_ids_are_deterministic_and_distinct() -> None:
+    a = incident_id_for("acme", "owned_post_backlash", "reply-1", T0)
+    assert a == incident_id_for("acme", "owned_post_backlash", "reply-1", T0)
+    assert len({a, incident_id_for("acme", "comment_flood", "reply-1", T0),
+                incident_id_for("other", "owned_post_backlash", "reply-1", T0),
+                incident_id_for("acme", "owned_post_backlash", "reply-1", T0 + BUCKET)}) == 4
+
+
+def test_first_actions_fit_the_type() -> None:
+    _, out = drive(IncidentManager(), [[signal("moderation_backlash", "p", origin="self_inflicted")]])
+    actions = " ".join(out[0][1].first_actions)
+    assert "deleting" in actions and out[0][1].level == "warning"

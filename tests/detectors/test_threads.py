@@ -1,0 +1,235 @@
+"""Thread tracking and detectors 3-6 on golden streams: the exact event where each must fire."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+import orjson
+import pytest
+
+from detectors.backlash import (
+    CommentFloodDetector,
+    ExternalPostBacklashDetector,
+    FloodParams,
+    ModerationBacklashDetector,
+    OwnedPostBacklashDetector,
+    ThreadVerdict,
+)
+from detectors.jsonable import from_jsonable, to_jsonable
+from detectors.testing import T0_MS, enriched
+from detectors.threads import (
+    ThreadBook,
+    ThreadParams,
+    ThreadState,
+    ThreadTracker,
+    is_deletion_complaint,
+    is_hostile_text,
+)
+from schemas.records import EnrichedEvent
+
+MINUTE = 60_000
+HOUR = 60 * MINUTE
+
+Judge = Callable[[ThreadState, int], ThreadVerdict]
+
+
+def first_firing(events: Sequence[EnrichedEvent], thread_id: str, judge: Judge,
+                 tracker: ThreadTracker | None = None) -> int | None:
+    """Index of the first event after which ``judge`` fires on the thread (judged at that event's time)."""
+    tracker = tracker or ThreadTracker()
+    book = tracker.initial_state()
+    for index, event in enumerate(events):
+        book = tracker.observe(book, event)
+        thread = book.threads.get(thread_id)
+        if thread is not None and judge(thread, event.event.created_at_ms + 1).fired:
+            return index
+    return None
+
+
+def rude_thread(reactions: int, same_author: bool = False) -> list[EnrichedEvent]:
+    events = [
+        enriched("q", 0, author="anna", negative=True, text="Train cancelled, I want a refund"),
+        enriched("rude", MINUTE, parent="q", role="owned", author="acme", negative=True,
+                 text="Not our problem. Read the terms."),
+    ]
+    events += [
+        enriched(f"r{i}", 2 * MINUTE + i * 30_000, parent="rude", root="q", negative=True,
+                 author="troll" if same_author else f"angry{i}", text="Arrogant answer")
+        for i in range(reactions)
+    ]
+    return events
+
+
+# ---------------------------------------------------------------- owned posts
+
+def test_owned_backlash_fires_at_the_fifth_distinct_negative_reactor() -> None:
+    owned = OwnedPostBacklashDetector()
+    assert first_firing(rude_thread(10), "q", owned.assess) == 2 + 4
+
+
+def test_owned_backlash_ignores_one_person_reacting_many_times() -> None:
+    owned = OwnedPostBacklashDetector()
+    assert first_firing(rude_thread(30, same_author=True), "q", owned.assess) is None
+
+
+def test_a_polite_service_reply_needs_a_real_pile_on() -> None:
+    owned = OwnedPostBacklashDetector()
+    events = [enriched("q", 0, negative=True, text="Train cancelled"),
+              enriched("help", MINUTE, parent="q", role="owned", negative=True, score=-0.6,
+                       text="Sorry to hear that! Please DM us your booking number.")]
+    events += [enriched(f"r{i}", 2 * MINUTE + i * 30_000, parent="help", root="q", negative=True,
+                        text="Same here") for i in range(12)]
+    assert first_firing(events, "q", owned.assess) == 2 + 9
+
+
+def test_an_executive_announcement_is_left_to_the_flood_detector() -> None:
+    owned = OwnedPostBacklashDetector()
+    events = [enriched("ceo", 0, role="executive", negative=True, score=-0.45, text="We close 40 ticket offices")]
+    events += [enriched(f"c{i}", MINUTE + i * 20_000, parent="ceo", negative=True, text="Disgrace") for i in range(30)]
+    assert first_firing(events, "ceo", owned.assess) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "negative", "score", "hostile"),
+    [
+        ("Not our problem. Read the terms.", False, 0.1, True),
+        ("Nicht unser Problem, AGB lesen!", False, 0.0, True),
+        ("Sorry to hear that, please DM us", True, -0.7, False),
+        ("Das tut uns leid, bitte schreib uns eine DM", True, -0.7, False),
+        ("This complaint is ridiculous and so are you", True, -0.8, True),
+        ("Trains run as planned today", False, 0.0, False),
+    ],
+)
+def test_hostile_tone(text: str, negative: bool, score: float, hostile: bool) -> None:
+    assert is_hostile_text(text, negative, score, -0.25) is hostile
+
+
+# ---------------------------------------------------------------- moderation
+
+def moderated_thread(protests: int, deletions: int = 2) -> list[EnrichedEvent]:
+    events = [enriched("price", 0, role="owned", text="Fares go up 12% next month")]
+    events += [enriched(f"crit{i}", MINUTE + i * 1000, parent="price", negative=True, text="Too expensive")
+               for i in range(deletions)]
+    events += [enriched(f"del{i}", 5 * MINUTE + i * 1000, kind="deletion", parent=f"crit{i}", root="price",
+                        role="moderator", deleted_by="moderator") for i in range(deletions)]
+    events += [enriched(f"w{i}", 10 * MINUTE + i * MINUTE, negative=True,
+                        text="Why did you delete my comment? Censorship!") for i in range(protests)]
+    return events
+
+
+def test_moderation_backlash_fires_at_the_fourth_protester_even_outside_the_thread() -> None:
+    moderation = ModerationBacklashDetector()
+    events = moderated_thread(6)
+    assert first_firing(events, "price", moderation.assess) == 1 + 2 + 2 + 3
+
+
+def test_deleting_spam_without_protest_stays_quiet() -> None:
+    moderation = ModerationBacklashDetector()
+    assert first_firing(moderated_thread(0), "price", moderation.assess) is None
+
+
+def test_complaints_without_any_deletion_do_not_fire() -> None:
+    moderation = ModerationBacklashDetector()
+    events = [enriched("price", 0, role="owned", text="Fares go up")]
+    events += [enriched(f"w{i}", MINUTE * i, parent="price", negative=True, text="Censorship!") for i in range(1, 9)]
+    assert first_firing(events, "price", moderation.assess) is None
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [("Why did you delete my comment?", True), ("Das ist Zensur", True), ("Mein Kommentar wurde gelöscht", True),
+     ("They removed my review about the delay", True), ("Delayed again", False), ("Great service", False)],
+)
+def test_deletion_complaints(text: str, complaint: bool) -> None:
+    assert is_deletion_complaint(text) is complaint
+
+
+# ---------------------------------------------------------------- external posts
+
+def leak(engagers: int, claim: str | None = "former_employee", reach: float = 0.2,
+         negative: bool = True, spacing_ms: int = MINUTE) -> list[EnrichedEvent]:
+    events = [enriched("leak", 0, claim=claim, reach=reach, negative=negative,  # type: ignore[arg-type]
+                       text="As a former employee: brakes are not checked")]
+    events += [enriched(f"s{i}", 2 * MINUTE + i * spacing_ms, parent="leak", kind="share" if i % 2 else "reply",
+                        negative=bool(i % 2 == 0)) for i in range(engagers)]
+    return events
+
+
+def test_external_post_fires_at_the_sixth_engager_for_an_insider_claim() -> None:
+    external = ExternalPostBacklashDetector()
+    assert first_firing(leak(10), "leak", external.assess) == 6
+
+
+def test_a_customer_complaint_needs_more_engagement_than_an_insider() -> None:
+    external = ExternalPostBacklashDetector()
+    assert first_firing(leak(12, claim="customer_complaint"), "leak", external.assess) == 9
+
+
+def test_a_positive_high_reach_post_is_not_external_backlash() -> None:
+    external = ExternalPostBacklashDetector()
+    assert first_firing(leak(50, claim=None, reach=0.9, negative=False), "leak", external.assess) is None
+
+
+def test_slow_steady_engagement_does_not_accelerate() -> None:
+    external = ExternalPostBacklashDetector()
+    assert first_firing(leak(40, spacing_ms=6 * MINUTE), "leak", external.assess) is None
+
+
+# ---------------------------------------------------------------- comment flood
+
+def test_comment_flood_needs_negative_comments() -> None:
+    flood = CommentFloodDetector()
+    state = flood.initial_state()
+
+    def judge(thread: ThreadState, now: int) -> ThreadVerdict:
+        return flood.assess(state, thread, now)
+
+    friendly = [enriched("post", 0, role="owned", text="Photo contest!")]
+    friendly += [enriched(f"c{i}", MINUTE + i * 10_000, parent="post", text="Lovely!") for i in range(200)]
+    assert first_firing(friendly, "post", judge) is None
+    angry = [enriched("post", 0, role="owned", text="Photo contest!")]
+    angry += [enriched(f"c{i}", MINUTE + i * 10_000, parent="post", negative=i % 2 == 0, text="Meh")
+              for i in range(200)]
+    assert first_firing(angry, "post", judge) == 20  # 20 comments in 3.3 minutes: the cold-start floor of 40/h
+
+
+def test_comment_flood_baseline_is_learnt_per_role_and_skips_incident_threads() -> None:
+    flood = CommentFloodDetector(FloodParams(min_samples=2))
+    tracker = ThreadTracker()
+    quiet = [ThreadState(thread_id=f"t{i}", first_seen_ms=0, last_seen_ms=0, reactions=5, peak_hourly_reactions=10)
+             for i in range(3)]
+    flagged = ThreadState(thread_id="big", first_seen_ms=0, last_seen_ms=0, reactions=500,
+                          peak_hourly_reactions=500, flagged=True)
+    state = flood.learn(flood.initial_state(), [*quiet, flagged])
+    assert state.peaks == {"other": (10, 10, 10)}
+    assert flood.threshold(state, "other") == 30.0
+    assert flood.threshold(state, "owned") == 40.0  # brand roles are not judged by outside threads
+    assert tracker.params.max_threads > 0
+
+
+# ---------------------------------------------------------------- the book
+
+def test_book_is_bounded_and_round_trips_through_json() -> None:
+    tracker = ThreadTracker(ThreadParams(max_threads=50))
+    book = tracker.initial_state()
+    for i in range(200):
+        book = tracker.observe(book, enriched(f"c{i}", i * 1000, parent=f"p{i}", negative=True, text="bad"))
+    assert len(book.threads) == 50
+    assert min(thread.last_seen_ms for thread in book.threads.values()) == T0_MS + 150_000
+    restored = from_jsonable(ThreadBook, orjson.loads(orjson.dumps(to_jsonable(book))))
+    assert restored == book
+
+
+def test_idle_threads_are_evicted_once() -> None:
+    tracker = ThreadTracker()
+    book = tracker.observe(tracker.initial_state(), enriched("c", 0, parent="p"))
+    book = tracker.evict(book, T0_MS + 7 * HOUR)
+    assert book.threads == {} and [thread.thread_id for thread in book.evicted] == ["p"]
+
+
+def test_unremarkable_root_posts_are_not_tracked() -> None:
+    tracker = ThreadTracker()
+    book = tracker.observe(tracker.initial_state(), enriched("p", 0, text="On the train"))
+    assert book.threads == {}
+    book = tracker.observe(book, enriched("p2", 0, role="owned", text="New fares"))
+    assert list(book.threads) == ["p2"]
