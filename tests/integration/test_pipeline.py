@@ -9,6 +9,7 @@ import orjson
 import pytest
 
 from schemas.codec import MAX_EVENT_BYTES, decode_enriched_event, decode_incident, encode_incident
+from streams.commands.produce import produce_file
 from streams.dead_letter import (
     HEADER_REASON,
     HEADER_SOURCE_OFFSET,
@@ -19,7 +20,13 @@ from streams.kafka_admin import ensure_topics
 from streams.kafka_clients import make_producer
 from streams.settings import Settings
 from streams.topics import topic_name
-from tests.integration.worker_process import consume_until, metric_value, running_worker, scrape, wait_until
+from tests.integration.worker_process import (
+    consume_until,
+    metric_value,
+    running_worker,
+    scrape,
+    wait_until,
+)
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
@@ -125,7 +132,8 @@ def test_crisis_sample_yields_self_inflicted_incident_and_matches_replay(pipelin
     def sample_incidents(messages: list[object]) -> list[bytes]:
         return [m.value for m in messages if decode_incident(m.value).brand in brands]  # type: ignore[attr-defined]
 
-    send(pipeline, DEMO_EVENTS.read_bytes().splitlines())
+    # As `flarewatch produce` does: keyed by brand, so each brand's events keep their order.
+    produce_file(pipeline, DEMO_EVENTS, progress=False)
     live_messages = consume_until(
         pipeline, topic_name(pipeline, "incidents"), lambda got: len(sample_incidents(got)) >= len(expected), timeout=240
     )
