@@ -191,7 +191,7 @@ class CommentFloodDetector:
 class OwnedBacklashParams:
     min_negative_authors_hostile: int = 5
     """Distinct outside authors reacting negatively after a hostile brand post or reply."""
-    min_negative_authors_post: int = 10
+    min_negative_authors_post: int = 12
     """... after a brand post or reply whose own tone was not hostile."""
     min_negative_share: float = 0.5
     min_recent_negative: int = 5
@@ -267,7 +267,7 @@ class OwnedPostBacklashDetector:
 @dataclass(frozen=True, slots=True)
 class ModerationParams:
     min_deletions: int = 1
-    min_complainers: int = 4
+    min_complainers: int = 3
     """Distinct outside authors complaining about the deleting."""
     horizon_ms: int = 12 * HOUR_MS
 
@@ -323,10 +323,10 @@ class ModerationBacklashDetector:
 class ExternalParams:
     min_reach: float = 0.55
     """Outside roots from this reach up (about 7,000 followers) count, or any with a claim."""
-    min_engaged_authors: int = 6
+    min_engaged_authors: int = 5
     window_ms: int = 30 * 60_000
-    min_recent: int = 6
-    complaint_factor: float = 1.5
+    min_recent: int = 5
+    complaint_factor: float = 2.0
     """Customer complaints and high-reach posts without an insider claim are common: they need
     this many times the engagement an insider's (former employee's) claim needs."""
     acceleration: float = 1.5

@@ -344,10 +344,13 @@ class CrisisEngine:
         closed = 0
         start = state.open_from_ms
         while start + width <= limit_ms:
-            if closed >= params.max_gap_buckets and not any(t.start_ms >= start for t in state.buckets):
-                start = self.bucket_of(limit_ms) - width
-                closed = 0
-                continue
+            if closed >= params.max_gap_buckets:
+                # A long silence (or a clock far ahead): skip the empty buckets up to the next counted one.
+                counted = [t.start_ms for t in state.buckets if t.start_ms >= start]
+                target = min(counted) if counted else self.bucket_of(limit_ms) - width
+                if target > start:
+                    start, closed = target, 0
+                    continue
             state, report, emitted = self._close(state, start)
             reports.append(report)
             incidents.extend(emitted)

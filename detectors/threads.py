@@ -34,10 +34,10 @@ from schemas.records import BRAND_ROLES, AuthorRole, ClaimKind, EnrichedEvent, E
 
 REACTION_KINDS: Final[frozenset[EventKind]] = frozenset({"comment", "reply", "share"})
 
+_DELETING = r"(?:delet|remov|hid(?:e|ing|den)\b|lösch|gelöscht|entfern|zensier)"
+_DELETED_THING = r"(?:comment|post|review|reply|criticism|critique|kommentar|beitr[aä]g|bewertung|kritik|antwort)"
 DELETION_COMPLAINT = re.compile(
-    r"delet|censor|zensur|zensier|gelöscht|löscht|lösch|entfernt|mundtot|"
-    r"\bremov(?:ed|ing|e)\b.{0,30}\b(?:comment|post|review|reply|criticism)|"
-    r"\bhid(?:e|ing|den)\b.{0,30}\b(?:comment|post|review|criticism)|silenc",
+    rf"censor|zensur|mundtot|silenc|{_DELETING}[^.!?]{{0,40}}{_DELETED_THING}|{_DELETED_THING}[^.!?]{{0,40}}{_DELETING}",
     re.IGNORECASE,
 )
 """Users reacting to the deleting itself ("why did you delete my comment", "Zensur")."""
@@ -104,8 +104,8 @@ def is_deletion_complaint(text: str | None) -> bool:
     """
     >>> is_deletion_complaint("Why did you delete my comment?"), is_deletion_complaint("Das ist Zensur!")
     (True, True)
-    >>> is_deletion_complaint("Delayed again, great job")
-    False
+    >>> is_deletion_complaint("Delayed again, great job"), is_deletion_complaint("I'm deleting your app")
+    (False, False)
     """
     return bool(text) and DELETION_COMPLAINT.search(text or "") is not None
 

@@ -212,3 +212,12 @@ def test_parameters_are_checked_at_construction() -> None:
         EngineParams(bucket_width_ms=7 * MINUTE)
     with pytest.raises(ValueError):
         EngineParams(bucket_width_ms=10 * MINUTE, volume=VolumeParams(bucket_ms=5 * MINUTE))
+
+
+def test_a_clock_far_ahead_skips_empty_buckets_instead_of_closing_a_year_of_them() -> None:
+    engine = CrisisEngine(EngineParams(max_gap_buckets=100))
+    state, _, _ = run(engine, [enriched("a", 0)])
+    state, out = engine.step(state, enriched("future", 365 * 24 * HOUR))
+    assert 100 <= len(out.buckets) <= 102
+    state, out = engine.flush(state, T0_MS + 365 * 24 * HOUR)
+    assert [b.total for b in out.buckets] == [1]

@@ -79,7 +79,7 @@ def test_a_polite_service_reply_needs_a_real_pile_on() -> None:
                        text="Sorry to hear that! Please DM us your booking number.")]
     events += [enriched(f"r{i}", 2 * MINUTE + i * 30_000, parent="help", root="q", negative=True,
                         text="Same here") for i in range(12)]
-    assert first_firing(events, "q", owned.assess) == 2 + 9
+    assert first_firing(events, "q", owned.assess) == 2 + 11
 
 
 def test_an_executive_announcement_is_left_to_the_flood_detector() -> None:
@@ -117,10 +117,10 @@ def moderated_thread(protests: int, deletions: int = 2) -> list[EnrichedEvent]:
     return events
 
 
-def test_moderation_backlash_fires_at_the_fourth_protester_even_outside_the_thread() -> None:
+def test_moderation_backlash_fires_at_the_third_protester_even_outside_the_thread() -> None:
     moderation = ModerationBacklashDetector()
     events = moderated_thread(6)
-    assert first_firing(events, "price", moderation.assess) == 1 + 2 + 2 + 3
+    assert first_firing(events, "price", moderation.assess) == 1 + 2 + 2 + 2
 
 
 def test_deleting_spam_without_protest_stays_quiet() -> None:
@@ -155,14 +155,14 @@ def leak(engagers: int, claim: str | None = "former_employee", reach: float = 0.
     return events
 
 
-def test_external_post_fires_at_the_sixth_engager_for_an_insider_claim() -> None:
+def test_external_post_fires_at_the_fifth_engager_for_an_insider_claim() -> None:
     external = ExternalPostBacklashDetector()
-    assert first_firing(leak(10), "leak", external.assess) == 6
+    assert first_firing(leak(10), "leak", external.assess) == 5
 
 
 def test_a_customer_complaint_needs_more_engagement_than_an_insider() -> None:
     external = ExternalPostBacklashDetector()
-    assert first_firing(leak(12, claim="customer_complaint"), "leak", external.assess) == 9
+    assert first_firing(leak(12, claim="customer_complaint"), "leak", external.assess) == 10
 
 
 def test_a_positive_high_reach_post_is_not_external_backlash() -> None:
@@ -172,7 +172,7 @@ def test_a_positive_high_reach_post_is_not_external_backlash() -> None:
 
 def test_slow_steady_engagement_does_not_accelerate() -> None:
     external = ExternalPostBacklashDetector()
-    assert first_firing(leak(40, spacing_ms=6 * MINUTE), "leak", external.assess) is None
+    assert first_firing(leak(40, spacing_ms=8 * MINUTE), "leak", external.assess) is None
 
 
 # ---------------------------------------------------------------- comment flood
