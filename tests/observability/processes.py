@@ -136,6 +136,7 @@ def prometheus(workdir: Path, config_text: str, port: int | None = None) -> Iter
     """A Prometheus with ``config_text`` as its configuration, data under ``workdir``."""
     binary = require_binary("prometheus")
     port = port or free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
     config = workdir / "prometheus.yml"
     config.write_text(config_text)
     argv = [
@@ -154,6 +155,7 @@ def alertmanager(workdir: Path, config_path: Path, port: int | None = None) -> I
     """A single Alertmanager (clustering off) with its state under ``workdir``."""
     binary = require_binary("alertmanager")
     port = port or free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
     argv = [
         binary,
         f"--config.file={config_path}",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections.abc import Iterable
 from dataclasses import replace
 
 import pytest
@@ -22,14 +23,19 @@ from tests.observability.test_forwarding import T0, make_incident
 pytestmark = pytest.mark.kafka
 
 
-def produce(settings: Settings, incidents: list[Incident]) -> None:
+def send(settings: Settings, topic_key: str, messages: Iterable[tuple[bytes, bytes]]) -> None:
+    """Produce (key, value) pairs to one of the deployment's topics and wait for the acks."""
     producer = make_producer(settings)
     try:
-        for incident in incidents:
-            producer.send(topic_name(settings, "incidents"), key=incident.incident_id.encode(), value=encode_incident(incident))
-        producer.flush(30)
+        for key, value in messages:
+            producer.send(topic_name(settings, topic_key), key=key, value=value)
+        producer.flush(60)
     finally:
         producer.close()
+
+
+def produce(settings: Settings, incidents: list[Incident]) -> None:
+    send(settings, "incidents", ((incident.incident_id.encode(), encode_incident(incident)) for incident in incidents))
 
 
 def run(settings: Settings, *argv: str) -> int:
