@@ -9,13 +9,21 @@ _LEVEL_MARK = {"critical": "!!!", "warning": "!! ", "info": "i  "}
 
 
 def format_incident(incident: Incident) -> str:
-    """A short block: what, where it came from, how bad, what to do first."""
+    """A block for ``opened`` and ``resolved`` (what, where from, how bad, what to do first);
+    two lines for ``updated``, which repeats an incident the reader has already seen."""
     level = incident.level
     head = (
         f"{_LEVEL_MARK[level]} [{level.upper()} {incident.severity}/10] {incident.status.upper()} "
         f"{incident.brand} · {incident.type} · origin {incident.origin}"
     )
     lines = [head, f"    {incident.summary}"]
+    if incident.status == "updated":
+        evidence = incident.evidence
+        lines[1:] = [
+            f"    now {evidence.observed:g} vs {evidence.expected:.1f} expected, "
+            f"{evidence.negative_events}/{evidence.total_events} negative · id {incident.incident_id}"
+        ]
+        return "\n".join(lines)
     times = f"    started {format_timestamp(incident.started_at_ms)}, detected {format_timestamp(incident.detected_at_ms)}"
     if incident.resolved_at_ms is not None:
         times += f", resolved {format_timestamp(incident.resolved_at_ms)}"

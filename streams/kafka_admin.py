@@ -16,6 +16,7 @@ from typing import Any
 from kafka import KafkaAdminClient
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from streams.kafka_clients import quiet_client_logs
 from streams.settings import Settings
 from streams.topics import TOPIC_SPECS, topic_name, topic_partitions
 
@@ -49,7 +50,7 @@ def describe_cluster(
 ) -> dict[str, Any] | None:
     """Cluster metadata if the cluster answers with at least one broker within ``timeout``, else None."""
     try:
-        with _quiet_client_logs(logging.CRITICAL), admin_client(settings, timeout) as client:
+        with quiet_client_logs(logging.CRITICAL), admin_client(settings, timeout) as client:
             cluster: dict[str, Any] = client.describe_cluster()
     except (KafkaError, OSError, TimeoutError):
         return None
@@ -88,7 +89,7 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
         }
         for spec in TOPIC_SPECS
     }
-    with _quiet_client_logs(logging.WARNING), admin_client(settings, timeout) as client:
+    with quiet_client_logs(logging.WARNING), admin_client(settings, timeout) as client:
         existing = set(client.list_topics())
         missing = {name: options for name, options in wanted.items() if name not in existing}
         if not missing:
@@ -105,17 +106,3 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
                 )
         client.wait_for_topics(created, timeout_ms=int(timeout * 1000))
     return created
-
-
-@contextmanager
-def _quiet_client_logs(level: int) -> Iterator[None]:
-    """kafka-python 3 logs each connection at INFO and every refused one at ERROR; unless
-    debugging, that is noise in command output and while polling a starting broker."""
-    client_logger = logging.getLogger("kafka")
-    previous = client_logger.level
-    if not client_logger.isEnabledFor(logging.DEBUG):
-        client_logger.setLevel(level)
-    try:
-        yield
-    finally:
-        client_logger.setLevel(previous)

@@ -2,9 +2,26 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from streams.settings import Settings
+
+
+@contextmanager
+def quiet_client_logs(level: int = logging.CRITICAL) -> Iterator[None]:
+    """kafka-python 3 logs each connection at INFO, every refused one at ERROR and a
+    harmless traceback when a consumer closes; unless debugging, that is noise."""
+    client_logger = logging.getLogger("kafka")
+    previous = client_logger.level
+    if not client_logger.isEnabledFor(logging.DEBUG):
+        client_logger.setLevel(level)
+    try:
+        yield
+    finally:
+        client_logger.setLevel(previous)
 
 
 def make_producer(settings: Settings, **overrides: Any) -> Any:

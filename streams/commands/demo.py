@@ -150,7 +150,7 @@ def _wait_for_metrics(demo: DemoRun, log_path: Path, timeout: float = 90.0) -> N
 def _follow_incidents(demo: DemoRun, timeout: float, log_path: Path) -> None:
     from schemas.codec import InvalidEvent, decode_incident
     from streams.incident_text import format_incident
-    from streams.kafka_clients import make_consumer
+    from streams.kafka_clients import make_consumer, quiet_client_logs
     from streams.topics import topic_name
 
     consumer = make_consumer(demo.settings, topic_name(demo.settings, "incidents"), consumer_timeout_ms=500)
@@ -170,7 +170,8 @@ def _follow_incidents(demo: DemoRun, timeout: float, log_path: Path) -> None:
             if demo.worker.poll() is not None:
                 raise CommandError(f"the worker stopped (exit {demo.worker.returncode}); see {log_path}:\n{_tail(log_path)}")
     finally:
-        consumer.close()
+        with quiet_client_logs():
+            consumer.close()
         _say(f"{seen} incident events shown")
 
 

@@ -31,7 +31,7 @@ def register(subparsers: Any) -> None:
 
 def run_produce(args: argparse.Namespace, settings: Settings) -> int:
     from schemas.codec import InvalidEvent, decode_raw_event
-    from streams.jsonl import LoadReport, count_lines, read_lines
+    from streams.jsonl import LoadReport, read_lines
 
     if args.rate < 0:
         from streams.cli import CommandError
@@ -68,7 +68,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     total = 0
     started = time.monotonic()
     try:
-        with tqdm(total=count_lines(path), unit="ev", disable=not progress, file=sys.stderr, desc=f"-> {topic}") as bar:
+        with tqdm(total=count_lines(path), unit="ev", disable=None if progress else True, file=sys.stderr, desc=f"-> {topic}") as bar:
             for number, line in read_lines(path):
                 key = None
                 try:

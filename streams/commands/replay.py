@@ -50,7 +50,7 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     unknown = sorted({event.brand for event in report.events} - set(components.registry.names))
     if unknown:
         print(f"note: brands not in the registry (all authors count as 'other'): {', '.join(unknown)}", file=sys.stderr)
-    with tqdm(total=len(report.events), unit="ev", disable=args.quiet, file=sys.stderr, desc="replay") as bar:
+    with tqdm(total=len(report.events), unit="ev", disable=True if args.quiet else None, file=sys.stderr, desc="replay") as bar:
         run = run_offline(
             report.events, components.enricher, components.engine, components.registry,
             flush=args.flush, keep_enriched=args.plot is not None, progress=bar.update,
