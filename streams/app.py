@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
@@ -35,7 +36,7 @@ from schemas.codec import (
     encode_enriched_event,
     encode_incident,
 )
-from schemas.records import Incident
+from schemas.records import INCIDENT_TYPES, LEVELS, level_for_severity
 from streams.dead_letter import Rejected, RejectRatioWatch, SourcePosition, validate_messages
 from streams.metrics import Metrics
 from streams.settings import Settings
@@ -134,7 +135,6 @@ def create_pipeline(
     async def forget_states(app: faust.App, revoked: Any, **kwargs: Any) -> None:
         state_cache.clear()
         last_checkpoint.clear()
-    open_incident_labels: dict[str, tuple[str, str, str]] = {}
 
     @app.agent(topics["raw"], name="enrich_events")
     async def enrich_events(stream: faust.StreamT[bytes]) -> None:
@@ -190,6 +190,7 @@ def create_pipeline(
             brand = enriched.event.brand
             key = brand.encode()
             state = state_cache.get(key)
+            restored = state is None
             if state is None:
                 stored = state_table.get(key)
                 state = (
@@ -204,6 +205,8 @@ def create_pipeline(
                 state_table[key] = orjson.dumps(brand_state_to_dict(state), option=ENCODE_OPTIONS)
                 last_checkpoint[key] = now
             await _publish(output)
+            if output.incidents or restored:
+                _set_open_incidents(metrics, brand, state)
             metrics.last_event_time.set(now)
             metrics.event_time_lag.labels(brand=brand).set(max(0.0, now - enriched.event.created_at_ms / 1000))
             _observe_latency(metrics, "detect", [event], now)
@@ -221,7 +224,10 @@ def create_pipeline(
     async def _publish(output: EngineOutput) -> None:
         for incident in output.incidents:
             await topics["incidents"].send(key=incident.incident_id.encode(), value=encode_incident(incident))
-            _count_incident(metrics, incident, open_incident_labels)
+            metrics.incident_events.labels(
+                brand=incident.brand, incident_type=incident.type, status=incident.status,
+                level=incident.level,
+            ).inc()
             log.info("incident %s %s %s severity %d: %s", incident.status, incident.brand, incident.type,
                      incident.severity, incident.summary)
         for bucket in output.buckets:
@@ -244,7 +250,7 @@ def create_pipeline(
                 highwater = consumer.highwater(tp)
             except Exception:
                 continue
-            position = consumer._read_offset.get(tp)
+            position = consumer._read_offset.get(tp)  # type: ignore[attr-defined]
             lag = highwater - (position + 1 if position is not None else 0)
             metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(max(0, lag))
 
@@ -259,17 +265,15 @@ def _observe_latency(metrics: Metrics, stage: str, events: Sequence[Any], now: f
             histogram.observe(max(0.0, now - timestamp))
 
 
-def _count_incident(metrics: Metrics, incident: Incident, open_labels: dict[str, tuple[str, str, str]]) -> None:
-    level = incident.level
-    metrics.incident_events.labels(
-        brand=incident.brand, incident_type=incident.type, status=incident.status, level=level
-    ).inc()
-    previous = open_labels.pop(incident.incident_id, None)
-    if previous is not None:
-        metrics.open_incidents.labels(*previous).dec()
-    if incident.status != "resolved":
-        labels = (incident.brand, incident.type, level)
-        open_labels[incident.incident_id] = labels
-        metrics.open_incidents.labels(*labels).inc()
-
-
+def _set_open_incidents(metrics: Metrics, brand: str, state: BrandState) -> None:
+    """Open incidents as the detector state knows them, so the gauge survives restarts."""
+    counts: Counter[tuple[str, str]] = Counter(
+        (record.type, level_for_severity(record.severity))
+        for record in state.incidents.records
+        if record.is_open and record.merged_into is None
+    )
+    for incident_type in INCIDENT_TYPES:
+        for level in LEVELS:
+            metrics.open_incidents.labels(brand=brand, incident_type=incident_type, level=level).set(
+                counts[(incident_type, level)]
+            )
