@@ -66,7 +66,7 @@ class Metrics:
                 ["brand", "incident_type", "status", "level"], namespace=NAMESPACE, registry=registry,
             ),
             open_incidents=Gauge(
-                "open_incidents", "Incidents currently open, by brand, type and level.",
+                "open_incidents", "Incidents currently open (from the detector state), by brand, type and level.",
                 ["brand", "incident_type", "level"], namespace=NAMESPACE, registry=registry,
             ),
             processing_latency=Histogram(
