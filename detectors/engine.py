@@ -253,7 +253,7 @@ class CrisisEngine:
         book = state.threads
         open_causes = set(self.manager.open_thread_causes(state.incidents))
         signals: list[Signal] = []
-        for thread_id in sorted({event.event.thread_id, book.last_moderated_thread or ""} - open_causes):
+        for thread_id in sorted({self.tracker.thread_of(book, event), book.last_moderated_thread or ""} - open_causes):
             thread = book.threads.get(thread_id)
             if thread is None or thread.reactions + thread.complaints == 0:
                 continue

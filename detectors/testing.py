@@ -40,7 +40,10 @@ def enriched(
     deleted_by: DeletedBy | None = None,
     start_ms: int = T0_MS,
 ) -> EnrichedEvent:
-    """An enriched event ``offset_ms`` after ``start_ms``; replies when ``parent`` is given."""
+    """An enriched event ``offset_ms`` after ``start_ms``; replies when ``parent`` is given.
+
+    ``root`` defaults to ``parent``; ``root=""`` sends no root id (only the parent).
+    """
     if kind is None:
         kind = "reply" if parent is not None else "post"
     label: SentimentLabel = "negative" if negative else "neutral"
@@ -54,7 +57,7 @@ def enriched(
         text=text,
         lang="en",
         parent_id=parent,
-        root_id=root if root is not None else parent,
+        root_id=(root or None) if root is not None else parent,
         deleted_by=deleted_by,
         url=f"https://example.social/{event_id}",
     )

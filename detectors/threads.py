@@ -229,6 +229,7 @@ class ThreadParams:
     """How much per-bucket history a thread keeps (rates and acceleration use it)."""
     idle_ms: int = 6 * 3_600_000
     max_threads: int = 400
+    max_aliases: int = 1000
     max_distinct_authors: int = 40
     """Distinct-author sets stop growing here; thresholds stay well below."""
     max_terms: int = 40
@@ -256,6 +257,9 @@ class ThreadBook:
     threads: Mapping[str, ThreadState]
     last_moderated_thread: str | None = None
     evicted: tuple[ThreadState, ...] = ()
+    aliases: Mapping[str, str] | None = None
+    """Event id -> thread id for recent non-root events of tracked threads, so a reply to a
+    reply that names only its parent (no ``root_id``) still lands in the right thread."""
     """Threads forgotten by the last :meth:`ThreadTracker.evict` (read once, then dropped)."""
 
 
@@ -293,10 +297,16 @@ class ThreadTracker:
             return True
         return raw.deleted_by is None and (event.author_role == "moderator" or event.author_role in BRAND_ROLES)
 
+    def thread_of(self, book: ThreadBook, event: EnrichedEvent) -> str:
+        """The event's thread: its root, else its parent's thread, else itself."""
+        raw = event.event
+        base = raw.root_id or raw.parent_id or raw.id
+        return (book.aliases or {}).get(base, base)
+
     def observe(self, book: ThreadBook, event: EnrichedEvent) -> ThreadBook:
         raw = event.event
         params = self.params
-        thread_id = raw.thread_id
+        thread_id = self.thread_of(book, event)
         is_root = raw.id == thread_id
         speaks_for_brand = event.author_role in BRAND_ROLES or event.author_role == "moderator"
         complaint = not speaks_for_brand and raw.kind != "deletion" and is_deletion_complaint(raw.text)
@@ -319,10 +329,16 @@ class ThreadTracker:
                 raw.created_at_ms - moderated.last_deletion_ms <= params.complaint_attribution_ms
             ):
                 threads[moderated.thread_id] = self._complain(moderated, event)
+        aliases = book.aliases or {}
+        if thread is not None and not is_root and raw.id not in aliases:
+            aliases = dict(aliases)
+            aliases[raw.id] = thread_id
+            if len(aliases) > params.max_aliases:
+                del aliases[next(iter(aliases))]
         if len(threads) > params.max_threads:
             oldest = min(threads.values(), key=lambda item: (item.last_seen_ms, item.thread_id))
             del threads[oldest.thread_id]
-        return ThreadBook(threads=threads, last_moderated_thread=last_moderated, evicted=book.evicted)
+        return ThreadBook(threads=threads, last_moderated_thread=last_moderated, evicted=book.evicted, aliases=aliases)
 
     def _update(
         self, thread: ThreadState, event: EnrichedEvent, is_root: bool, speaks_for_brand: bool, complaint: bool
@@ -436,7 +452,10 @@ class ThreadTracker:
             else:
                 keep[thread_id] = thread
         last_moderated = book.last_moderated_thread if book.last_moderated_thread in keep else None
-        return ThreadBook(threads=keep, last_moderated_thread=last_moderated, evicted=tuple(gone))
+        aliases = book.aliases or {}
+        if gone:
+            aliases = {event_id: thread_id for event_id, thread_id in aliases.items() if thread_id in keep}
+        return ThreadBook(threads=keep, last_moderated_thread=last_moderated, evicted=tuple(gone), aliases=aliases)
 
     def flag(self, book: ThreadBook, thread_id: str) -> ThreadBook:
         thread = book.threads.get(thread_id)

@@ -77,6 +77,11 @@ def _builder(brand: BrandSpec, seed: int, days: int, prefix: str) -> StreamBuild
     return StreamBuilder(brand=brand, seed=seed, start_ms=START_MS, days=days, prefix=prefix)
 
 
+def _finish(builder: StreamBuilder, name: str, description: str, expectation: Expectation | None = None) -> Scenario:
+    return Scenario(name=name, description=description, brand=builder.brand.name, days=builder.days,
+                    start_ms=builder.start_ms, events=builder.finish(), expectation=expectation)
+
+
 def _onset(builder: StreamBuilder, hour: float) -> int:
     jitter = builder.rng.randrange(0, 20) * MINUTE_MS
     return START_MS + (builder.days - 1) * DAY_MS + int(hour * HOUR_MS) + jitter
@@ -111,11 +116,8 @@ def rude_reply(seed: int, brand: BrandSpec = ACME_RAIL, days: int = 4, crowd: in
             builder.emit(moment, author, "post", builder.text(texts.OUTRAGE, voice), voice)
 
     builder.crowd(onset + 2 * MINUTE_MS, crowd, 90 * MINUTE_MS, 90 * MINUTE_MS, react)
-    return Scenario(
-        name="rude_reply", description="brand's service account answers a complaint rudely (owned_post_backlash)",
-        brand=brand.name, days=days, start_ms=START_MS, events=builder.finish(),
-        expectation=Expectation(("owned_post_backlash",), "self_inflicted", reply.id, onset),
-    )
+    return _finish(builder, "rude_reply", "brand's service account answers a complaint rudely (owned_post_backlash)",
+                   Expectation(("owned_post_backlash",), "self_inflicted", reply.id, onset))
 
 
 def ceo_post_flood(seed: int) -> Scenario:
@@ -133,11 +135,8 @@ def ceo_post_flood(seed: int) -> Scenario:
         builder.emit(moment, author, kind, builder.text(bank, "en"), "en", parent=post)
 
     builder.crowd(onset + 3 * MINUTE_MS, 800, HOUR_MS, 2 * HOUR_MS, comment, repeat_share=0.2)
-    return Scenario(
-        name="ceo_post_flood", description="CEO's blog post draws a flood of angry comments (comment_flood)",
-        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(),
-        expectation=Expectation(("comment_flood", "owned_post_backlash"), "self_inflicted", post.id, onset),
-    )
+    return _finish(builder, "ceo_post_flood", "CEO's blog post draws a flood of angry comments (comment_flood)",
+                   Expectation(("comment_flood", "owned_post_backlash"), "self_inflicted", post.id, onset))
 
 
 def moderation_backlash(seed: int) -> Scenario:
@@ -166,11 +165,8 @@ def moderation_backlash(seed: int) -> Scenario:
             builder.emit(moment, author, "post", builder.text(texts.DELETION_PROTEST, lang), lang)
 
     builder.crowd(onset + 6 * MINUTE_MS, 250, 90 * MINUTE_MS, 2 * HOUR_MS, protest)
-    return Scenario(
-        name="moderation_backlash", description="deleted critical comments, then protest about the deleting",
-        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(),
-        expectation=Expectation(("moderation_backlash",), "self_inflicted", post.id, onset),
-    )
+    return _finish(builder, "moderation_backlash", "deleted critical comments, then protest about the deleting",
+                   Expectation(("moderation_backlash",), "self_inflicted", post.id, onset))
 
 
 def former_employee_leak(seed: int) -> Scenario:
@@ -192,11 +188,8 @@ def former_employee_leak(seed: int) -> Scenario:
             builder.emit(moment, author, "post", builder.text(texts.LEAK_REACTION, "en"), "en")
 
     builder.crowd(onset + 5 * MINUTE_MS, 450, 75 * MINUTE_MS, 3 * HOUR_MS, spread)
-    return Scenario(
-        name="former_employee_leak", description="former employee's damaging claims spread (external_post_backlash)",
-        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(),
-        expectation=Expectation(("external_post_backlash",), "external", post.id, onset),
-    )
+    return _finish(builder, "former_employee_leak", "former employee's damaging claims spread (external_post_backlash)",
+                   Expectation(("external_post_backlash",), "external", post.id, onset))
 
 
 def outage_spike(seed: int) -> Scenario:
@@ -211,11 +204,8 @@ def outage_spike(seed: int) -> Scenario:
         builder.emit(moment, author, "post", builder.text(texts.OUTAGE, lang), lang)
 
     builder.crowd(onset, 400, 20 * MINUTE_MS, 70 * MINUTE_MS, complain)
-    return Scenario(
-        name="outage_spike", description="ticketing outage: independent complaints (negative_spike)",
-        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(),
-        expectation=Expectation(("negative_spike", "negative_shift"), "unknown", None, onset),
-    )
+    return _finish(builder, "outage_spike", "ticketing outage: independent complaints (negative_spike)",
+                   Expectation(("negative_spike", "negative_shift"), "unknown", None, onset))
 
 
 def sentiment_shift(seed: int) -> Scenario:
@@ -225,11 +215,8 @@ def sentiment_shift(seed: int) -> Scenario:
     builder.events_per_peak_hour = 300.0  # a shift in share needs a brand with enough traffic to measure
     onset = START_MS + 3 * DAY_MS + 10 * HOUR_MS + 25 * MINUTE_MS
     builder.background(negative_share=lambda t: 0.7 if onset <= t < onset + 5 * HOUR_MS else 0.27)
-    return Scenario(
-        name="sentiment_shift", description="share of negative mentions jumps at ordinary volume (negative_shift)",
-        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(),
-        expectation=Expectation(("negative_shift", "negative_spike"), "unknown", None, onset),
-    )
+    return _finish(builder, "sentiment_shift", "share of negative mentions jumps at ordinary volume (negative_shift)",
+                   Expectation(("negative_shift", "negative_spike"), "unknown", None, onset))
 
 
 # -------------------------------------------------------------- controls
@@ -238,10 +225,7 @@ def ordinary_week(seed: int) -> Scenario:
     """A week of normal traffic with its daily peaks: nothing should fire."""
     builder = _builder(ACME_RAIL, seed, 7, "week")
     builder.background(rate_factor=lambda t: 1.35 if (t // HOUR_MS) % 24 in (7, 8, 17, 18) else 1.0)
-    return Scenario(
-        name="ordinary_week", description="control: a week of ordinary traffic with strong daily peaks",
-        brand=ACME_RAIL.name, days=7, start_ms=START_MS, events=builder.finish(), expectation=None,
-    )
+    return _finish(builder, "ordinary_week", "control: a week of ordinary traffic with strong daily peaks")
 
 
 def positive_viral(seed: int) -> Scenario:
@@ -261,10 +245,7 @@ def positive_viral(seed: int) -> Scenario:
             builder.emit(moment, author, "reply", builder.text(texts.VIRAL_REACTION, lang), lang, parent=post)
 
     builder.crowd(onset + 2 * MINUTE_MS, 1200, 2 * HOUR_MS, 3 * HOUR_MS, cheer)
-    return Scenario(
-        name="positive_viral", description="control: a positive viral moment",
-        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(), expectation=None,
-    )
+    return _finish(builder, "positive_viral", "control: a positive viral moment")
 
 
 def angry_customer(seed: int) -> Scenario:
@@ -282,10 +263,7 @@ def angry_customer(seed: int) -> Scenario:
     if first is not None:
         builder.emit(onset + 25 * MINUTE_MS, builder.account(brand.owned[-1]), "reply",
                      builder.text(texts.SERVICE_REPLY, "de"), "de", parent=first)
-    return Scenario(
-        name="angry_customer", description="control: one angry customer posting many times",
-        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(), expectation=None,
-    )
+    return _finish(builder, "angry_customer", "control: one angry customer posting many times")
 
 
 def friendly_thread(seed: int) -> Scenario:
@@ -301,10 +279,7 @@ def friendly_thread(seed: int) -> Scenario:
         builder.emit(moment, author, "comment", builder.text(texts.CONTEST_REACTION, "en"), "en", parent=post)
 
     builder.crowd(onset + 2 * MINUTE_MS, 500, 2 * HOUR_MS, 3 * HOUR_MS, join, repeat_share=0.25)
-    return Scenario(
-        name="friendly_thread", description="control: a lively but friendly thread on the brand's post",
-        brand=brand.name, days=4, start_ms=START_MS, events=builder.finish(), expectation=None,
-    )
+    return _finish(builder, "friendly_thread", "control: a lively but friendly thread on the brand's post")
 
 
 SCENARIOS: Final[Mapping[str, Callable[[int], Scenario]]] = {

@@ -73,6 +73,8 @@ class StreamBuilder:
     days: int
     events_per_peak_hour: float = 80.0
     prefix: str = "ev"
+    parent_only_share: float = 0.4
+    """Share of Twitter replies to replies that name only their parent, not the thread root."""
     rng: random.Random = field(init=False)
     events: list[RawEvent] = field(default_factory=list)
     _roots: list[RawEvent] = field(default_factory=list)
@@ -139,6 +141,11 @@ class StreamBuilder:
         if parent is not None:
             platform = platform or parent.platform
         platform = platform or self.platform()
+        root_id = None if parent is None else (parent.root_id or parent.id)
+        if parent is not None and parent.parent_id is not None and platform == "twitter" and (
+            self.rng.random() < self.parent_only_share
+        ):
+            root_id = None  # like a tweet reply: in_reply_to only, the conversation root left out
         event = RawEvent(
             id=event_id,
             platform=platform,
@@ -149,7 +156,7 @@ class StreamBuilder:
             text=text,
             lang=lang,
             parent_id=None if parent is None else parent.id,
-            root_id=None if parent is None else (parent.root_id or parent.id),
+            root_id=root_id,
             deleted_by=deleted_by,
             url=f"https://{platform}.example/{author.handle}/{event_id}",
         )

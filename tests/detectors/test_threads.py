@@ -233,3 +233,20 @@ def test_unremarkable_root_posts_are_not_tracked() -> None:
     assert book.threads == {}
     book = tracker.observe(book, enriched("p2", 0, role="owned", text="New fares"))
     assert list(book.threads) == ["p2"]
+
+
+def test_a_reply_naming_only_its_parent_lands_in_the_parents_thread() -> None:
+    """Producers that send parent_id without root_id: reactions to the brand's reply still count."""
+    owned = OwnedPostBacklashDetector()
+    events = rude_thread(0)
+    events += [enriched(f"r{i}", 2 * MINUTE + i * 30_000, parent="rude", root="", author=f"angry{i}",
+                        negative=True, text="Arrogant answer") for i in range(6)]
+    events += [enriched("del", 6 * MINUTE, kind="deletion", parent="r0", root="", role="moderator",
+                        deleted_by="moderator")]
+    assert all(event.event.root_id is None for event in events[2:])
+    assert first_firing(events, "q", owned.assess) == 2 + 4
+    tracker = ThreadTracker()
+    book = tracker.initial_state()
+    for event in events:
+        book = tracker.observe(book, event)
+    assert list(book.threads) == ["q"] and book.threads["q"].deletions == 1
