@@ -104,6 +104,9 @@ class EngineParams:
     attribution_buckets: int = 12
     """A brand-wide signal merges into a thread's incident when that thread holds enough of
     the negative events of this many recent buckets (see ``IncidentParams.attribution_share``)."""
+    hostile_link_ms: int = 3 * 3_600_000
+    """A brand-wide spike or shift this soon after the brand's own hostile post or reply, with no
+    thread holding its negative events, is attributed to that post (``owned_post_backlash``)."""
     top_terms: int = 5
     max_bucket_terms: int = 200
     max_samples: int = 5
@@ -412,6 +415,8 @@ class CrisisEngine:
         negative_by_thread, negative_total = self._attribution(
             state, book, [signal.cause for signal in signals], now_ms, tally.negative
         )
+        if self.manager.attributed_cause(state.incidents, negative_by_thread, negative_total) is None:
+            signals = self._link_to_hostile_post(signals, book, now_ms)
         incident_book, emitted = self.manager.step(
             state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang,
             negative_by_thread=negative_by_thread, negative_total=negative_total,
@@ -436,6 +441,35 @@ class CrisisEngine:
             recent_negative=(*state.recent_negative, tally.negative)[-params.attribution_buckets :],
         )
         return state, report, emitted
+
+    def _link_to_hostile_post(self, signals: list[Signal], book: ThreadBook, now_ms: int) -> list[Signal]:
+        """A brand-wide spike or shift shortly after the brand's own hostile post or reply is its backlash.
+
+        People often react in posts of their own (screenshots, quotes without a link) rather
+        than in the thread, so no thread holds the negative events; the brand's hostile
+        post of the last ``hostile_link_ms`` is then the most likely cause. The brand
+        signals become one ``owned_post_backlash`` signal on that post's thread.
+        """
+        brand_signals = [signal for signal in signals if signal.cause == BRAND_CAUSE]
+        if not brand_signals:
+            return signals
+        candidates = [
+            thread for thread in book.threads.values()
+            if thread.brand_post is not None and thread.brand_post.hostile
+            and 0 <= now_ms - thread.brand_post.created_at_ms <= self.params.hostile_link_ms
+        ]
+        if not candidates:
+            return signals
+        thread = max(candidates, key=lambda item: (item.brand_post.created_at_ms if item.brand_post else 0, item.thread_id))
+        post = thread.brand_post
+        assert post is not None
+        strongest = max(brand_signals, key=lambda signal: signal.severity)
+        linked = Signal(
+            type="owned_post_backlash", cause=thread.thread_id, origin="self_inflicted",
+            severity=strongest.severity, onset_ms=post.created_at_ms, trigger=post.trigger(),
+            evidence=strongest.evidence,
+        )
+        return [*(signal for signal in signals if signal.cause != BRAND_CAUSE), linked]
 
     def _judge(self, flood_state: FloodState, thread: ThreadState, now_ms: int) -> list[ThreadVerdict]:
         return [

@@ -254,6 +254,14 @@ class IncidentManager:
             return False
         return negative_by_thread.get(cause, 0) >= self.params.attribution_share * negative_total
 
+    def attributed_cause(
+        self, book: IncidentBook, negative_by_thread: Mapping[str, int] | None, negative_total: int
+    ) -> str | None:
+        """The open thread incident a brand-wide signal would merge into, if any."""
+        records = list(book.records)
+        index = self._attribution_target(records, negative_by_thread, negative_total)
+        return None if index is None else records[index].cause
+
     def _attribution_target(
         self, records: list[IncidentRecord], negative_by_thread: Mapping[str, int] | None, negative_total: int
     ) -> int | None:

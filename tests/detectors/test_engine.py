@@ -221,3 +221,19 @@ def test_a_clock_far_ahead_skips_empty_buckets_instead_of_closing_a_year_of_them
     assert 100 <= len(out.buckets) <= 102
     state, out = engine.flush(state, T0_MS + 365 * 24 * HOUR)
     assert [b.total for b in out.buckets] == [1]
+
+
+def test_a_spike_of_standalone_posts_after_a_hostile_reply_is_attributed_to_that_reply() -> None:
+    """People quote the rude reply in posts of their own: no thread holds the outrage."""
+    engine = CrisisEngine()
+    onset = 24 * HOUR + 10 * MINUTE
+    events = background(26) + rude_reply_crisis(onset, reactions=2)
+    events += [enriched(f"quote{i}", onset + 5 * MINUTE + i * 6_000, author=f"quoter{i}", negative=True,
+                        text="Screenshot of @acme telling a customer it's not their problem") for i in range(200)]
+    events.sort(key=lambda event: (event.event.created_at_ms, event.event.id))
+    _, incidents, _ = run(engine, events, flush_at=T0_MS + 26 * HOUR)
+    opened = [incident for incident in incidents if incident.status == "opened"]
+    assert [(i.type, i.origin, i.trigger and i.trigger.event_id) for i in opened] == [
+        ("owned_post_backlash", "self_inflicted", "rude")
+    ]
+    assert opened[0].detected_at_ms - (T0_MS + onset) <= 30 * MINUTE
