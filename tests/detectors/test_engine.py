@@ -9,6 +9,8 @@ from collections.abc import Iterable
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detectors.engine import (
     DETECTOR_NAMES,
@@ -237,3 +239,38 @@ def test_a_spike_of_standalone_posts_after_a_hostile_reply_is_attributed_to_that
         ("owned_post_backlash", "self_inflicted", "rude")
     ]
     assert opened[0].detected_at_ms - (T0_MS + onset) <= 30 * MINUTE
+
+
+@st.composite
+def event_streams(draw: st.DrawFn) -> list[EnrichedEvent]:
+    count = draw(st.integers(min_value=1, max_value=60))
+    events = []
+    for index in range(count):
+        parent = draw(st.one_of(st.none(), st.sampled_from([f"e{i}" for i in range(max(1, index))])))
+        events.append(enriched(
+            f"e{index}",
+            draw(st.integers(min_value=-2 * HOUR, max_value=8 * HOUR)),
+            kind=draw(st.sampled_from(["post", "reply", "comment", "share", "deletion"])) if parent else "post",
+            parent=parent,
+            root=draw(st.sampled_from([None, ""])),
+            author=draw(st.sampled_from(["a", "b", "c", "acme", "mod", None])),
+            role=draw(st.sampled_from(["other", "other", "owned", "executive", "moderator"])),
+            negative=draw(st.booleans()),
+            claim=draw(st.sampled_from([None, "former_employee", "customer_complaint"])),
+            deleted_by=draw(st.sampled_from([None, "moderator"])),
+            text=draw(st.sampled_from([None, "Why did you delete my comment?", "Not our problem", "ok"])),
+        ))
+    return events
+
+
+@given(event_streams())
+@settings(max_examples=60, deadline=None)
+def test_any_event_order_is_handled_deterministically_and_round_trips(events: list[EnrichedEvent]) -> None:
+    engine = CrisisEngine()
+    state, first, _ = run(engine, events, flush_at=T0_MS + 12 * HOUR)
+    _, second, _ = run(engine, events, flush_at=T0_MS + 12 * HOUR)
+    assert [encode_incident(i) for i in first] == [encode_incident(i) for i in second]
+    assert brand_state_from_dict(orjson.loads(orjson.dumps(brand_state_to_dict(state)))) == state
+    for incident in first:
+        assert incident.detected_at_ms >= incident.started_at_ms or incident.type in ("negative_spike", "negative_shift")
+        assert 1 <= incident.severity <= 10
