@@ -88,6 +88,8 @@ THREAD_DETECTORS: Final[tuple[IncidentType, ...]] = (
     "moderation_backlash",
     "external_post_backlash",
 )
+LINKED_BACKLASH_SEVERITY: Final = 5
+"""At least a warning: the brand's own hostile post has set off a brand-wide reaction."""
 DETECTOR_NAMES: Final[tuple[IncidentType, ...]] = ("negative_spike", "negative_shift", *THREAD_DETECTORS)
 
 
@@ -416,7 +418,7 @@ class CrisisEngine:
             state, book, [signal.cause for signal in signals], now_ms, tally.negative
         )
         if self.manager.attributed_cause(state.incidents, negative_by_thread, negative_total) is None:
-            signals = self._link_to_hostile_post(signals, book, now_ms)
+            signals = self._link_to_hostile_post(signals, book, state.incidents, now_ms)
         incident_book, emitted = self.manager.step(
             state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang,
             negative_by_thread=negative_by_thread, negative_total=negative_total,
@@ -442,21 +444,27 @@ class CrisisEngine:
         )
         return state, report, emitted
 
-    def _link_to_hostile_post(self, signals: list[Signal], book: ThreadBook, now_ms: int) -> list[Signal]:
+    def _link_to_hostile_post(
+        self, signals: list[Signal], book: ThreadBook, incidents: IncidentBook, now_ms: int
+    ) -> list[Signal]:
         """A brand-wide spike or shift shortly after the brand's own hostile post or reply is its backlash.
 
         People often react in posts of their own (screenshots, quotes without a link) rather
         than in the thread, so no thread holds the negative events; the brand's hostile
-        post of the last ``hostile_link_ms`` is then the most likely cause. The brand
-        signals become one ``owned_post_backlash`` signal on that post's thread.
+        post of the last ``hostile_link_ms`` (or one whose incident is still open) is then
+        the most likely cause. The brand signals become one ``owned_post_backlash`` signal
+        on that post's thread.
         """
         brand_signals = [signal for signal in signals if signal.cause == BRAND_CAUSE]
         if not brand_signals:
             return signals
+        open_causes = set(self.manager.open_thread_causes(incidents))
         candidates = [
             thread for thread in book.threads.values()
-            if thread.brand_post is not None and thread.brand_post.hostile
-            and 0 <= now_ms - thread.brand_post.created_at_ms <= self.params.hostile_link_ms
+            if thread.brand_post is not None and thread.brand_post.hostile and (
+                thread.thread_id in open_causes
+                or 0 <= now_ms - thread.brand_post.created_at_ms <= self.params.hostile_link_ms
+            )
         ]
         if not candidates:
             return signals
@@ -466,7 +474,7 @@ class CrisisEngine:
         strongest = max(brand_signals, key=lambda signal: signal.severity)
         linked = Signal(
             type="owned_post_backlash", cause=thread.thread_id, origin="self_inflicted",
-            severity=strongest.severity, onset_ms=post.created_at_ms, trigger=post.trigger(),
+            severity=max(strongest.severity, LINKED_BACKLASH_SEVERITY), onset_ms=post.created_at_ms, trigger=post.trigger(),
             evidence=strongest.evidence,
         )
         return [*(signal for signal in signals if signal.cause != BRAND_CAUSE), linked]

@@ -16,6 +16,7 @@ True
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -90,8 +91,13 @@ def _onset(builder: StreamBuilder, hour: float) -> int:
 # ----------------------------------------------------------------- crises
 
 def rude_reply(seed: int, brand: BrandSpec = ACME_RAIL, days: int = 4, crowd: int = 600,
-               lang: str | None = None, prefix: str = "rude", events_per_peak_hour: float = 80.0) -> Scenario:
-    """The brand's own account answers a complaining customer rudely; outrage follows."""
+               lang: str | None = None, prefix: str = "rude", events_per_peak_hour: float = 80.0,
+               in_thread: float = 0.8, by_agency: bool = False, ramp_minutes: int = 90) -> Scenario:
+    """The brand's own account (or its agency) answers a complaining customer rudely; outrage follows.
+
+    ``in_thread``: share of the outrage that replies to or shares the reply; the rest are
+    posts of their own (screenshots, quotes without a link).
+    """
     builder = _builder(brand, seed, days, prefix)
     builder.events_per_peak_hour = events_per_peak_hour
     builder.background()
@@ -100,23 +106,26 @@ def rude_reply(seed: int, brand: BrandSpec = ACME_RAIL, days: int = 4, crowd: in
     customer = builder.newcomer(followers=420)
     complaint = builder.emit(onset - 9 * MINUTE_MS, customer, "post", builder.text(texts.COMPLAINT_ROOT, lang), lang,
                              platform="twitter", event_id=f"{prefix}-complaint")
-    reply = builder.emit(onset, builder.account(brand.owned[-1]), "reply", builder.text(texts.RUDE_REPLY, lang), lang,
+    responder = builder.account(brand.agency[0] if by_agency else brand.owned[-1])
+    reply = builder.emit(onset, responder, "reply", builder.text(texts.RUDE_REPLY, lang), lang,
                          parent=complaint, event_id=f"{prefix}-rude-reply")
 
     def react(moment: int, author: Author) -> None:
         voice = builder.language() if builder.rng.random() < 0.3 else lang
         bank = texts.OUTRAGE if builder.rng.random() < 0.85 else texts.NEUTRAL
         draw = builder.rng.random()
-        if draw < 0.55:
+        if draw < 0.7 * in_thread:
             builder.emit(moment, author, "reply", builder.text(bank, voice), voice, parent=reply)
-        elif draw < 0.8:
+        elif draw < in_thread:
             builder.emit(moment, author, "share", builder.text(texts.OUTRAGE, voice) if builder.rng.random() < 0.5 else None,
                          voice, parent=reply)
         else:
             builder.emit(moment, author, "post", builder.text(texts.OUTRAGE, voice), voice)
 
-    builder.crowd(onset + 2 * MINUTE_MS, crowd, 90 * MINUTE_MS, 90 * MINUTE_MS, react)
-    return _finish(builder, "rude_reply", "brand's service account answers a complaint rudely (owned_post_backlash)",
+    builder.crowd(onset + 2 * MINUTE_MS, crowd, ramp_minutes * MINUTE_MS, 90 * MINUTE_MS, react)
+    who = "brand's agency" if by_agency else "brand's service account"
+    where = "mostly in replies and shares" if in_thread >= 0.5 else "mostly in posts of their own"
+    return _finish(builder, "rude_reply", f"{who} answers a complaint rudely, outrage {where} (owned_post_backlash)",
                    Expectation(("owned_post_backlash",), "self_inflicted", reply.id, onset))
 
 
@@ -169,26 +178,25 @@ def moderation_backlash(seed: int) -> Scenario:
                    Expectation(("moderation_backlash",), "self_inflicted", post.id, onset))
 
 
-def former_employee_leak(seed: int) -> Scenario:
+def former_employee_leak(seed: int, brand: BrandSpec = NORTHLINE, lang: str = "en", prefix: str = "leak") -> Scenario:
     """A self-declared former employee claims safety checks are skipped; the post spreads."""
-    brand = NORTHLINE
-    builder = _builder(brand, seed, 4, "leak")
+    builder = _builder(brand, seed, 4, prefix)
     builder.background()
     onset = _onset(builder, 14.0)
-    post = builder.emit(onset, builder.newcomer(followers=800), "post", builder.text(texts.LEAK_POST, "en"), "en",
-                        platform="twitter", event_id="leak-post")
+    post = builder.emit(onset, builder.newcomer(followers=800), "post", builder.text(texts.LEAK_POST, lang), lang,
+                        platform="twitter", event_id=f"{prefix}-post")
 
     def spread(moment: int, author: Author) -> None:
         draw = builder.rng.random()
         if draw < 0.45:
             builder.emit(moment, author, "share", None, None, parent=post)
         elif draw < 0.9:
-            builder.emit(moment, author, "reply", builder.text(texts.LEAK_REACTION, "en"), "en", parent=post)
+            builder.emit(moment, author, "reply", builder.text(texts.LEAK_REACTION, lang), lang, parent=post)
         else:
-            builder.emit(moment, author, "post", builder.text(texts.LEAK_REACTION, "en"), "en")
+            builder.emit(moment, author, "post", builder.text(texts.LEAK_REACTION, lang), lang)
 
     builder.crowd(onset + 5 * MINUTE_MS, 450, 75 * MINUTE_MS, 3 * HOUR_MS, spread)
-    return _finish(builder, "former_employee_leak", "former employee's damaging claims spread (external_post_backlash)",
+    return _finish(builder, "former_employee_leak", f"former employee's damaging claims spread ({lang}, external_post_backlash)",
                    Expectation(("external_post_backlash",), "external", post.id, onset))
 
 
@@ -285,9 +293,12 @@ def friendly_thread(seed: int) -> Scenario:
 SCENARIOS: Final[Mapping[str, Callable[[int], Scenario]]] = {
     "rude_reply": rude_reply,
     "rude_reply_en": lambda seed: rude_reply(seed, NORTHLINE, prefix="rude-en"),
+    "agency_quote_storm": lambda seed: rude_reply(seed, NORTHLINE, prefix="quotes", in_thread=0.15, by_agency=True,
+                                                  ramp_minutes=45),
     "ceo_post_flood": ceo_post_flood,
     "moderation_backlash": moderation_backlash,
     "former_employee_leak": former_employee_leak,
+    "former_employee_leak_de": lambda seed: former_employee_leak(seed, ACME_RAIL, "de", prefix="leak-de"),
     "outage_spike": outage_spike,
     "sentiment_shift": sentiment_shift,
     "ordinary_week": ordinary_week,
@@ -303,10 +314,7 @@ def build_scenario(name: str, seed: int = 1) -> Scenario:
     except KeyError:
         raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}") from None
     scenario = factory(seed)
-    if name != scenario.name and name.startswith(scenario.name):
-        scenario = Scenario(name=name, description=scenario.description, brand=scenario.brand, days=scenario.days,
-                            start_ms=scenario.start_ms, events=scenario.events, expectation=scenario.expectation)
-    return scenario
+    return scenario if scenario.name == name else dataclasses.replace(scenario, name=name)
 
 
 DEMO_EVENTS_FILE: Final = "demo_events.jsonl"
