@@ -17,6 +17,7 @@ from pathlib import Path
 
 from grafanalib._gen import DashboardEncoder
 from grafanalib.core import (
+    Annotations,
     Dashboard,
     GridPos,
     Panel,
@@ -37,6 +38,21 @@ DATASOURCE = {"type": "prometheus", "uid": "flarewatch-prometheus"}
 BRAND = 'brand=~"$brand"'
 BRAND_AND_TYPE = 'brand=~"$brand", incident_type=~"$incident_type"'
 GRID_WIDTH = 24
+
+
+def incidents_opened_annotation() -> Annotations:
+    """A marker on every time series where an incident opened for the selected brand(s)."""
+    return Annotations([{
+        "name": "Incidents opened",
+        "datasource": DATASOURCE,
+        "enable": True,
+        "iconColor": "red",
+        "expr": f'sum by (brand, incident_type) (increase(flarewatch_incident_events_total{{{BRAND}, status="opened"}}[1m])) > 0',
+        "step": "30s",
+        "titleFormat": "{{brand}}: {{incident_type}} opened",
+        "tagKeys": "brand,incident_type",
+        "useValueForTime": False,
+    }])
 
 
 def target(expr: str, legend: str = "", ref_id: str = "A", instant: bool = False) -> Target:
@@ -202,6 +218,7 @@ def overview() -> Dashboard:
         refresh="30s",
         time=Time("now-6h", "now"),
         templating=Templating([brand_variable(multi=True)]),
+        annotations=incidents_opened_annotation(),
         links=[{"title": "Incident drill-down", "type": "link", "url": "/d/flarewatch-incident", "includeVars": True, "keepTime": True}],
         panels=layout([("Events", events), ("Incidents", incidents), ("Pipeline health", pipeline)]),
     ).auto_panel_ids()
@@ -287,6 +304,7 @@ def incident() -> Dashboard:
         refresh="30s",
         time=Time("now-6h", "now"),
         templating=Templating([brand_variable(multi=False), incident_type]),
+        annotations=incidents_opened_annotation(),
         links=[{"title": "Overview", "type": "link", "url": "/d/flarewatch-overview", "includeVars": True, "keepTime": True}],
         panels=layout([("Incidents", state), ("Signals", signals)]),
     ).auto_panel_ids()

@@ -43,6 +43,9 @@ def dashboard_queries() -> Iterator[tuple[str, str]]:
             for target in panel.get("targets", []):
                 if target.get("expr"):
                     yield f"{path.name}: {panel.get('title')!r} {target.get('refId')}", target["expr"]
+        for annotation in dashboard.get("annotations", {}).get("list", []):
+            if annotation.get("expr"):
+                yield f"{path.name}: annotation {annotation['name']!r}", annotation["expr"]
         for variable in dashboard.get("templating", {}).get("list", []):
             query = variable.get("query")
             if variable.get("type") == "query":

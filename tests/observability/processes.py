@@ -3,7 +3,7 @@
 Every wait is a condition polled against a deadline, never a bare sleep: a process is
 ready when its ``/-/ready`` endpoint answers 200, and a dead process fails the wait at
 once with the tail of its log. Binaries come from the Debian packages ``prometheus``
-and ``prometheus-alertmanager`` (installed by ``.ci/run`` / ``make install-system``);
+and ``prometheus-alertmanager`` (installed by ``.ci/run`` / ``make system-deps``);
 when one is missing the test fails with that instruction rather than skipping.
 """
 
@@ -29,7 +29,7 @@ import pytest
 T = TypeVar("T")
 
 INSTALL_HINT = (
-    "run .ci/run (or `make install-system`, i.e. apt-get install -y prometheus "
+    "run .ci/run or `make system-deps` (apt-get install -y prometheus "
     "prometheus-alertmanager) to install it; CI installs it"
 )
 # Debian names the Alertmanager binary prometheus-alertmanager.
@@ -70,6 +70,12 @@ def wait_until(condition: Callable[[], T | None], timeout: float, what: str, pol
 
 def run_tool(argv: Sequence[str], timeout: float = 60, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(list(argv), input=stdin, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+def metric_lint_problems(exposition: str) -> set[str]:
+    """``promtool check metrics`` findings for a /metrics text (empty when clean)."""
+    result = run_tool([require_binary("promtool"), "check", "metrics"], stdin=exposition)
+    return {line.strip() for line in (result.stdout + result.stderr).splitlines() if line.strip()}
 
 
 def http_json(url: str, payload: Any = None, timeout: float = 5.0) -> Any:

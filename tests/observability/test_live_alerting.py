@@ -25,18 +25,20 @@ from schemas.codec import encode_raw_event
 from schemas.records import Incident, RawEvent
 from streams.kafka_admin import ensure_topics
 from streams.settings import Settings
-from tests.integration.worker_process import running_worker
+from tests.integration.worker_process import running_worker, scrape
 from tests.observability.artefacts import ALERTMANAGER_CONFIG, PROMETHEUS_DIR, RULE_FILES
 from tests.observability.processes import (
     ManagedProcess,
     alertmanager,
     free_port,
     http_json,
+    metric_lint_problems,
     prometheus,
     wait_until,
     webhook_receiver,
 )
 from tests.observability.test_incidents_kafka import send
+from tests.observability.test_prometheus_rules import KNOWN_METRIC_LINT_PROBLEMS
 
 pytestmark = [pytest.mark.kafka, pytest.mark.prometheus, pytest.mark.slow, pytest.mark.timeout(900)]
 
@@ -169,6 +171,8 @@ def test_crisis_fires_alert_reaches_webhook_once_and_resolves(live: tuple[Settin
     notifications = ours(receiver.requests)
     resolved_webhook = notifications[1].received_at - resolve_sent
     assert [request.json()["status"] for request in notifications] == ["firing", "resolved"]
+    live_problems = metric_lint_problems(scrape(settings)) - KNOWN_METRIC_LINT_PROBLEMS
+    assert not live_problems, f"promtool check metrics on the live worker: {sorted(live_problems)}"
     print(
         f"\n{brand}/{incident_type}: produced -> pending {pending:.1f}s, firing {firing:.1f}s, webhook {webhook:.1f}s; "
         f"resolving events produced -> alert gone {resolved:.1f}s, resolved webhook {resolved_webhook:.1f}s"
