@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import urllib.request
 from collections.abc import Iterable
 from dataclasses import replace
 
@@ -17,7 +18,7 @@ from streams.kafka_admin import admin_client, ensure_topics
 from streams.kafka_clients import make_producer
 from streams.settings import Settings
 from streams.topics import topic_name
-from tests.observability.processes import webhook_receiver
+from tests.observability.processes import free_port, webhook_receiver
 from tests.observability.test_forwarding import T0, make_incident
 
 pytestmark = pytest.mark.kafka
@@ -128,9 +129,14 @@ def test_forward_failure_commits_nothing_and_a_restart_delivers(settings: Settin
         assert committed_offset(settings, group) == 1
 
 
-def test_forward_slack_payload(settings: Settings) -> None:
-    produce(settings, [make_incident()])
+def test_forward_slack_payload_and_outcome_metrics(settings: Settings) -> None:
+    produce(settings, [make_incident(), make_incident(incident_id="inc-minor", severity=2)])
+    port = free_port()
     with webhook_receiver() as receiver:
-        argv = ["--forward", receiver.url, "--slack", "--from-beginning", "--max", "1", "--timeout", "60", "--metrics-port", "0"]
-        assert run(settings, *argv, "--group", f"{settings.topic_prefix}-slack") == 0
+        argv = ["--forward", receiver.url, "--slack", "--from-beginning", "--min-severity", "4", "--max", "1", "--timeout", "60"]
+        assert run(settings, *argv, "--metrics-port", str(port), "--group", f"{settings.topic_prefix}-slack") == 0
         assert list(receiver.requests[0].json()) == ["text"]
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        exposition = response.read().decode()
+    assert 'flarewatch_incidents_forwarded_total{outcome="delivered"} 1.0' in exposition
+    assert 'flarewatch_incidents_forwarded_total{outcome="failed"} 0.0' in exposition

@@ -56,7 +56,7 @@ def test_promtool_rule_unit_tests(path: Path) -> None:
 
 @pytest.mark.parametrize("name", ["prometheus.yml", "prometheus.compose.yml"])
 def test_promtool_check_config(name: str) -> None:
-    result = run_tool([require_binary("promtool"), "check", "config", "--syntax-only", str(PROMETHEUS_DIR / name)])
+    result = run_tool([require_binary("promtool"), "check", "config", str(PROMETHEUS_DIR / name)])
     assert result.returncode == 0, result.stdout + result.stderr
 
 
