@@ -134,22 +134,53 @@ _ORIGIN: Final[Mapping[str, Mapping[Origin, str]]] = {
 
 _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
     "en": {
-        "head": "{brand}: {what} since {since}: {observed} vs about {expected} expected "
-        "({negative} of {total} events negative). Origin: {origin}.",
+        "head": "{brand}: {what} since {since}: {measure}; {negative} of {total} events negative. "
+        "Origin: {origin}.",
+        "baseline": "{observed} vs about {expected} expected",
+        "threshold": "{observed} {unit} (alert threshold {expected})",
         "trigger": ' Trigger: "{excerpt}"',
         "terms": " Top terms: {terms}.",
         "merged": " Merged into {target}.",
         "resolved": " Quiet for a while: resolved.",
     },
     "de": {
-        "head": "{brand}: {what} seit {since}: {observed} statt etwa {expected} erwartet "
-        "({negative} von {total} Ereignissen negativ). Ursprung: {origin}.",
+        "head": "{brand}: {what} seit {since}: {measure}; {negative} von {total} Ereignissen negativ. "
+        "Ursprung: {origin}.",
+        "baseline": "{observed} statt etwa {expected} erwartet",
+        "threshold": "{observed} {unit} (Alarmschwelle {expected})",
         "trigger": " Auslöser: „{excerpt}“",
         "terms": " Häufigste Begriffe: {terms}.",
         "merged": " Zusammengeführt in {target}.",
         "resolved": " Seit einer Weile ruhig: beendet.",
     },
 }
+
+
+_UNITS: Final[Mapping[str, Mapping[IncidentType, str]]] = {
+    "en": {
+        "owned_post_backlash": "negative reactions",
+        "moderation_backlash": "protests about deleting",
+        "comment_flood": "reactions an hour",
+        "external_post_backlash": "reactions in 30 minutes",
+    },
+    "de": {
+        "owned_post_backlash": "negative Reaktionen",
+        "moderation_backlash": "Proteste gegen das Löschen",
+        "comment_flood": "Reaktionen pro Stunde",
+        "external_post_backlash": "Reaktionen in 30 Minuten",
+    },
+}
+
+
+def _measure(incident_type: IncidentType, evidence: Evidence, lang: str) -> str:
+    """What was measured against what: a baseline for the series detectors, a threshold for the rest."""
+    words = _WORDS[lang]
+    unit = _UNITS[lang].get(incident_type)
+    if unit is None:
+        if incident_type == "negative_shift":
+            return words["baseline"].format(observed=f"{evidence.observed:.0%}", expected=f"{evidence.expected:.0%}")
+        return words["baseline"].format(observed=f"{evidence.observed:g}", expected=f"{evidence.expected:.3g}")
+    return words["threshold"].format(observed=f"{evidence.observed:g}", unit=unit, expected=f"{evidence.expected:g}")
 
 
 def language_of(lang: str) -> str:
@@ -184,7 +215,7 @@ def summarize(
     ...           evidence=Evidence(observed=40, expected=5.5, window_seconds=300,
     ...                             negative_events=40, total_events=90, top_terms=("delay", "refund")),
     ...           trigger=None)
-    'acme: Spike in negative mentions since 2026-03-01 12:00 UTC: 40 vs about 5.5 expected (40 of 90 events negative). Origin: unknown. Top terms: delay, refund.'
+    'acme: Spike in negative mentions since 2026-03-01 12:00 UTC: 40 vs about 5.5 expected; 40 of 90 events negative. Origin: unknown. Top terms: delay, refund.'
     """
     lang = language_of(lang)
     words = _WORDS[lang]
@@ -192,9 +223,8 @@ def summarize(
     role_name, role_article = _ROLE[lang].get(role, _ROLE[lang]["other"])
     what = _WHAT[lang][incident_type].format(role=role_name, role_article=role_article)
     text = words["head"].format(
-        brand=brand, what=what, since=_clock(started_at_ms), observed=f"{evidence.observed:g}",
-        expected=f"{evidence.expected:.3g}", negative=evidence.negative_events, total=evidence.total_events,
-        origin=_ORIGIN[lang][origin],
+        brand=brand, what=what, since=_clock(started_at_ms), measure=_measure(incident_type, evidence, lang),
+        negative=evidence.negative_events, total=evidence.total_events, origin=_ORIGIN[lang][origin],
     )
     if trigger is not None and trigger.excerpt:
         text += words["trigger"].format(excerpt=trigger.excerpt)
