@@ -192,11 +192,14 @@ class IncidentManager:
             if index is not None:
                 records[index] = self._absorb(records[index], group, now_ms, emit)
                 continue
-            key = f"{lead.type}|{cause}"
-            pending[key] = previous_pending.get(key, 0) + (0 if early else 1)
-            if max(pending[key], int(early)) < params.persistence_buckets or self._cooling(records, cause, now_ms):
+            if not early:  # early signals come only when one bucket of persistence suffices
+                key = f"{lead.type}|{cause}"
+                pending[key] = previous_pending.get(key, 0) + 1
+                if pending[key] < params.persistence_buckets:
+                    continue
+                del pending[key]
+            if self._cooling(records, cause, now_ms):
                 continue
-            del pending[key]
             record = self._open(lead, group, now_ms, brand)
             records.append(record)
             emit(record, "opened")
