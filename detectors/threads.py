@@ -314,7 +314,7 @@ class ThreadTracker:
         last_moderated = book.last_moderated_thread
 
         thread = threads.get(thread_id)
-        if thread is None and (not is_root or event.author_role in BRAND_ROLES
+        if thread is None and (not is_root or event.author_role in BRAND_ROLES or self.is_moderator_deletion(event)
                                or event.author_claim is not None or event.reach >= params.notable_reach):
             thread = ThreadState(thread_id=thread_id, first_seen_ms=raw.created_at_ms, last_seen_ms=raw.created_at_ms)
         if thread is not None:

@@ -250,3 +250,12 @@ def test_a_reply_naming_only_its_parent_lands_in_the_parents_thread() -> None:
     for event in events:
         book = tracker.observe(book, event)
     assert list(book.threads) == ["q"] and book.threads["q"].deletions == 1
+
+
+def test_an_unlinked_deletion_still_draws_the_protests() -> None:
+    """A deletion event that names nothing but itself: protests elsewhere count for it."""
+    moderation = ModerationBacklashDetector()
+    events = [enriched("del-1", 0, kind="deletion", role="moderator", deleted_by="moderator", root="")]
+    events += [enriched(f"w{i}", MINUTE * (i + 1), negative=True, text="Warum wurde mein Kommentar gelöscht? Zensur!")
+               for i in range(4)]
+    assert first_firing(events, "del-1", moderation.assess) == 3
