@@ -28,8 +28,9 @@ from detectors.sentiment.artifact import (
     ArtifactVersionError,
     load_artifact,
 )
+from detectors.sentiment.features import N_DENSE, Featurizer
 from detectors.sentiment.language import LanguageDetector, normalise_lang, resolve_languages
-from detectors.sentiment.text import FeatureConfig, hash_features, tokenize
+from detectors.sentiment.text import FeatureConfig, clear_piece_cache, tokenize
 from schemas.records import Sentiment
 
 __all__ = [
@@ -56,7 +57,13 @@ class SentimentClassifier:
         self.version: str = artifact.version
         self.artifact = artifact
         self.languages: frozenset[str] = frozenset(artifact.languages)
-        self._config = FeatureConfig(**artifact.feature_config)
+        if artifact.n_dense != N_DENSE:
+            raise ArtifactVersionError(f"artifact has {artifact.n_dense} dense features, this code computes {N_DENSE}")
+        config = FeatureConfig(**artifact.feature_config)
+        self._featurizers = {
+            lang: Featurizer(config, artifact.n_features, weights.lexicon)
+            for lang, weights in artifact.languages.items()
+        }
         self._detector = detector or LanguageDetector()
 
     @classmethod
@@ -69,13 +76,20 @@ class SentimentClassifier:
         """Raises :class:`ArtifactNotFoundError` / :class:`ArtifactVersionError` / :class:`ArtifactCorruptError`."""
         return cls(load_artifact(path))
 
+    def clear_caches(self) -> None:
+        """Drop the memoised token analyses; results do not change, only speed."""
+        clear_piece_cache()
+        for featurizer in self._featurizers.values():
+            featurizer.clear_cache()
+
     def probabilities(self, texts: Sequence[str], lang: str) -> npt.NDArray[np.float32]:
         """``len(texts) x 3`` class probabilities in :data:`LABELS` order, for one language."""
         weights = self.artifact.languages[lang]
-        matrix = hash_features(
-            (tokenize(text, lang) for text in texts), self._config, self.artifact.n_features
-        )
-        logits = np.asarray(matrix @ weights.weights, dtype=np.float32) + weights.bias
+        sparse, dense = self._featurizers[lang].transform([tokenize(text, lang) for text in texts])
+        n_features = self.artifact.n_features
+        logits = np.asarray(sparse @ weights.weights[:n_features], dtype=np.float32)
+        logits += dense @ weights.weights[n_features:]
+        logits += weights.bias
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)
         logits /= logits.sum(axis=1, keepdims=True)

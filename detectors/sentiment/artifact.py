@@ -2,8 +2,9 @@
 
 An artifact is two files side by side:
 
-* ``<name>.npz`` - compressed numpy arrays, one weight matrix
-  (``n_features x 3``, float16) and one bias vector per language; loaded with
+* ``<name>.npz`` - compressed numpy arrays, per language one weight matrix
+  (``(n_features + n_dense) x 3``, float16), one bias vector and the lexicon
+  (words as a fixed-width unicode array, values as float32); loaded with
   ``allow_pickle=False``, so opening an artifact never executes code.
 * ``<name>.json`` - format version, model version, labels, feature
   configuration, the SHA-256 of the ``.npz`` file, and a summary of the training
@@ -25,8 +26,10 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-FORMAT_VERSION: Final = 1
-LABELS: Final = ("negative", "neutral", "positive")
+from schemas.records import SentimentLabel
+
+FORMAT_VERSION: Final = 2
+LABELS: Final[tuple[SentimentLabel, SentimentLabel, SentimentLabel]] = ("negative", "neutral", "positive")
 
 
 class ArtifactError(Exception):
@@ -48,14 +51,17 @@ class ArtifactCorruptError(ArtifactError):
 @dataclass(frozen=True, slots=True)
 class LanguageWeights:
     weights: npt.NDArray[np.float32]
-    """``n_features x len(LABELS)``."""
+    """``(n_features + n_dense) x len(LABELS)``."""
     bias: npt.NDArray[np.float32]
+    lexicon: Mapping[str, float] = field(default_factory=dict)
+    """Word -> polarity on VADER's -4..4 scale, for the lexicon features."""
 
 
 @dataclass(frozen=True, slots=True)
 class Artifact:
     version: str
     n_features: int
+    n_dense: int
     feature_config: Mapping[str, Any]
     languages: Mapping[str, LanguageWeights]
     metadata: Mapping[str, Any] = field(default_factory=dict)
@@ -77,6 +83,9 @@ def save_artifact(artifact: Artifact, path: str | Path) -> tuple[Path, Path]:
     for language, weights in sorted(artifact.languages.items()):
         arrays[f"{language}.weights"] = weights.weights.astype(np.float16)
         arrays[f"{language}.bias"] = weights.bias.astype(np.float32)
+        words = sorted(weights.lexicon)
+        arrays[f"{language}.lexicon_words"] = np.array(words, dtype=np.str_)
+        arrays[f"{language}.lexicon_values"] = np.array([weights.lexicon[word] for word in words], dtype=np.float32)
     with arrays_path.open("wb") as stream:
         np.savez_compressed(stream, **arrays)  # type: ignore[arg-type]
     metadata = {
@@ -84,6 +93,7 @@ def save_artifact(artifact: Artifact, path: str | Path) -> tuple[Path, Path]:
         "version": artifact.version,
         "labels": list(LABELS),
         "n_features": artifact.n_features,
+        "n_dense": artifact.n_dense,
         "feature_config": dict(artifact.feature_config),
         "languages": sorted(artifact.languages),
         "arrays_sha256": _sha256(arrays_path),
@@ -94,7 +104,7 @@ def save_artifact(artifact: Artifact, path: str | Path) -> tuple[Path, Path]:
 
 
 _RESERVED: Final = frozenset(
-    {"format_version", "version", "labels", "n_features", "feature_config", "languages", "arrays_sha256"}
+    {"format_version", "version", "labels", "n_features", "n_dense", "feature_config", "languages", "arrays_sha256"}
 )
 
 
@@ -118,6 +128,7 @@ def load_artifact(path: str | Path) -> Artifact:
     try:
         version = str(metadata["version"])
         n_features = int(metadata["n_features"])
+        n_dense = int(metadata["n_dense"])
         feature_config = dict(metadata["feature_config"])
         language_names = [str(name) for name in metadata["languages"]]
         labels = tuple(metadata["labels"])
@@ -137,17 +148,21 @@ def load_artifact(path: str | Path) -> Artifact:
             try:
                 weights = np.asarray(arrays[f"{language}.weights"], dtype=np.float32)
                 bias = np.asarray(arrays[f"{language}.bias"], dtype=np.float32)
+                words = arrays[f"{language}.lexicon_words"].tolist()
+                values = arrays[f"{language}.lexicon_values"].tolist()
             except KeyError:
                 raise ArtifactCorruptError(f"{arrays_path}: no arrays for language {language!r}") from None
-            if weights.shape != (n_features, len(LABELS)) or bias.shape != (len(LABELS),):
+            if weights.shape != (n_features + n_dense, len(LABELS)) or bias.shape != (len(LABELS),):
                 raise ArtifactCorruptError(
                     f"{arrays_path}: {language} arrays have shapes {weights.shape}, {bias.shape}"
                 )
-            languages[language] = LanguageWeights(weights=weights, bias=bias)
+            lexicon = dict(zip(words, values, strict=True))
+            languages[language] = LanguageWeights(weights=weights, bias=bias, lexicon=lexicon)
     extra = {key: value for key, value in metadata.items() if key not in _RESERVED}
     return Artifact(
         version=version,
         n_features=n_features,
+        n_dense=n_dense,
         feature_config=feature_config,
         languages=languages,
         metadata=extra,

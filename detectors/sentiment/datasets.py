@@ -221,3 +221,41 @@ _DEDUP_NOISE: Final = re.compile(r"https?://\S+|@\w+|\s+|\W")
 
 def _dedup_key(text: str) -> str:
     return _DEDUP_NOISE.sub("", text.lower())
+
+
+def read_lexicon(data_dir: Path, lang: str) -> dict[str, float]:
+    """Polarity lexicon for the model's lexicon features, keys folded like tokens.
+
+    English: the VADER lexicon; German: GerVADER (both MIT, VADER's -4..4
+    scale). Both get emoji polarities scored from VADER's emoji descriptions
+    ("face with tears of joy" -> sum of its words' VADER values).
+    """
+    from detectors.sentiment.text import fold
+
+    folder = data_dir / "lexicons"
+    vader = _read_vader_format(_require(folder / "vader" / "vader_lexicon.txt"))
+    source = vader if lang == "en" else _read_vader_format(_require(folder / "gervader" / "GERVaderLexicon.txt"))
+    lexicon: dict[str, float] = {}
+    for entry, value in source.items():
+        if entry.replace("'", "").replace("-", "").isalpha():
+            lexicon.setdefault(fold(entry, lang), value)
+        else:  # emoticons as the tokenizer emits them: ":d" -> ":D"
+            lexicon.setdefault(entry.upper(), value)
+    for line in _require(folder / "vader" / "emoji_utf8_lexicon.txt").read_text(encoding="utf-8").splitlines():
+        emoji, _, description = line.partition("\t")
+        value = sum(vader.get(word, 0.0) for word in description.lower().split())
+        if emoji and value:
+            lexicon.setdefault(emoji.replace("\ufe0f", ""), max(-4.0, min(4.0, value)))
+    return lexicon
+
+
+def _read_vader_format(path: Path) -> dict[str, float]:
+    entries: dict[str, float] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) >= 2:
+            try:
+                entries.setdefault(parts[0].strip().lower(), float(parts[1]))
+            except ValueError:
+                continue
+    return entries

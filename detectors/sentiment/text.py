@@ -15,13 +15,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from itertools import pairwise
-from typing import Any, Final
-
-import numpy as np
+from typing import Final
 
 URL_TOKEN: Final = "<url>"
 USER_TOKEN: Final = "<user>"
@@ -76,19 +71,17 @@ _MAX_SCOPE: Final = 4
 
 @dataclass(frozen=True, slots=True)
 class FeatureConfig:
-    """What :func:`features` emits; stored in the artifact so training and inference agree."""
+    """What :class:`detectors.sentiment.features.Featurizer` emits; stored in the artifact."""
 
     word_ngrams: int = 2
     char_min: int = 3
     char_max: int = 5
-    char_weight_words_only: bool = True
 
-    def to_dict(self) -> dict[str, int | bool]:
+    def to_dict(self) -> dict[str, int]:
         return {
             "word_ngrams": self.word_ngrams,
             "char_min": self.char_min,
             "char_max": self.char_max,
-            "char_weight_words_only": self.char_weight_words_only,
         }
 
 
@@ -98,75 +91,108 @@ def fold(word: str, lang: str) -> str:
     return word.translate(_GERMAN_FOLD if lang == "de" else _APOSTROPHE_FOLD)
 
 
+_WORD, _NEGATOR, _BREAKER, _PUNCT, _EMOTICON, _OTHER = range(6)
+_Piece = tuple[tuple[tuple[str, int], ...], tuple[str, ...]]
+"""A whitespace-separated piece of text: ``((token, kind), ...), (marker, ...)``."""
+_PIECE_CACHE_LIMIT: Final = 1 << 18
+_piece_caches: dict[str, dict[str, _Piece]] = {}
+_EMOJI_MODIFIERS: Final = re.compile("[\ufe0f\u200d\U0001f3fb-\U0001f3ff]")
+
+
+def _analyse_piece(piece: str, lang: str) -> _Piece:
+    negators = NEGATORS.get(lang, frozenset())
+    tokens: list[tuple[str, int]] = []
+    markers: list[str] = []
+    for match in _TOKEN_PATTERN.finditer(_EMOJI_MODIFIERS.sub("", piece)):
+        kind = match.lastgroup
+        raw = match.group()
+        if kind == "word":
+            word = fold(raw, lang)
+            code = _NEGATOR if word in negators else _BREAKER if word in _SCOPE_BREAKERS else _WORD
+            tokens.append((word, code))
+            if len(raw) > 2 and _ELONGATION.search(raw.lower()):
+                markers.append(ELONGATION_TOKEN)
+            if len(raw) > 2 and raw.isupper():
+                markers.append(ALLCAPS_TOKEN)
+        elif kind == "url":
+            tokens.append((URL_TOKEN, _OTHER))
+        elif kind == "user":
+            tokens.append((USER_TOKEN, _OTHER))
+        elif kind == "hashtag":
+            tokens.append((fold(raw, lang), _OTHER))
+            tokens.extend((fold(part, lang), _OTHER) for part in _CAMEL_PARTS.findall(raw[1:]))
+        elif kind == "number":
+            tokens.append((NUMBER_TOKEN, _OTHER))
+        elif kind == "punct":
+            tokens.append((raw[:2] if raw[0] in "!?" else raw[0], _PUNCT))
+        elif kind == "emoticon":
+            tokens.append((_ELONGATION.sub(r"\1\1", raw.upper()), _EMOTICON))
+        else:
+            tokens.append((raw, _OTHER))
+    return tuple(tokens), tuple(markers)
+
+
+def clear_piece_cache() -> None:
+    """Forget analysed pieces (benchmarks measure cold and warm caches)."""
+    _piece_caches.clear()
+
+
 def tokenize(text: str, lang: str) -> list[str]:
     """Social-text tokens with placeholders, hashtag splitting and negation marking.
 
     Mentions and URLs become placeholders (they carry no polarity of their own);
     hashtags keep the ``#`` form and add their words (``#DeutscheBahnFail`` ->
-    ``deutsche bahn fail``); elongations and all-caps add marker tokens; words
-    inside a negation scope get the ``NEG_`` prefix. German text is folded so
-    "für", "fuer" and "FÜR" meet.
+    ``deutsche bahn fail``); elongations and all-caps add marker tokens at the
+    end; words inside a negation scope get the ``NEG_`` prefix. German text is
+    folded so "für", "fuer" and "FÜR" meet, and a clause-final "nicht" negates
+    the words before it ("das gefällt mir nicht").
+
+    Whitespace-separated pieces are analysed once and cached (a pure function
+    of the piece), which is what makes tokenisation cheap on a stream.
     """
-    text = unicodedata.normalize("NFC", text)
-    negators = NEGATORS.get(lang, frozenset())
+    cache = _piece_caches.setdefault(lang, {})
+    if len(cache) > _PIECE_CACHE_LIMIT:
+        cache.clear()
     tokens: list[str] = []
     markers: list[str] = []
     scope = 0
     trailing_negation = False
-    for match in _TOKEN_PATTERN.finditer(text):
-        kind = match.lastgroup
-        raw = match.group()
-        if kind == "word":
-            word = fold(raw, lang)
-            if scope > 0 and word not in negators and word not in _SCOPE_BREAKERS:
-                tokens.append(NEGATION_PREFIX + word)
-                scope -= 1
-            else:
-                tokens.append(word)
-                scope = 0
-            if word in negators:
-                scope = _MAX_SCOPE
-                trailing_negation = True
-            else:
+    backwards = lang == "de"
+    for piece in unicodedata.normalize("NFC", text).split():
+        analysed = cache.get(piece)
+        if analysed is None:
+            analysed = cache[piece] = _analyse_piece(piece, lang)
+        for token, kind in analysed[0]:
+            if kind == _WORD:
+                if scope:
+                    tokens.append(NEGATION_PREFIX + token)
+                    scope -= 1
+                else:
+                    tokens.append(token)
                 trailing_negation = False
-                if word in _SCOPE_BREAKERS:
-                    scope = 0
-            if len(raw) > 2 and _ELONGATION.search(raw.lower()):
-                markers.append(ELONGATION_TOKEN)
-            if len(raw) > 2 and raw.isupper():
-                markers.append(ALLCAPS_TOKEN)
-            continue
-        if kind == "punct" and lang == "de" and trailing_negation:
-            # German puts "nicht" after the verb ("das gefällt mir nicht."):
-            # a clause-final negator negates the words before it.
-            _negate_backwards(tokens, negators)
-        trailing_negation = False
-        if kind in ("punct", "emoticon"):
-            scope = 0
-        if kind == "url":
-            tokens.append(URL_TOKEN)
-        elif kind == "user":
-            tokens.append(USER_TOKEN)
-        elif kind == "hashtag":
-            tokens.append(fold(raw, lang))
-            tokens.extend(fold(part, lang) for part in _CAMEL_PARTS.findall(raw[1:]))
-        elif kind == "number":
-            tokens.append(NUMBER_TOKEN)
-        elif kind == "punct":
-            tokens.append(raw[:2] if raw[0] in "!?" else raw[0])
-        elif kind == "emoticon":
-            tokens.append(_ELONGATION.sub(r"\1\1", raw.upper()))
-        elif kind == "symbol" and not raw.isspace():
-            tokens.append(raw)
-    if lang == "de" and trailing_negation:
-        _negate_backwards(tokens, negators)
+                continue
+            if kind == _PUNCT and trailing_negation and backwards:
+                _negate_backwards(tokens)
+            tokens.append(token)
+            trailing_negation = kind == _NEGATOR
+            if trailing_negation:
+                scope = _MAX_SCOPE
+            elif kind != _OTHER:
+                scope = 0
+        if analysed[1]:
+            markers.extend(analysed[1])
+    if trailing_negation and backwards:
+        _negate_backwards(tokens)
     tokens.extend(markers)
     return tokens
 
 
-def _negate_backwards(tokens: list[str], negators: frozenset[str]) -> None:
+def _negate_backwards(tokens: list[str]) -> None:
+    # German puts "nicht" after the verb: the words before a clause-final
+    # negator are its scope.
     end = len(tokens) - 1  # the negator itself
     start = max(0, end - _MAX_SCOPE + 1)
+    negators = NEGATORS["de"]
     for index in range(end - 1, start - 1, -1):
         token = tokens[index]
         if not token.isalpha() or token in negators or token in _SCOPE_BREAKERS:
@@ -174,47 +200,23 @@ def _negate_backwards(tokens: list[str], negators: frozenset[str]) -> None:
         tokens[index] = NEGATION_PREFIX + token
 
 
-def features(tokens: list[str], config: FeatureConfig) -> list[str]:
-    """Word n-grams plus character n-grams of words of ``char_min`` letters or more.
+def char_grams(word: str, low: int, high: int) -> list[str]:
+    """Character n-grams of a word of at least ``low`` letters, with ``<``/``>`` boundary marks.
 
-    Character n-grams let the model share weights between compounds and their
-    parts ("Zugausfall", "Ausfall") and between spelling variants.
+    They let the model share weights between compounds and their parts
+    ("Zugausfall", "Ausfall") and between spelling variants.
 
-    >>> features(["nicht", "NEG_gut"], FeatureConfig(char_min=4, char_max=4))
-    ['nicht', 'NEG_gut', 'nicht NEG_gut', 'c<nic', 'cnich', 'cicht', 'ccht>']
+    >>> char_grams("nicht", 4, 4)
+    ['c<nic', 'cnich', 'cicht', 'ccht>']
+    >>> char_grams("gut", 4, 4), char_grams("<user>", 3, 5)
+    ([], [])
     """
-    result = list(tokens)
-    if config.word_ngrams >= 2:
-        result.extend([left + " " + right for left, right in pairwise(tokens)])
-    for token in tokens:
-        result.extend(_char_grams(token, config.char_min, config.char_max))
-    return result
-
-
-@lru_cache(maxsize=1 << 17)
-def _char_grams(token: str, low: int, high: int) -> tuple[str, ...]:
-    # Cached: word frequencies are Zipfian, so most tokens in a batch were seen before.
-    if token.startswith(NEGATION_PREFIX):
-        token = token[len(NEGATION_PREFIX):]
-    if len(token) < low or not token.isalpha():
-        return ()
-    padded = "<" + token + ">"
+    if len(word) < low or not word.isalpha():
+        return []
+    padded = "<" + word + ">"
     length = len(padded)
-    return tuple(
+    return [
         "c" + padded[start:start + size]
         for size in range(low, high + 1)
         for start in range(length - size + 1)
-    )
-
-
-def hash_features(
-    token_lists: Iterable[list[str]], config: FeatureConfig, n_features: int
-) -> Any:
-    """L2-normalised ``scipy.sparse.csr_matrix`` of hashed feature counts, one row per text."""
-    from sklearn.feature_extraction import FeatureHasher
-    from sklearn.preprocessing import normalize
-
-    hasher = FeatureHasher(n_features=n_features, input_type="string", alternate_sign=False)
-    matrix = hasher.transform(features(tokens, config) for tokens in token_lists)
-    matrix.data = np.sqrt(matrix.data, dtype=np.float32)
-    return normalize(matrix, norm="l2", copy=False)
+    ]

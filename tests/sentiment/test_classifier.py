@@ -22,6 +22,7 @@ from detectors.sentiment.artifact import (
     load_artifact,
     save_artifact,
 )
+from detectors.sentiment.features import N_DENSE
 from schemas.records import SENTIMENT_LABELS
 
 
@@ -104,11 +105,16 @@ def test_mismatched_lengths_are_rejected(classifier: SentimentClassifier) -> Non
 
 def _tiny_artifact(version: str = "fw-sent-test-1") -> Artifact:
     rng = np.random.default_rng(0)
-    weights = LanguageWeights(rng.normal(size=(64, 3)).astype(np.float32), np.zeros(3, dtype=np.float32))
+    weights = LanguageWeights(
+        rng.normal(size=(64 + N_DENSE, 3)).astype(np.float32),
+        np.zeros(3, dtype=np.float32),
+        lexicon={"good": 1.9, "gut": 2.1, ":)": 2.0, "😡": -2.5},
+    )
     return Artifact(
         version=version,
         n_features=64,
-        feature_config={"word_ngrams": 2, "char_min": 3, "char_max": 4, "char_weight_words_only": True},
+        n_dense=N_DENSE,
+        feature_config={"word_ngrams": 2, "char_min": 3, "char_max": 4},
         languages={"en": weights, "de": weights},
         metadata={"note": "test"},
     )
@@ -121,6 +127,7 @@ def test_artifact_round_trip(tmp_path: Path) -> None:
     loaded = load_artifact(tmp_path / "model.json")
     assert loaded.version == original.version
     assert loaded.metadata["note"] == "test"
+    assert loaded.languages["en"].lexicon == pytest.approx(original.languages["en"].lexicon)
     for lang in ("en", "de"):
         np.testing.assert_allclose(loaded.languages[lang].weights, original.languages[lang].weights, atol=2e-3)
     classifier = SentimentClassifier.load(tmp_path / "model")
@@ -137,9 +144,9 @@ def test_format_version_mismatch_is_a_typed_error(tmp_path: Path) -> None:
     save_artifact(_tiny_artifact(), tmp_path / "model")
     _, metadata_path = artifact_paths(tmp_path / "model")
     metadata = json.loads(metadata_path.read_text())
-    metadata["format_version"] = 999
+    metadata["format_version"] = 1
     metadata_path.write_text(json.dumps(metadata))
-    with pytest.raises(ArtifactVersionError, match="format 999"):
+    with pytest.raises(ArtifactVersionError, match="format 1, this flarewatch reads format 2"):
         SentimentClassifier.load(tmp_path / "model")
 
 

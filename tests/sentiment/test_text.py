@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.sentiment.text import FeatureConfig, features, fold, tokenize
+from detectors.sentiment.features import Featurizer, stable_hash
+from detectors.sentiment.text import FeatureConfig, char_grams, fold, tokenize
 
 
 @pytest.mark.parametrize(
@@ -60,15 +61,32 @@ def test_fold_shortens_elongations_to_two_letters() -> None:
     assert fold("Süüüüß", "de") == "sueuess"
 
 
-def test_features_include_word_bigrams_and_char_grams_without_negation_prefix() -> None:
-    result = features(["NEG_schlecht"], FeatureConfig(word_ngrams=2, char_min=5, char_max=5))
-    assert result[0] == "NEG_schlecht"
-    assert "c<schl" in result
-    assert all(not item.startswith("cNEG") for item in result)
+def test_char_grams_strip_the_negation_marker_in_features() -> None:
+    featurizer = Featurizer(FeatureConfig(char_min=5, char_max=5), 1 << 20, {})
+    plain, _ = featurizer.transform([["schlecht"]])
+    negated, _ = featurizer.transform([["NEG_schlecht"]])
+    shared = set(plain.indices.tolist()) & set(negated.indices.tolist())
+    assert len(shared) == len(char_grams("schlecht", 5, 5))
 
 
 def test_compound_shares_char_grams_with_its_part() -> None:
-    config = FeatureConfig()
-    compound = set(features(tokenize("Zugausfall", "de"), config))
-    part = set(features(tokenize("Ausfall", "de"), config))
+    compound = set(char_grams(tokenize("Zugausfall", "de")[0], 3, 5))
+    part = set(char_grams(tokenize("Ausfall", "de")[0], 3, 5))
     assert {"causf", "cusfal", "cfall>"} <= compound & part
+
+
+def test_featurizer_rows_are_unit_length_and_batch_independent() -> None:
+    featurizer = Featurizer(FeatureConfig(), 1 << 12, {"good": 1.9, "bad": -2.5})
+    token_lists = [tokenize(text, "en") for text in ("so good!!", "not bad at all", "", "bad bad bad")]
+    together, dense = featurizer.transform(token_lists)
+    for row, tokens in enumerate(token_lists):
+        alone, alone_dense = featurizer.transform([tokens])
+        assert (together[row] != alone[0]).nnz == 0
+        assert dense[row].tolist() == alone_dense[0].tolist()
+    norms = [float((together[row].multiply(together[row])).sum()) for row in range(4)]
+    assert norms == pytest.approx([1.0, 1.0, 0.0, 1.0], abs=1e-5)
+    assert dense[1][2] < 0 < dense[0][0]  # "NEG_bad" lands in the negated sum
+
+
+def test_stable_hash_is_process_independent() -> None:
+    assert stable_hash("good") == 1820610194  # zlib.crc32(b"good")
