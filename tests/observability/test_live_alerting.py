@@ -66,10 +66,12 @@ def crisis_scenario(settings: Settings) -> Scenario:
     events = event_time_order(load_events(DEMO_EVENTS).events)
     full = run_offline(events, components.enricher, components.engine, components.registry, flush=False, keep_enriched=False)
     resolved = {incident.incident_id: incident for incident in full.incidents if incident.status == "resolved"}
-    incident = next(
+    candidates = [
         incident for incident in full.incidents
         if incident.level == "critical" and incident.status != "resolved" and incident.incident_id in resolved
-    )
+    ]
+    assert candidates, f"{DEMO_EVENTS.name} must contain a critical incident that resolves (the live alert scenario)"
+    incident = candidates[0]
     resolved_at = resolved[incident.incident_id].resolved_at_ms
     assert resolved_at is not None
     before = [event for event in events if event.created_at_ms < resolved_at]
