@@ -106,6 +106,13 @@ class EngineParams:
     attribution_buckets: int = 12
     """A brand-wide signal merges into a thread's incident when that thread holds enough of
     the negative events of this many recent buckets (see ``IncidentParams.attribution_share``)."""
+    spike_pool_buckets: int = 3
+    spike_min_ratio: float = 2.0
+    spike_min_excess: float = 6.0
+    """A negative spike becomes an incident only when it matters to a person: the negative
+    events of the last ``spike_pool_buckets`` buckets are at least ``spike_min_ratio`` times
+    and ``spike_min_excess`` above what the volume detector expected (a slow rise from 5 to
+    8 a bucket can be statistically unusual without being a crisis)."""
     hostile_link_ms: int = 3 * 3_600_000
     """A brand-wide spike or shift this soon after the brand's own hostile post or reply, with no
     thread holding its negative events, is attributed to that post (``owned_post_backlash``)."""
@@ -129,6 +136,8 @@ class EngineParams:
             raise ValueError("volume, share and thread parameters must use the engine's bucket width")
         if not 0 <= self.allowed_lateness_ms <= self.max_lateness_ms:
             raise ValueError("allowed_lateness_ms must be in [0, max_lateness_ms]")
+        if self.spike_pool_buckets < 1 or self.spike_min_ratio < 1 or self.spike_min_excess < 0:
+            raise ValueError("spike_pool_buckets must be at least 1, spike_min_ratio at least 1, spike_min_excess >= 0")
         if self.max_events_per_author < 1 or self.max_gap_buckets < 1:
             raise ValueError("max_events_per_author and max_gap_buckets must be at least 1")
 
@@ -400,7 +409,13 @@ class CrisisEngine:
             platforms=dict(sorted(tally.negative_platforms.items())),
             sample_event_ids=tally.sample_event_ids,
         )
-        if volume.anomalous or (volume.score >= 0.5 and not volume.warming_up):
+        pooled = sum(state.recent_negative[-(params.spike_pool_buckets - 1) :]) + tally.negative
+        pooled_expected = params.spike_pool_buckets * volume.expected
+        material = (
+            pooled >= params.spike_min_ratio * pooled_expected
+            and pooled - pooled_expected >= params.spike_min_excess
+        )
+        if material and (volume.anomalous or (volume.score >= 0.5 and not volume.warming_up)):
             signals.append(Signal(
                 type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
                 severity=self._series_severity(volume.score, 4), onset_ms=onset, trigger=None,

@@ -198,7 +198,7 @@ class IncidentManager:
                 if pending[key] < params.persistence_buckets:
                     continue
                 del pending[key]
-            if self._cooling(records, cause, now_ms):
+            if self._cooling(records, cause, lead.type, now_ms):
                 continue
             record = self._open(lead, group, now_ms, brand)
             records.append(record)
@@ -224,7 +224,7 @@ class IncidentManager:
                 key = f"{lead.type}|{BRAND_CAUSE}"
                 pending[key] = previous_pending.get(key, 0) + 1
                 needed = params.shift_persistence_buckets if lead.type == "negative_shift" else params.persistence_buckets
-                if pending[key] >= needed and not self._cooling(records, BRAND_CAUSE, now_ms):
+                if pending[key] >= needed and not self._cooling(records, BRAND_CAUSE, lead.type, now_ms):
                     del pending[key]
                     record = self._open(lead, brand_signals, now_ms, brand)
                     records.append(record)
@@ -245,9 +245,16 @@ class IncidentManager:
                 return index
         return None
 
-    def _cooling(self, records: list[IncidentRecord], cause: str, now_ms: int) -> bool:
+    def _cooling(self, records: list[IncidentRecord], cause: str, incident_type: IncidentType, now_ms: int) -> bool:
+        """The same kind of incident on this cause was resolved less than ``cooldown_ms`` ago.
+
+        A thread's incident cools the whole thread; a brand-wide spike does not hold back a
+        share shift (they are different detectors), unless it was merged into a thread's
+        incident, which then carries the crisis.
+        """
         return any(
             record.cause == cause and record.resolved_at_ms is not None
+            and (cause != BRAND_CAUSE or record.type == incident_type or record.merged_into is not None)
             and now_ms - record.resolved_at_ms < self.params.cooldown_ms
             for record in records
         )

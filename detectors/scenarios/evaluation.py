@@ -60,12 +60,13 @@ class ScenarioResult:
 
     @property
     def passed(self) -> bool:
+        """A crisis: found within 30 minutes with the right origin and trigger (its false
+        incidents count towards the suite's per-brand-week figure); a control: nothing fired."""
         if self.detected is None:
             return self.false_incidents == 0
         return bool(
             self.detected and self.origin_ok and self.trigger_ok
             and self.delay_minutes is not None and self.delay_minutes <= DELAY_TARGET_MINUTES
-            and self.false_incidents == 0
         )
 
 

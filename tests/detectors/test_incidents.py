@@ -152,3 +152,14 @@ def test_first_actions_fit_the_type() -> None:
     _, out = drive(IncidentManager(), [[signal("moderation_backlash", "p", origin="self_inflicted")]])
     actions = " ".join(out[0][1].first_actions)
     assert "deleting" in actions and out[0][1].level == "warning"
+
+
+def test_a_resolved_spike_does_not_hold_back_a_share_shift() -> None:
+    manager = IncidentManager()
+    book, out = drive(manager, [[signal("negative_spike")], *[[]] * 24])
+    assert [incident.status for _, incident in out] == ["opened", "resolved"]
+    later = T0 + 26 * BUCKET
+    book, spike_again = drive(manager, [[signal("negative_spike", onset=later)]], start=later, book=book)
+    assert spike_again == []
+    _, shift = drive(manager, [[signal("negative_shift", onset=later)]] * 2, start=later, book=book)
+    assert [(incident.status, incident.type) for _, incident in shift] == [("opened", "negative_shift")]

@@ -96,3 +96,5 @@ def test_every_crisis_is_found_in_time_and_controls_stay_quiet(capsys: pytest.Ca
     assert main(["evaluate-detectors", "--seed", "1"]) == 0
     table = capsys.readouterr().out
     assert "FAIL" not in table, table
+    per_week = float(table.split(" per brand-week")[0].rsplit(" ", 1)[-1])
+    assert per_week <= 1.0, table
