@@ -1,6 +1,7 @@
 """Conversations per thread: the bounded memory the thread-level detectors read.
 
-A *thread* is the post a conversation hangs on (:attr:`RawEvent.thread_id`).
+A *thread* is the post a conversation hangs on (:attr:`RawEvent.thread_id`; a
+reply that names only its parent joins its parent's thread, see :meth:`ThreadTracker.thread_of`).
 :class:`ThreadTracker` folds enriched events into a :class:`ThreadBook`, a
 frozen value holding the recently active threads of one brand. Reactions are
 comments, replies and shares by authors who do not speak for the brand;
@@ -161,8 +162,6 @@ class ActivityBucket:
     start_ms: int
     reactions: int = 0
     negative: int = 0
-    shares: int = 0
-    complaints: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,7 +175,6 @@ class ThreadState:
     """The brand's own post or reply in the thread: the first hostile one, else the first one."""
     reactions: int = 0
     negative_reactions: int = 0
-    shares: int = 0
     negative_after_brand: int = 0
     """Negative reactions by others after ``brand_post``."""
     reactors: tuple[int, ...] = ()
@@ -207,8 +205,6 @@ class ThreadState:
                     start_ms=total.start_ms,
                     reactions=total.reactions + bucket.reactions,
                     negative=total.negative + bucket.negative,
-                    shares=total.shares + bucket.shares,
-                    complaints=total.complaints + bucket.complaints,
                 )
         return total
 
@@ -393,26 +389,23 @@ class ThreadTracker:
         return replace(thread, activity=activity, peak_hourly_reactions=max(thread.peak_hourly_reactions, hourly))
 
     def _complain(self, thread: ThreadState, event: EnrichedEvent) -> ThreadState:
-        thread = replace(
+        return replace(
             thread,
             complaints=thread.complaints + 1,
             complainers=_add_author(thread.complainers, author_key(event.event.author.id), self.params.max_distinct_authors),
             last_seen_ms=max(thread.last_seen_ms, event.event.created_at_ms),
         )
-        return self._add_activity(thread, event.event.created_at_ms, complaints=1)
 
     def _react(self, thread: ThreadState, event: EnrichedEvent, complaint: bool) -> ThreadState:
         raw = event.event
         params = self.params
         key = author_key(raw.author.id)
         negative = event.is_negative
-        is_share = raw.kind == "share"
         after_brand = thread.brand_post is not None and raw.created_at_ms >= thread.brand_post.created_at_ms
         thread = replace(
             thread,
             reactions=thread.reactions + 1,
             negative_reactions=thread.negative_reactions + int(negative),
-            shares=thread.shares + int(is_share),
             reactors=_add_author(thread.reactors, key, params.max_distinct_authors),
             platforms=bounded_count(thread.platforms, [raw.platform], 16),
         )
@@ -436,7 +429,7 @@ class ThreadTracker:
                     ),
                 )
         thread = self._add_activity(
-            thread, raw.created_at_ms, reactions=1, negative=int(negative), shares=int(is_share)
+            thread, raw.created_at_ms, reactions=1, negative=int(negative)
         )
         if complaint and thread.deletions > 0:
             thread = self._complain(thread, event)
