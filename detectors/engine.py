@@ -297,7 +297,8 @@ class CrisisEngine:
         for cause in sorted({*causes, *self.manager.open_thread_causes(state.incidents)}):
             thread = book.threads.get(cause)
             if thread is not None:
-                by_thread[cause] = thread.window(now_ms, params.attribution_buckets * params.bucket_width_ms).negative
+                window = thread.window(now_ms, params.attribution_buckets * params.bucket_width_ms)
+                by_thread[cause] = window.negative + window.echoes
         return by_thread, sum(recent)
 
     def flush(self, state: BrandState, watermark_ms: int) -> tuple[BrandState, EngineOutput]:

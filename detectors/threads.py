@@ -162,6 +162,8 @@ class ActivityBucket:
     start_ms: int
     reactions: int = 0
     negative: int = 0
+    echoes: int = 0
+    """Protests posted elsewhere about this thread's deletions (they count for attribution)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,6 +207,7 @@ class ThreadState:
                     start_ms=total.start_ms,
                     reactions=total.reactions + bucket.reactions,
                     negative=total.negative + bucket.negative,
+                    echoes=total.echoes + bucket.echoes,
                 )
         return total
 
@@ -324,7 +327,9 @@ class ThreadTracker:
             if moderated is not None and moderated.last_deletion_ms is not None and (
                 raw.created_at_ms - moderated.last_deletion_ms <= params.complaint_attribution_ms
             ):
-                threads[moderated.thread_id] = self._complain(moderated, event)
+                threads[moderated.thread_id] = self._add_activity(
+                    self._complain(moderated, event), raw.created_at_ms, echoes=1
+                )
         aliases = book.aliases or {}
         if thread is not None and not is_root and raw.id not in aliases:
             aliases = dict(aliases)

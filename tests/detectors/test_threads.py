@@ -259,3 +259,12 @@ def test_an_unlinked_deletion_still_draws_the_protests() -> None:
     events += [enriched(f"w{i}", MINUTE * (i + 1), negative=True, text="Warum wurde mein Kommentar gelöscht? Zensur!")
                for i in range(4)]
     assert first_firing(events, "del-1", moderation.assess) == 3
+
+
+def test_protests_elsewhere_echo_in_the_moderated_threads_window() -> None:
+    tracker = ThreadTracker()
+    book = tracker.initial_state()
+    for event in moderated_thread(5):
+        book = tracker.observe(book, event)
+    window = book.threads["price"].window(T0_MS + HOUR, HOUR)
+    assert (window.echoes, window.negative) == (5, 2)
