@@ -85,10 +85,11 @@ class SentimentClassifier:
     def probabilities(self, texts: Sequence[str], lang: str) -> npt.NDArray[np.float32]:
         """``len(texts) x 3`` class probabilities in :data:`LABELS` order, for one language."""
         weights = self.artifact.languages[lang]
-        sparse, dense = self._featurizers[lang].transform([tokenize(text, lang) for text in texts])
+        parts, dense = self._featurizers[lang].transform_parts([tokenize(text, lang) for text in texts])
         n_features = self.artifact.n_features
-        logits = np.asarray(sparse @ weights.weights[:n_features], dtype=np.float32)
-        logits += dense @ weights.weights[n_features:]
+        logits = dense @ weights.weights[n_features:]
+        for part in parts:
+            logits += part @ weights.weights[:n_features]
         logits += weights.bias
         logits -= logits.max(axis=1, keepdims=True)
         np.exp(logits, out=logits)

@@ -1,9 +1,10 @@
 """Tokens -> a sparse feature matrix, fast enough for a stream.
 
-Columns ``0 .. n_features-1`` hold hashed, square-rooted and L2-normalised
-counts of word unigrams, word bigrams, character n-grams of words, and
-lexicon-class tokens (``<lex+>``, ``<lex->`` and their negated forms); the last
-:data:`N_DENSE` columns hold lexicon sums (see :meth:`Featurizer.dense_row`).
+Columns ``0 .. n_features-1`` hold hashed counts of word unigrams, word
+bigrams, character n-grams of words, and lexicon-class tokens (``<lex+>``,
+``<lex->`` and their negated forms), divided by the square root of the text's
+number of feature occurrences; the last :data:`N_DENSE` columns hold lexicon
+sums (see :meth:`Featurizer.dense_row`).
 
 Hashing is CRC-32 of the UTF-8 token, so it is stable across processes and
 Python versions (``hash()`` is salted per process). Everything a token
@@ -37,8 +38,8 @@ _MULTIPLIER_RIGHT: Final = np.uint64(0x85EBCA77)
 _MASK32: Final = np.uint64(0xFFFFFFFF)
 _NO_IDS: Final = np.zeros(0, dtype=np.uint64)
 
-_TokenEntry = tuple[int, npt.NDArray[np.uint64], float, bool]
-"""(unigram hash, other hashed ids of the token, lexicon value, negated)."""
+_TokenEntry = tuple[int, npt.NDArray[np.uint64], int, float, bool]
+"""(unigram hash, all hashed ids of the token (unigram first), their count, lexicon value, negated)."""
 
 
 def stable_hash(token: str) -> int:
@@ -63,62 +64,86 @@ class Featurizer:
     def _entry(self, token: str) -> _TokenEntry:
         negated = token.startswith(NEGATION_PREFIX)
         word = token[len(NEGATION_PREFIX):] if negated else token
-        ids = [stable_hash(gram) for gram in char_grams(word, self.config.char_min, self.config.char_max)]
+        unigram = stable_hash(token)
+        ids = [unigram]
+        ids.extend(stable_hash(gram) for gram in char_grams(word, self.config.char_min, self.config.char_max))
         value = self.lexicon.get(word, 0.0)
         if value:
             name = ("<neglex" if negated else "<lex") + ("+>" if value > 0 else "->")
             ids.append(self._lexicon_ids[name])
-        entry = (stable_hash(token), np.array(ids, dtype=np.uint64) if ids else _NO_IDS, value, negated)
+        entry = (unigram, np.array(ids, dtype=np.uint64), len(ids), value, negated)
         if len(self._cache) > _CACHE_LIMIT:
             self._cache.clear()
         self._cache[token] = entry
         return entry
 
-    def transform(self, token_lists: Sequence[list[str]]) -> tuple[Any, npt.NDArray[np.float32]]:
-        """``(sparse n x n_features csr_matrix, dense n x N_DENSE array)``."""
+    def transform_parts(self, token_lists: Sequence[list[str]]) -> tuple[list[Any], npt.NDArray[np.float32]]:
+        """Sparse parts that sum to the feature matrix, and the dense lexicon columns.
+
+        Each occurrence of a feature weighs ``1 / sqrt(occurrences in the text)``;
+        repeated features are left as repeated entries (a matrix product sums
+        them), which spares sorting indices on the hot path.
+        """
         import scipy.sparse as sparse
-        from sklearn.preprocessing import normalize
 
         cache = self._cache
+        fill = self._entry
         unigrams: list[int] = []
-        unigram_rows: list[int] = []
-        extras: list[npt.NDArray[np.uint64]] = []
-        extra_rows: list[int] = []
-        extra_lengths: list[int] = []
+        id_arrays: list[npt.NDArray[np.uint64]] = []
+        token_counts: list[int] = []
+        id_counts: list[int] = []
         dense = np.zeros((len(token_lists), N_DENSE), dtype=np.float32)
         for row, tokens in enumerate(token_lists):
-            values: list[tuple[float, bool]] = []
-            for token in tokens:
-                entry = cache.get(token) or self._entry(token)
-                unigrams.append(entry[0])
-                if entry[1].size:
-                    extras.append(entry[1])
-                    extra_rows.append(row)
-                    extra_lengths.append(entry[1].size)
-                if entry[2]:
-                    values.append((entry[2], entry[3]))
-            unigram_rows.extend([row] * len(tokens))
-            if values:
-                dense[row] = self.dense_row(values)
-        ids = [np.array(unigrams, dtype=np.uint64)]
-        rows = [np.array(unigram_rows, dtype=np.int64)]
+            if not tokens:
+                token_counts.append(0)
+                id_counts.append(0)
+                continue
+            entries = [cache.get(token) or fill(token) for token in tokens]
+            hashes, ids, counts, values, negated = zip(*entries, strict=True)
+            unigrams.extend(hashes)
+            id_arrays.extend(ids)
+            token_counts.append(len(entries))
+            id_counts.append(sum(counts))
+            if any(values):
+                dense[row] = self.dense_row(
+                    [(value, flag) for value, flag in zip(values, negated, strict=True) if value]
+                )
+        n_rows = len(token_lists)
+        token_count_array = np.array(token_counts, dtype=np.int64)
+        modulus = np.uint64(self.n_features)
+        id_count_array = np.array(id_counts, dtype=np.int64)
+        bigram_counts = np.zeros(n_rows, dtype=np.int64)
+        bigram_ids = _NO_IDS
         if self.config.word_ngrams >= 2 and len(unigrams) > 1:
-            same_text = rows[0][1:] == rows[0][:-1]
-            left, right = ids[0][:-1][same_text], ids[0][1:][same_text]
-            ids.append((left * _MULTIPLIER_LEFT + right * _MULTIPLIER_RIGHT) & _MASK32)
-            rows.append(rows[0][1:][same_text])
-        if extras:
-            ids.append(np.concatenate(extras))
-            rows.append(np.repeat(np.array(extra_rows, dtype=np.int64), extra_lengths))
-        columns = (np.concatenate(ids) % np.uint64(self.n_features)).astype(np.int64)
-        row_index = np.concatenate(rows)
-        matrix = sparse.csr_matrix(
-            (np.ones(len(columns), dtype=np.float32), (row_index, columns)),
-            shape=(len(token_lists), self.n_features),
-        )
-        np.sqrt(matrix.data, out=matrix.data)
-        return normalize(matrix, norm="l2", copy=False), dense
+            hashes_array = np.array(unigrams, dtype=np.uint64)
+            rows = np.repeat(np.arange(n_rows), token_count_array)
+            same_text = rows[1:] == rows[:-1]
+            bigram_ids = (hashes_array[:-1][same_text] * _MULTIPLIER_LEFT + hashes_array[1:][same_text] * _MULTIPLIER_RIGHT) & _MASK32
+            bigram_counts = np.maximum(token_count_array - 1, 0)
+        totals = id_count_array + bigram_counts
+        scale = np.zeros(n_rows, dtype=np.float32)
+        np.divide(1.0, np.sqrt(totals, dtype=np.float32), out=scale, where=totals > 0)
+        parts = []
+        for part_ids, part_counts in (
+            (np.concatenate(id_arrays) if id_arrays else _NO_IDS, id_count_array),
+            (bigram_ids, bigram_counts),
+        ):
+            indptr = np.zeros(n_rows + 1, dtype=np.int64)
+            np.cumsum(part_counts, out=indptr[1:])
+            parts.append(
+                sparse.csr_matrix(
+                    (np.repeat(scale, part_counts), (part_ids % modulus).astype(np.int32), indptr),
+                    shape=(n_rows, self.n_features),
+                )
+            )
+        return parts, dense
 
+    def transform(self, token_lists: Sequence[list[str]]) -> tuple[Any, npt.NDArray[np.float32]]:
+        """``(sparse n x n_features csr_matrix, dense n x N_DENSE array)``, duplicates summed."""
+        parts, dense = self.transform_parts(token_lists)
+        matrix = parts[0] + parts[1]
+        matrix.sum_duplicates()
+        return matrix, dense
     @staticmethod
     def dense_row(values: Sequence[tuple[float, bool]]) -> list[float]:
         """Lexicon sums on VADER's -4..4 scale, divided by 4.

@@ -85,9 +85,15 @@ class FeatureConfig:
         }
 
 
+def _keep_two(match: re.Match[str]) -> str:
+    return match.group(1) * 2
+
+
 def fold(word: str, lang: str) -> str:
     """Lower-case, shorten elongations to two letters, fold German umlauts and ß."""
-    word = _ELONGATION.sub(r"\1\1", word.lower())
+    word = word.lower()
+    if _ELONGATION.search(word):
+        word = _ELONGATION.sub(_keep_two, word)
     return word.translate(_GERMAN_FOLD if lang == "de" else _APOSTROPHE_FOLD)
 
 
@@ -103,7 +109,9 @@ def _analyse_piece(piece: str, lang: str) -> _Piece:
     negators = NEGATORS.get(lang, frozenset())
     tokens: list[tuple[str, int]] = []
     markers: list[str] = []
-    for match in _TOKEN_PATTERN.finditer(_EMOJI_MODIFIERS.sub("", piece)):
+    if not piece.isascii():
+        piece = _EMOJI_MODIFIERS.sub("", piece)
+    for match in _TOKEN_PATTERN.finditer(piece):
         kind = match.lastgroup
         raw = match.group()
         if kind == "word":
@@ -126,7 +134,7 @@ def _analyse_piece(piece: str, lang: str) -> _Piece:
         elif kind == "punct":
             tokens.append((raw[:2] if raw[0] in "!?" else raw[0], _PUNCT))
         elif kind == "emoticon":
-            tokens.append((_ELONGATION.sub(r"\1\1", raw.upper()), _EMOTICON))
+            tokens.append((_ELONGATION.sub(_keep_two, raw.upper()), _EMOTICON))
         else:
             tokens.append((raw, _OTHER))
     return tuple(tokens), tuple(markers)

@@ -75,7 +75,7 @@ def test_compound_shares_char_grams_with_its_part() -> None:
     assert {"causf", "cusfal", "cfall>"} <= compound & part
 
 
-def test_featurizer_rows_are_unit_length_and_batch_independent() -> None:
+def test_featurizer_rows_are_scaled_and_batch_independent() -> None:
     featurizer = Featurizer(FeatureConfig(), 1 << 12, {"good": 1.9, "bad": -2.5})
     token_lists = [tokenize(text, "en") for text in ("so good!!", "not bad at all", "", "bad bad bad")]
     together, dense = featurizer.transform(token_lists)
@@ -83,8 +83,12 @@ def test_featurizer_rows_are_unit_length_and_batch_independent() -> None:
         alone, alone_dense = featurizer.transform([tokens])
         assert (together[row] != alone[0]).nnz == 0
         assert dense[row].tolist() == alone_dense[0].tolist()
-    norms = [float((together[row].multiply(together[row])).sum()) for row in range(4)]
-    assert norms == pytest.approx([1.0, 1.0, 0.0, 1.0], abs=1e-5)
+    parts, _ = featurizer.transform_parts(token_lists)
+    occurrences = [sum(part[row].nnz for part in parts) for row in range(4)]
+    # every occurrence weighs 1/sqrt(occurrences): the row sums to sqrt(occurrences)
+    sums = [float(together[row].sum()) ** 2 for row in range(4)]
+    assert sums == pytest.approx(occurrences, rel=1e-4)
+    assert occurrences[2] == 0 and occurrences[3] > together[3].nnz
     assert dense[1][2] < 0 < dense[0][0]  # "NEG_bad" lands in the negated sum
 
 
