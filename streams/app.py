@@ -226,26 +226,32 @@ def create_pipeline(
             await topics["incidents"].send(key=incident.incident_id.encode(), value=encode_incident(incident))
             metrics.incident_events.labels(
                 brand=incident.brand, incident_type=incident.type, status=incident.status,
-                level=incident.level,
+                severity=str(incident.severity), level=incident.level,
             ).inc()
             log.info("incident %s %s %s severity %d: %s", incident.status, incident.brand, incident.type,
                      incident.severity, incident.summary)
         for bucket in output.buckets:
             metrics.negative_share.labels(brand=bucket.brand).set(bucket.negative_share)
             metrics.negative_share_baseline.labels(brand=bucket.brand).set(bucket.share_baseline)
-            metrics.negative_events_per_bucket.labels(brand=bucket.brand).set(bucket.negative)
+            metrics.last_bucket_negative_events.labels(brand=bucket.brand).set(bucket.negative)
             metrics.negative_events_baseline.labels(brand=bucket.brand).set(bucket.expected_negative)
             for detector, score in bucket.scores.items():
                 metrics.detector_score.labels(brand=bucket.brand, detector=detector).set(score)
 
     source_topics = {topic_name(settings, "raw"), topic_name(settings, "enriched")}
+    reported_lag: set[Any] = set()
 
     @app.timer(interval=5.0)
     async def measure_consumer_lag() -> None:
         consumer = app.consumer
-        for tp in consumer.assignment():
-            if tp.topic not in source_topics:
-                continue
+        assigned = {tp for tp in consumer.assignment() if tp.topic in source_topics}
+        # A partition that moved to another worker must not leave a frozen lag series
+        # behind: the "pipeline stalled" alert reads these.
+        for tp in reported_lag - assigned:
+            metrics.consumer_lag.remove(tp.topic, str(tp.partition))
+        reported_lag.clear()
+        reported_lag.update(assigned)
+        for tp in assigned:
             try:
                 highwater = consumer.highwater(tp)
             except Exception:

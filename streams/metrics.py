@@ -34,7 +34,7 @@ class Metrics:
     last_event_time: Gauge
     negative_share: Gauge
     negative_share_baseline: Gauge
-    negative_events_per_bucket: Gauge
+    last_bucket_negative_events: Gauge
     negative_events_baseline: Gauge
     detector_score: Gauge
     consumer_lag: Gauge
@@ -62,8 +62,8 @@ class Metrics:
                 namespace=NAMESPACE, registry=registry,
             ),
             incident_events=Counter(
-                "incident_events", "Incident events published, by brand, type, status and level.",
-                ["brand", "incident_type", "status", "level"], namespace=NAMESPACE, registry=registry,
+                "incident_events", "Incident events published, by brand, type, status, severity (1-10) and level.",
+                ["brand", "incident_type", "status", "severity", "level"], namespace=NAMESPACE, registry=registry,
             ),
             open_incidents=Gauge(
                 "open_incidents", "Incidents currently open (from the detector state), by brand, type and level.",
@@ -89,8 +89,8 @@ class Metrics:
                 "negative_share_baseline_ratio", "The detector's baseline for the negative share, by brand.", ["brand"],
                 namespace=NAMESPACE, registry=registry,
             ),
-            negative_events_per_bucket=Gauge(
-                "negative_events_per_bucket", "Negative events in the last closed bucket, by brand.", ["brand"],
+            last_bucket_negative_events=Gauge(
+                "last_bucket_negative_events", "Negative events in the last closed bucket, by brand.", ["brand"],
                 namespace=NAMESPACE, registry=registry,
             ),
             negative_events_baseline=Gauge(

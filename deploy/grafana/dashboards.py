@@ -126,7 +126,7 @@ def overview() -> Dashboard:
         (timeseries(
             "Negative events per bucket vs expected",
             targets(
-                (f"max by (brand) (flarewatch_negative_events_per_bucket{{{BRAND}}})", "{{brand}} observed"),
+                (f"max by (brand) (flarewatch_last_bucket_negative_events{{{BRAND}}})", "{{brand}} observed"),
                 (f"max by (brand) (flarewatch_negative_events_baseline{{{BRAND}}})", "{{brand}} expected"),
             ),
             description="Negative events in the last closed bucket and the detector's expectation.",
@@ -274,7 +274,7 @@ def incident() -> Dashboard:
         (timeseries(
             "Negative events per bucket vs expected",
             targets(
-                (f"max(flarewatch_negative_events_per_bucket{{{BRAND}}})", "observed"),
+                (f"max(flarewatch_last_bucket_negative_events{{{BRAND}}})", "observed"),
                 (f"max(flarewatch_negative_events_baseline{{{BRAND}}})", "expected"),
             ),
         ), 12),

@@ -105,7 +105,7 @@ def touch_every_metric(metrics: Metrics, brand: str = SAMPLE_BRAND) -> Metrics:
     metrics.dead_letter_publish_failures.inc(0)
     metrics.events_enriched.labels(brand=brand, platform="twitter", sentiment="negative").inc(30)
     metrics.events_enriched.labels(brand=brand, platform="facebook", sentiment="neutral").inc(60)
-    metrics.incident_events.labels(brand=brand, incident_type="negative_spike", status="opened", level="critical").inc()
+    metrics.incident_events.labels(brand=brand, incident_type="negative_spike", status="opened", severity="8", level="critical").inc()
     metrics.open_incidents.labels(brand=brand, incident_type="negative_spike", level="critical").set(1)
     for stage in ("ingest", "enrich", "detect"):
         metrics.processing_latency.labels(stage=stage).observe(0.02)
@@ -113,7 +113,7 @@ def touch_every_metric(metrics: Metrics, brand: str = SAMPLE_BRAND) -> Metrics:
     metrics.last_event_time.set(1_790_000_000)
     metrics.negative_share.labels(brand=brand).set(0.4)
     metrics.negative_share_baseline.labels(brand=brand).set(0.1)
-    metrics.negative_events_per_bucket.labels(brand=brand).set(12)
+    metrics.last_bucket_negative_events.labels(brand=brand).set(12)
     metrics.negative_events_baseline.labels(brand=brand).set(3)
     metrics.detector_score.labels(brand=brand, detector="negative_spike").set(0.9)
     metrics.consumer_lag.labels(topic="flarewatch.events.raw", partition="0").set(5)

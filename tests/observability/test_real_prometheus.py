@@ -83,7 +83,7 @@ def keep_counting(metrics: Metrics, stop: threading.Event) -> None:
         metrics.events_enriched.labels(brand=SAMPLE_BRAND, platform="facebook", sentiment="neutral").inc(5)
         metrics.processing_latency.labels(stage="detect").observe(0.03)
         metrics.incidents_forwarded.labels(outcome="delivered").inc()
-        metrics.incident_events.labels(brand=SAMPLE_BRAND, incident_type="negative_spike", status="opened", level="critical").inc()
+        metrics.incident_events.labels(brand=SAMPLE_BRAND, incident_type="negative_spike", status="opened", severity="8", level="critical").inc()
 
 
 @pytest.fixture(scope="module")
