@@ -29,7 +29,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from detectors.sentiment.text import NEGATION_PREFIX, FeatureConfig, char_grams
+from detectors.sentiment.text import NEGATION_PREFIX, FeatureConfig
 
 N_DENSE: Final = 8
 _CACHE_LIMIT: Final = 1 << 18
@@ -44,6 +44,34 @@ _TokenEntry = tuple[int, npt.NDArray[np.uint64], int, float, bool]
 
 def stable_hash(token: str) -> int:
     return zlib.crc32(token.encode("utf-8", "surrogatepass"))
+
+
+_CHAR_PREFIX_CRC: Final = zlib.crc32(b"c")
+
+
+def _char_gram_hashes(word: str, low: int, high: int) -> list[int]:
+    """``stable_hash`` of each of :func:`char_grams`, without building the strings.
+
+    >>> from detectors.sentiment.text import char_grams
+    >>> _char_gram_hashes("zugausfall", 3, 5) == [stable_hash(gram) for gram in char_grams("zugausfall", 3, 5)]
+    True
+    >>> _char_gram_hashes("größte", 3, 5) == [stable_hash(gram) for gram in char_grams("größte", 3, 5)]
+    True
+    """
+    if len(word) < low or not word.isalpha():
+        return []
+    crc32 = zlib.crc32
+    seed = _CHAR_PREFIX_CRC
+    padded = "<" + word + ">"
+    length = len(padded)
+    if padded.isascii():  # one byte per character: slice the bytes once encoded
+        data = padded.encode("ascii")
+        return [crc32(data[start:start + size], seed) for size in range(low, high + 1) for start in range(length - size + 1)]
+    return [
+        crc32(padded[start:start + size].encode("utf-8", "surrogatepass"), seed)
+        for size in range(low, high + 1)
+        for start in range(length - size + 1)
+    ]
 
 
 class Featurizer:
@@ -66,7 +94,7 @@ class Featurizer:
         word = token[len(NEGATION_PREFIX):] if negated else token
         unigram = stable_hash(token)
         ids = [unigram]
-        ids.extend(stable_hash(gram) for gram in char_grams(word, self.config.char_min, self.config.char_max))
+        ids.extend(_char_gram_hashes(word, self.config.char_min, self.config.char_max))
         value = self.lexicon.get(word, 0.0)
         if value:
             name = ("<neglex" if negated else "<lex") + ("+>" if value > 0 else "->")

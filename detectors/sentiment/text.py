@@ -140,6 +140,11 @@ def _analyse_piece(piece: str, lang: str) -> _Piece:
     return tuple(tokens), tuple(markers)
 
 
+_URL_PIECE: Final[_Piece] = (((URL_TOKEN, _OTHER),), ())
+_USER_PIECE: Final[_Piece] = (((USER_TOKEN, _OTHER),), ())
+_MENTION_PIECE: Final = re.compile(r"@\w+")
+
+
 def clear_piece_cache() -> None:
     """Forget analysed pieces (benchmarks measure cold and warm caches)."""
     _piece_caches.clear()
@@ -169,7 +174,12 @@ def tokenize(text: str, lang: str) -> list[str]:
     for piece in unicodedata.normalize("NFC", text).split():
         analysed = cache.get(piece)
         if analysed is None:
-            analysed = cache[piece] = _analyse_piece(piece, lang)
+            if piece.startswith(("http://", "https://", "www.")):
+                analysed = _URL_PIECE  # unique per post: not worth a cache slot
+            elif piece[0] == "@" and _MENTION_PIECE.fullmatch(piece):
+                analysed = _USER_PIECE
+            else:
+                analysed = cache[piece] = _analyse_piece(piece, lang)
         for token, kind in analysed[0]:
             if kind == _WORD:
                 if scope:
