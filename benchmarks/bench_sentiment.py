@@ -70,6 +70,16 @@ def measure(
     return len(texts) / (time.perf_counter() - started)
 
 
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "unknown CPU"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("FLAREWATCH_DATA_DIR", REPOSITORY / "../shared/data")))
@@ -86,6 +96,7 @@ def main() -> int:
     classifier = SentimentClassifier.load_default()
     texts, langs = load_texts(args.data_dir, args.texts)
     warm = load_texts(args.data_dir, 5_000, warm_up=True)
+    print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}, Python {sys.version.split()[0]}")
     print(f"model {classifier.version}; {len(texts)} real tweets (4 en : 1 de), caches warmed on "
           f"{len(warm[0])} other tweets; one core; best of {args.repeat}")
     print(f"{'batch':>6}  {'lang given':>14}  {'lang detected':>14}")
