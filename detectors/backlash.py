@@ -366,7 +366,9 @@ class ExternalPostBacklashDetector:
             or root.author_role != "other"
             or now_ms - root.created_at_ms > params.horizon_ms
             or not (root.claim is not None or (root.reach >= params.min_reach and root.negative))
+            or (thread.brand_post is not None and thread.brand_post.hostile)
         ):
+            # Once the brand has answered in a hostile tone, the thread's crisis is that answer's.
             return _quiet(thread, "external_post_backlash")
         recent = thread.window(now_ms, params.window_ms)
         before = thread.window(now_ms - params.window_ms, params.window_ms)

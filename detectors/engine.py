@@ -79,7 +79,7 @@ from detectors.threads import (
     terms_of,
 )
 from detectors.volume import VolumeDetector, VolumeParams, VolumeState
-from schemas.records import EnrichedEvent, Evidence, Incident, IncidentType
+from schemas.records import EnrichedEvent, Evidence, Incident, IncidentType, Trigger
 
 STATE_VERSION: Final = 1
 THREAD_DETECTORS: Final[tuple[IncidentType, ...]] = (
@@ -503,6 +503,16 @@ class CrisisEngine:
             self.external.assess(thread, now_ms),
         ]
 
+    @staticmethod
+    def _trigger_for(thread: ThreadState, detector: IncidentType) -> Trigger:
+        """Owned backlash and floods name the brand's post or reply when there is one; an
+        external post and a moderated thread name the thread's root."""
+        if detector in ("external_post_backlash", "moderation_backlash"):
+            if thread.root is not None:
+                return thread.root.trigger()
+            return Trigger(event_id=thread.thread_id, author_role="other")
+        return thread.trigger()
+
     def _thread_signal(self, thread: ThreadState, verdict: ThreadVerdict) -> Signal:
         return Signal(
             type=verdict.detector,
@@ -510,7 +520,7 @@ class CrisisEngine:
             origin=verdict.origin,
             severity=verdict.severity,
             onset_ms=verdict.onset_ms,
-            trigger=thread.trigger(),
+            trigger=self._trigger_for(thread, verdict.detector),
             evidence=Evidence(
                 observed=verdict.observed,
                 expected=round(verdict.expected, 3),

@@ -274,3 +274,32 @@ def test_any_event_order_is_handled_deterministically_and_round_trips(events: li
     for incident in first:
         assert incident.detected_at_ms >= incident.started_at_ms or incident.type in ("negative_spike", "negative_shift")
         assert 1 <= incident.severity <= 10
+
+
+def test_an_external_post_stays_the_trigger_when_the_brand_answers_politely() -> None:
+    engine = CrisisEngine()
+    events = [enriched("leak", 0, claim="former_employee", negative=True, text="As a former employee: no safety checks"),
+              enriched("answer", MINUTE, parent="leak", role="owned", negative=True, score=-0.6,
+                       text="We are sorry to read this, please DM us so we can look into it.")]
+    events += [enriched(f"s{i}", 2 * MINUTE + i * 30_000, parent="leak", kind="share", author=f"fan{i}")
+               for i in range(12)]
+    _, incidents, _ = run(engine, events, flush_at=T0_MS + HOUR)
+    opened = [incident for incident in incidents if incident.status == "opened"]
+    assert [(i.type, i.origin, i.trigger and i.trigger.event_id) for i in opened] == [
+        ("external_post_backlash", "external", "leak")
+    ]
+
+
+def test_a_complaint_thread_answered_rudely_is_the_brands_backlash_not_an_external_post() -> None:
+    engine = CrisisEngine()
+    events = [enriched("q", 0, claim="customer_complaint", negative=True, text="I want my money back"),
+              enriched("rude", MINUTE, parent="q", role="owned", text="Not our problem. Read the terms.")]
+    events += [enriched(f"s{i}", 2 * MINUTE + i * 20_000, parent="rude", root="q", kind="share", author=f"x{i}")
+               for i in range(12)]
+    events += [enriched(f"r{i}", 7 * MINUTE + i * 20_000, parent="rude", root="q", author=f"y{i}", negative=True,
+                        text="Disgraceful answer") for i in range(6)]
+    _, incidents, _ = run(engine, events, flush_at=T0_MS + HOUR)
+    opened = [incident for incident in incidents if incident.status == "opened"]
+    assert [(i.type, i.origin, i.trigger and i.trigger.event_id) for i in opened] == [
+        ("owned_post_backlash", "self_inflicted", "rude")
+    ]
