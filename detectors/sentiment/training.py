@@ -44,7 +44,7 @@ class TrainingOptions:
     class_weight: str | None = "balanced"
     """Balanced weights: the stream's class mix differs from the training mix, and
     a missed negative costs more than a false one in crisis detection."""
-    in_domain_weights: tuple[float, ...] = (5.0, 10.0)
+    in_domain_weights: tuple[float, ...] = (10.0, 40.0, 100.0)
     """Candidate sample weights of GermEval 2017 dev documents (the brand-feedback domain)."""
     folds: int = 3
     max_iter: int = 200

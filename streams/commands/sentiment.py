@@ -94,7 +94,7 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
 
     data_dir = _data_dir(args, settings)
     version = args.model_version or time.strftime("fw-sent-%Y.%m.%d", time.gmtime())
-    options = TrainingOptions(c_values=(1.0,), in_domain_weights=(5.0,), folds=2) if args.quick else TrainingOptions()
+    options = TrainingOptions(c_values=(10.0,), in_domain_weights=(40.0,), folds=2) if args.quick else TrainingOptions()
     started = time.monotonic()
 
     def progress(message: str) -> None:
