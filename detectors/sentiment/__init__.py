@@ -124,7 +124,7 @@ class SentimentClassifier:
             for index, label_index, score in zip(indices, best, scores, strict=True):
                 sentiment = Sentiment(
                     label=LABELS[label_index],
-                    score=round(min(1.0, max(-1.0, float(score))), 4),
+                    score=round(min(1.0, max(-1.0, float(score))), 4) + 0.0,  # no -0.0
                     model_version=self.version,
                 )
                 results[index] = (lang, sentiment)

@@ -96,6 +96,7 @@ def test_results_do_not_depend_on_the_batch(classifier: SentimentClassifier) -> 
     assert classifier.classify_batch(texts, langs) == together
     assert all(label in SENTIMENT_LABELS for _, sentiment in together for label in [sentiment.label])
     assert all(-1.0 <= sentiment.score <= 1.0 for _, sentiment in together)
+    assert all(repr(sentiment.score) != "-0.0" for _, sentiment in together)
 
 
 def test_mismatched_lengths_are_rejected(classifier: SentimentClassifier) -> None:
