@@ -6,6 +6,12 @@ from schemas.codec import format_timestamp
 from schemas.records import Incident
 
 _LEVEL_MARK = {"critical": "!!!", "warning": "!! ", "info": "i  "}
+# Brand-wide detectors compare with a learned baseline; thread detectors with an alert threshold.
+_BASELINE_TYPES = frozenset({"negative_spike", "negative_shift"})
+
+
+def _reference(incident: Incident) -> str:
+    return "expected" if incident.type in _BASELINE_TYPES else "threshold"
 
 
 def format_incident(incident: Incident) -> str:
@@ -20,7 +26,7 @@ def format_incident(incident: Incident) -> str:
     if incident.status == "updated":
         evidence = incident.evidence
         lines[1:] = [
-            f"    now {evidence.observed:g} vs {evidence.expected:.1f} expected, "
+            f"    now {evidence.observed:g} vs {evidence.expected:.1f} {_reference(incident)}, "
             f"{evidence.negative_events}/{evidence.total_events} negative · id {incident.incident_id}"
         ]
         return "\n".join(lines)
@@ -30,7 +36,7 @@ def format_incident(incident: Incident) -> str:
     lines.append(times)
     evidence = incident.evidence
     lines.append(
-        f"    evidence: {evidence.observed:g} observed vs {evidence.expected:.1f} expected, "
+        f"    evidence: {evidence.observed:g} observed vs {evidence.expected:.1f} {_reference(incident)}, "
         f"{evidence.negative_events}/{evidence.total_events} negative"
         + (f"; terms: {', '.join(evidence.top_terms[:5])}" if evidence.top_terms else "")
     )

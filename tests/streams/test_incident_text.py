@@ -37,7 +37,7 @@ def test_update_is_two_lines() -> None:
     text = format_incident(replace(OPENED, status="updated", severity=9))
     assert text.splitlines() == [
         "!!! [CRITICAL 9/10] UPDATED acme-rail · owned_post_backlash · origin self_inflicted",
-        "    now 30 vs 5.0 expected, 30/46 negative · id inc-1",
+        "    now 30 vs 5.0 threshold, 30/46 negative · id inc-1",
     ]
 
 
@@ -46,3 +46,9 @@ def test_resolved_incident_has_no_first_steps_but_its_end() -> None:
     assert text.startswith("i   [INFO 3/10] RESOLVED")
     assert "resolved 2026-03-03T17:46:40.000Z" in text
     assert "first steps" not in text
+
+
+def test_brand_wide_spike_compares_with_the_expected_baseline() -> None:
+    text = format_incident(replace(OPENED, type="negative_spike", origin="unknown", trigger=None))
+    assert "evidence: 30 observed vs 5.0 expected" in text
+    assert "trigger" not in text
