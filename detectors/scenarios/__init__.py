@@ -321,9 +321,14 @@ DEMO_EVENTS_FILE: Final = "demo_events.jsonl"
 DEMO_BRANDS_FILE: Final = "demo_brands.yaml"
 
 
+def demo_scenario(seed: int = 2026) -> Scenario:
+    """The demo sample with its ground truth (onset, trigger): a day of ordinary traffic
+    for acme-rail, then its service account's rude reply."""
+    return rude_reply(seed, ACME_RAIL, days=2, crowd=400, prefix="demo", events_per_peak_hour=45.0)
+
+
 def demo_events(seed: int = 2026) -> tuple[RawEvent, ...]:
-    """The demo sample: a day of ordinary traffic for acme-rail, then its service account's rude reply."""
-    return rude_reply(seed, ACME_RAIL, days=2, crowd=400, prefix="demo", events_per_peak_hour=45.0).events
+    return demo_scenario(seed).events
 
 
 def demo_files(seed: int = 2026) -> dict[str, bytes]:

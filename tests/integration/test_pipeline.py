@@ -8,6 +8,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from detectors.scenarios import demo_scenario
 from schemas.codec import MAX_EVENT_BYTES, decode_enriched_event, decode_incident, encode_incident
 from streams.commands.produce import produce_file
 from streams.dead_letter import (
@@ -140,10 +141,15 @@ def test_crisis_sample_yields_self_inflicted_incident_and_matches_replay(pipelin
     live = [decode_incident(value) for value in sample_incidents(live_messages)]
     assert [encode_incident(incident) for incident in live] == [encode_incident(incident) for incident in expected]
 
+    truth = demo_scenario().expectation
+    assert truth is not None
     first_self_inflicted = next(i for i in live if i.status == "opened" and i.origin == "self_inflicted")
+    assert first_self_inflicted.type == truth.types[0]
     assert first_self_inflicted.trigger is not None
-    assert first_self_inflicted.trigger.author_role in {"owned", "agency", "executive"}
-    assert first_self_inflicted.detected_at_ms >= first_self_inflicted.started_at_ms
+    assert first_self_inflicted.trigger.event_id == truth.trigger_event_id, "the trigger is the brand's rude reply"
+    assert truth.onset_ms <= first_self_inflicted.detected_at_ms <= truth.onset_ms + 30 * 60_000, (
+        "detected within 30 minutes of onset (event time)"
+    )
 
     text = scrape(pipeline)
     assert metric_value(text, "flarewatch_incident_events_total", brand=first_self_inflicted.brand,
