@@ -32,7 +32,7 @@ from detectors.sentiment.datasets import (
 from detectors.sentiment.features import N_DENSE, Featurizer
 from detectors.sentiment.text import FeatureConfig, tokenize
 
-N_FEATURES: Final = 1 << 18
+N_FEATURES: Final = 1 << 19
 Progress = Callable[[str], None]
 
 
