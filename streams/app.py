@@ -243,15 +243,18 @@ def create_pipeline(
 
     @app.timer(interval=5.0)
     async def measure_consumer_lag() -> None:
+        try:
+            _update_consumer_lag()
+        except Exception:
+            # A metric must never stop the worker: Faust exits when a timer raises.
+            log.exception("could not measure consumer lag")
+
+    def _update_consumer_lag() -> None:
         consumer = app.consumer
-        assigned = {tp for tp in consumer.assignment() if tp.topic in source_topics}
-        # A partition that moved to another worker must not leave a frozen lag series
-        # behind: the "pipeline stalled" alert reads these.
-        for tp in reported_lag - assigned:
-            metrics.consumer_lag.remove(tp.topic, str(tp.partition))
-        reported_lag.clear()
-        reported_lag.update(assigned)
-        for tp in assigned:
+        measured = set()
+        for tp in consumer.assignment():
+            if tp.topic not in source_topics:
+                continue
             try:
                 highwater = consumer.highwater(tp)
             except Exception:
@@ -259,6 +262,13 @@ def create_pipeline(
             position = consumer._read_offset.get(tp)  # type: ignore[attr-defined]
             lag = highwater - (position + 1 if position is not None else 0)
             metrics.consumer_lag.labels(topic=tp.topic, partition=str(tp.partition)).set(max(0, lag))
+            measured.add(tp)
+        # A partition that moved to another worker must not leave a frozen lag series
+        # behind: the "pipeline stalled" alert reads these.
+        for tp in reported_lag - measured:
+            metrics.consumer_lag.remove(tp.topic, str(tp.partition))
+        reported_lag.clear()
+        reported_lag.update(measured)
 
     return Pipeline(app=app, topics=topics, settings=settings)
 

@@ -51,7 +51,12 @@ def running_worker(settings: Settings, log_path: Path, brands_file: Path) -> Ite
     try:
         wait_until(lambda: _serves_metrics(settings) or _exited(process, log_path), timeout=90.0,
                    what=f"worker /metrics on port {settings.metrics_port} (log {log_path})")
-        yield settings
+        try:
+            yield settings
+        except BaseException as error:
+            state = "running" if process.poll() is None else f"exited with {process.returncode}"
+            tail = log_path.read_text(errors="replace")[-6000:]
+            raise AssertionError(f"{error!r}; worker {state}, log {log_path}:\n{tail}") from error
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
