@@ -1,0 +1,47 @@
+"""`flarewatch replay`: deterministic, tolerant of bad lines, same contract as the worker."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from schemas.codec import decode_incident
+from streams.cli import main
+
+SAMPLES = Path(__file__).resolve().parents[2] / "streams" / "samples"
+EVENTS = SAMPLES / "demo_events.jsonl"
+BRANDS = SAMPLES / "demo_brands.yaml"
+
+pytestmark = pytest.mark.slow
+
+
+def test_replay_is_deterministic_and_finds_the_demo_crisis(tmp_path: Path) -> None:
+    first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
+    for out in (first, second):
+        assert main(["replay", str(EVENTS), "--brands", str(BRANDS), "--out", str(out), "--quiet"]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    incidents = [decode_incident(line) for line in first.read_bytes().splitlines()]
+    assert incidents[0].status == "opened"
+    assert incidents[-1].status == "resolved"
+    assert {i.incident_id for i in incidents} == {incidents[0].incident_id}
+
+
+def test_bad_lines_are_reported_with_numbers_and_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    lines = EVENTS.read_bytes().splitlines()
+    broken = tmp_path / "broken.jsonl"
+    broken.write_bytes(b"\n".join([lines[0], b"{not json", *lines[1:], b'{"id": "x"}']) + b"\n")
+    clean_out, broken_out = tmp_path / "clean.jsonl", tmp_path / "broken-out.jsonl"
+    assert main(["replay", str(EVENTS), "--brands", str(BRANDS), "--out", str(clean_out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(broken), "--brands", str(BRANDS), "--out", str(broken_out), "--quiet"]) == 0
+    err = capsys.readouterr().err
+    assert "skipped 2 lines that break the input contract" in err
+    assert f"{broken}:2: bad_json" in err
+    assert f"{broken}:{len(lines) + 2}: missing_field" in err
+    assert broken_out.read_bytes() == clean_out.read_bytes(), "the valid events give the same incidents"
+
+
+def test_missing_registry_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["replay", str(EVENTS), "--brands", str(tmp_path / "none.yaml"), "--quiet"]) == 2
+    assert "none.yaml does not exist" in capsys.readouterr().err
