@@ -48,6 +48,16 @@ class TrainingOptions:
     """Candidate sample weights of GermEval 2017 dev documents (the brand-feedback domain)."""
     folds: int = 3
     max_iter: int = 200
+    domain_adaptation: bool = False
+    """Give in-domain rows a second, domain-only copy of their features ("frustratingly
+    easy" domain adaptation, Daumé 2007) and ship the shared weights plus
+    :attr:`domain_share` of the domain-only ones. Only where a language has in-domain
+    rows (German). Off: it raised the German held-out CV score (0.566 vs 0.554) but
+    read clear general German praise ("Tolle Geschichte, danke!") as neutral, failing
+    the scenario phrase banks; see MODEL_CARD.md."""
+    domain_share: float = 1.0
+    """How much of the domain-only weights the shipped model adds to the shared ones
+    (1: the model of the brand-feedback domain; 0: the shared model)."""
     tune_bias_languages: tuple[str, ...] = ("de",)
     """Languages whose class biases are shifted to maximise macro-F1 on the held-out
     predictions. Only German: its held-out folds are in-domain brand feedback with
@@ -88,7 +98,12 @@ class LinearScores:
 
 
 def _fit(
-    matrix: Any, labels: npt.NDArray[Any], weights: npt.NDArray[np.float64], c_value: float, options: TrainingOptions
+    matrix: Any,
+    labels: npt.NDArray[Any],
+    weights: npt.NDArray[np.float64],
+    c_value: float,
+    options: TrainingOptions,
+    in_domain: npt.NDArray[np.bool_] | None = None,
 ) -> LinearScores:
     """One-vs-rest logistic regressions over NB-scaled features (NB-LR, Wang & Manning 2012).
 
@@ -96,12 +111,21 @@ def _fit(
     the class vs the rest, add-one smoothed) that scales the sparse columns before
     fitting; the dense lexicon columns are not scaled. ``r`` is folded into the
     weights, so inference stays one matrix product.
+
+    With ``in_domain`` (see :attr:`TrainingOptions.domain_adaptation`), those rows
+    also fill a domain-only copy of the columns; the returned weights are the sum
+    of the two copies, i.e. the model as it scores an in-domain text.
     """
     import scipy.sparse as sparse
     from sklearn.linear_model import LogisticRegression
 
     n_sparse = options.n_features
-    presence = (matrix[:, :n_sparse] > 0).astype(np.float32)
+    n_columns = matrix.shape[1]
+    sparse_columns = np.arange(n_columns) < n_sparse
+    if in_domain is not None:
+        matrix = sparse.hstack([matrix, sparse.diags(in_domain.astype(np.float32)) @ matrix], format="csr")
+        sparse_columns = np.concatenate([sparse_columns, sparse_columns])
+    presence = (matrix > 0).astype(np.float32)
     columns, biases = [], []
     for label in LABELS:
         in_class = labels == label
@@ -109,11 +133,14 @@ def _fit(
             raise ValueError(f"training data lacks the class {label!r}")
         positive = np.asarray(presence[in_class].sum(axis=0)).ravel() + 1.0
         negative = np.asarray(presence[~in_class].sum(axis=0)).ravel() + 1.0
-        ratio = np.log((positive / positive.sum()) / (negative / negative.sum()))
-        scale = np.concatenate([ratio, np.ones(matrix.shape[1] - n_sparse)]).astype(np.float32)
+        ratio = np.log((positive / positive[sparse_columns].sum()) / (negative / negative[sparse_columns].sum()))
+        scale = np.where(sparse_columns, ratio, 1.0).astype(np.float32)
         model = LogisticRegression(C=c_value, class_weight=options.class_weight, max_iter=options.max_iter, tol=1e-3)
         model.fit(matrix @ sparse.diags(scale), in_class, sample_weight=weights)
-        columns.append(model.coef_[0] * scale)
+        coefficients = model.coef_[0] * scale
+        if in_domain is not None:
+            coefficients = coefficients[:n_columns] + options.domain_share * coefficients[n_columns:]
+        columns.append(coefficients)
         biases.append(float(model.intercept_[0]))
     return LinearScores(
         weights=np.ascontiguousarray(np.stack(columns, axis=1), dtype=np.float32),
@@ -146,6 +173,7 @@ def train_language(
     held = fold_of >= 0
     gold = label_array[held]
     domain_weights = options.in_domain_weights if in_domain.any() else (1.0,)
+    adapt = options.domain_adaptation and bool(in_domain.any())
     selection: dict[str, float] = {}
     probabilities: dict[tuple[float, float], npt.NDArray[np.float64]] = {}
     for c_value in options.c_values:
@@ -155,7 +183,10 @@ def train_language(
             predicted = np.zeros((len(texts), len(LABELS)))
             for fold in sorted(set(fold_of[held].tolist())):
                 test = fold_of == fold
-                model = _fit(matrix[~test], label_array[~test], sample_weights[~test], c_value, options)
+                model = _fit(
+                    matrix[~test], label_array[~test], sample_weights[~test], c_value, options,
+                    in_domain[~test] if adapt else None,
+                )
                 predicted[test] = model.log_probabilities(matrix[test])
             key = f"C={c_value},in_domain_weight={domain_weight}"
             probabilities[c_value, domain_weight] = predicted[held]
@@ -170,7 +201,9 @@ def train_language(
     tuned = macro_f1(gold.tolist(), _labels_of(probabilities[best_c, best_weight] + shift))
     progress(f"{lang}: bias shift {np.round(shift, 2).tolist()}: macro-F1 {tuned:.4f} on {selection_on}")
     progress(f"{lang}: final fit on all {len(texts)} training texts with C={best_c}, in-domain weight {best_weight}")
-    model = _fit(matrix, label_array, np.where(in_domain, best_weight, 1.0), best_c, options)
+    model = _fit(
+        matrix, label_array, np.where(in_domain, best_weight, 1.0), best_c, options, in_domain if adapt else None
+    )
     weights = LanguageWeights(
         weights=model.weights, bias=np.asarray(model.bias + shift, dtype=np.float32), lexicon=lexicon
     )
@@ -252,6 +285,8 @@ def train(data_dir: Path, version: str, options: TrainingOptions | None = None, 
     metadata: dict[str, Any] = {
         "model": "one-vs-rest NB-scaled logistic regression over hashed word 1-2-grams, char n-grams and lexicon features",
         "class_weight": options.class_weight,
+        "domain_adaptation": options.domain_adaptation,
+        "domain_share": options.domain_share,
         "lexicons": {"en": "VADER (MIT) + VADER emoji descriptions", "de": "GerVADER (MIT) + VADER emoji descriptions"},
         "training": {
             lang: {
