@@ -9,6 +9,8 @@ steps the brand's :class:`~detectors.engine.CrisisEngine` state, kept in the
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 import time
 from collections import Counter
@@ -60,19 +62,21 @@ def faust_broker_url(settings: Settings) -> str:
 
 
 def _broker_credentials(settings: Settings) -> Any:
-    if settings.sasl_mechanism:
+    """Faust's spelling of the same validated options the CLI tools get from kafka_client_options()."""
+    options = settings.kafka_client_options()
+    if options["security_protocol"].startswith("SASL_"):
         ssl_context = None
-        if settings.security_protocol.upper().startswith("SASL_SSL"):
+        if options["security_protocol"] == "SASL_SSL":
             import ssl
 
             ssl_context = ssl.create_default_context(cafile=settings.ssl_cafile)
         return faust.SASLCredentials(
             username=settings.sasl_username,
             password=settings.sasl_password,
-            mechanism=settings.sasl_mechanism,
+            mechanism=options["sasl_mechanism"],
             ssl_context=ssl_context,
         )
-    if settings.security_protocol.upper() == "SSL":
+    if options["security_protocol"] == "SSL":
         import ssl
 
         return faust.SSLCredentials(ssl.create_default_context(cafile=settings.ssl_cafile))
@@ -133,6 +137,10 @@ def create_pipeline(
 
     @app.on_partitions_revoked.connect
     async def forget_states(app: faust.App, revoked: Any, **kwargs: Any) -> None:
+        # Another worker may own these brands now: its gauges are the truth, ours would
+        # keep alerts firing after it resolves them.
+        for key in state_cache:
+            _forget_brand_gauges(metrics, key.decode())
         state_cache.clear()
         last_checkpoint.clear()
 
@@ -151,8 +159,10 @@ def create_pipeline(
                     for event in events
                 ]
             )
+            outgoing: list[Outgoing] = []
             for rejection in rejected:
-                await _dead_letter(rejection)
+                metrics.events_rejected.labels(reason=rejection.error.reason.value).inc()
+                outgoing.append(Outgoing("dead_letter", rejection.key, rejection.payload, rejection.headers()))
                 reject_watch.record(True)
             for _ in valid:
                 reject_watch.record(False)
@@ -168,7 +178,8 @@ def create_pipeline(
                 metrics.events_enriched.labels(
                     brand=item.event.brand, platform=item.event.platform, sentiment=item.sentiment.label
                 ).inc()
-                await topics["enriched"].send(key=item.event.brand.encode(), value=encode_enriched_event(item))
+                outgoing.append(Outgoing("enriched", item.event.brand.encode(), encode_enriched_event(item)))
+            await _send_durably(outgoing)
             _observe_latency(metrics, "enrich", events, time.time())
 
     @app.agent(topics["enriched"], name="detect_crises")
@@ -185,19 +196,15 @@ def create_pipeline(
                     error=error,
                     source=SourcePosition(enriched_topic_name, event.message.partition, event.message.offset),
                 )
-                await _dead_letter(rejection)
+                metrics.events_rejected.labels(reason=error.reason.value).inc()
+                await _send_durably([Outgoing("dead_letter", rejection.key, rejection.payload, rejection.headers())])
                 continue
             brand = enriched.event.brand
             key = brand.encode()
             state = state_cache.get(key)
             restored = state is None
             if state is None:
-                stored = state_table.get(key)
-                state = (
-                    engine.initial_state(brand, registry.language(brand))
-                    if stored is None
-                    else brand_state_from_dict(orjson.loads(stored))
-                )
+                state = _restore_state(state_table.get(key), brand)
             state, output = engine.step(state, enriched)
             state_cache[key] = state
             now = time.time()
@@ -211,19 +218,50 @@ def create_pipeline(
             metrics.event_time_lag.labels(brand=brand).set(max(0.0, now - enriched.event.created_at_ms / 1000))
             _observe_latency(metrics, "detect", [event], now)
 
-    async def _dead_letter(rejection: Rejected) -> None:
-        metrics.events_rejected.labels(reason=rejection.error.reason.value).inc()
-        try:
-            await topics["dead_letter"].send(key=rejection.key, value=rejection.payload, headers=rejection.headers())
-        except Exception:
-            metrics.dead_letter_publish_failures.inc()
-            log.exception("could not dead-letter %s:%s:%s", rejection.source.topic, rejection.source.partition,
-                          rejection.source.offset)
-            raise
+    def _restore_state(stored: bytes | None, brand: str) -> BrandState:
+        if stored is not None:
+            try:
+                return brand_state_from_dict(orjson.loads(stored))
+            except (ValueError, TypeError, KeyError) as error:
+                # e.g. a new STATE_VERSION after an upgrade: the baseline is re-learned.
+                log.warning("stored detector state of %s is unreadable (%s); starting fresh", brand, error)
+        return engine.initial_state(brand, registry.language(brand))
+
+    async def _send_durably(messages: list[Outgoing]) -> None:
+        """Send and wait until Kafka has every message; retry failures with capped backoff.
+
+        Faust acks an event once the agent moves on, so the agent must not move on (or
+        raise, which acks the rest of the batch unprocessed) before its output is
+        durable. While Kafka refuses, the partition stalls and the lag alerts fire.
+        """
+        delay = 0.5
+        pending = messages
+        while pending:
+            futures = [
+                await topics[message.topic].send(key=message.key, value=message.value, headers=message.headers)
+                for message in pending
+            ]
+            results = await asyncio.gather(*futures, return_exceptions=True)
+            failed = [message for message, result in zip(pending, results, strict=True)
+                      if isinstance(result, BaseException)]
+            if failed:
+                for message in failed:
+                    metrics.publish_failures.labels(topic=topic_name(settings, message.topic)).inc()
+                    if message.topic == "dead_letter":
+                        metrics.dead_letter_publish_failures.inc()
+                log.error("%d of %d messages not accepted by Kafka (%s); retrying in %.1fs",
+                          len(failed), len(pending), next(r for r in results if isinstance(r, BaseException)), delay)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, 30.0)
+            pending = failed
 
     async def _publish(output: EngineOutput) -> None:
+        if output.incidents:
+            await _send_durably(
+                [Outgoing("incidents", incident.incident_id.encode(), encode_incident(incident))
+                 for incident in output.incidents]
+            )
         for incident in output.incidents:
-            await topics["incidents"].send(key=incident.incident_id.encode(), value=encode_incident(incident))
             metrics.incident_events.labels(
                 brand=incident.brand, incident_type=incident.type, status=incident.status,
                 severity=str(incident.severity), level=incident.level,
@@ -245,9 +283,9 @@ def create_pipeline(
     async def measure_consumer_lag() -> None:
         try:
             _update_consumer_lag()
-        except Exception:
+        except Exception as error:
             # A metric must never stop the worker: Faust exits when a timer raises.
-            log.exception("could not measure consumer lag")
+            log.warning("could not measure consumer lag: %r", error)
 
     def _update_consumer_lag() -> None:
         consumer = app.consumer
@@ -258,6 +296,8 @@ def create_pipeline(
             try:
                 highwater = consumer.highwater(tp)
             except Exception:
+                continue
+            if highwater is None:  # not fetched yet, or paused for table recovery
                 continue
             position = consumer._read_offset.get(tp)  # type: ignore[attr-defined]
             lag = highwater - (position + 1 if position is not None else 0)
@@ -279,6 +319,31 @@ def _observe_latency(metrics: Metrics, stage: str, events: Sequence[Any], now: f
         timestamp = event.message.timestamp
         if timestamp:
             histogram.observe(max(0.0, now - timestamp))
+
+
+@dataclass(frozen=True, slots=True)
+class Outgoing:
+    topic: str
+    """Key in TOPIC_SPECS."""
+    key: bytes | None
+    value: bytes
+    headers: list[tuple[str, bytes]] | None = None
+
+
+def _forget_brand_gauges(metrics: Metrics, brand: str) -> None:
+    for incident_type in INCIDENT_TYPES:
+        for level in LEVELS:
+            metrics.open_incidents.labels(brand=brand, incident_type=incident_type, level=level).set(0)
+    for gauge in (metrics.negative_share, metrics.negative_share_baseline, metrics.last_bucket_negative_events,
+                  metrics.negative_events_baseline, metrics.event_time_lag):
+        with contextlib.suppress(KeyError):
+            gauge.remove(brand)
+    for labels in [labels for labels in _label_sets(metrics.detector_score) if labels[0] == brand]:
+        metrics.detector_score.remove(*labels)
+
+
+def _label_sets(gauge: Any) -> list[tuple[str, ...]]:
+    return [tuple(sample.labels.values()) for family in gauge.collect() for sample in family.samples]
 
 
 def _set_open_incidents(metrics: Metrics, brand: str, state: BrandState) -> None:

@@ -22,10 +22,16 @@ def read_lines(path: Path | str) -> Iterator[tuple[int, bytes]]:
     try:
         with open(path, "rb") as handle:
             yield from _numbered(handle)
-    except FileNotFoundError:
-        raise CommandError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise CommandError(f"{path} is a directory, expected a JSONL file") from None
+    except OSError as error:
+        raise CommandError(_file_problem(path, error)) from None
+
+
+def _file_problem(path: Path | str, error: OSError) -> str:
+    if isinstance(error, FileNotFoundError):
+        return f"{path}: no such file"
+    if isinstance(error, IsADirectoryError):
+        return f"{path} is a directory, expected a JSONL file"
+    return f"{path}: cannot read: {error.strerror or error}"
 
 
 def _numbered(handle: object) -> Iterator[tuple[int, bytes]]:
@@ -38,8 +44,11 @@ def _numbered(handle: object) -> Iterator[tuple[int, bytes]]:
 def count_lines(path: Path | str) -> int | None:
     if str(path) == "-":
         return None
-    with open(path, "rb") as handle:
-        return sum(1 for line in handle if line.strip())
+    try:
+        with open(path, "rb") as handle:
+            return sum(1 for line in handle if line.strip())
+    except OSError as error:
+        raise CommandError(_file_problem(path, error)) from None
 
 
 @dataclass(slots=True)

@@ -84,7 +84,7 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
     wanted = {
         topic_name(settings, spec.key): {
             "num_partitions": topic_partitions(settings, spec.key),
-            "replication_factor": -1,
+            "replication_factor": settings.replication_factor,
             "configs": {"retention.ms": str(spec.retention_hours * 3600 * 1000)},
         }
         for spec in TOPIC_SPECS
@@ -106,3 +106,15 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
                 )
         client.wait_for_topics(created, timeout_ms=int(timeout * 1000))
     return created
+
+
+def require_broker(settings: Settings, timeout: float = 15.0) -> None:
+    """:func:`wait_for_broker`, failing as a user-facing error that says what to do."""
+    from streams.errors import CommandError
+    from streams.settings import env_var
+
+    try:
+        wait_for_broker(settings, timeout=timeout)
+    except BrokerUnavailableError as error:
+        hint = "run `flarewatch kafka up`" if settings.uses_local_kafka else f"check {env_var('kafka_bootstrap')}"
+        raise CommandError(f"no Kafka broker answers at {settings.bootstrap_servers} ({error}); {hint}") from None

@@ -26,6 +26,7 @@ class Metrics:
     events_consumed: Counter
     events_rejected: Counter
     dead_letter_publish_failures: Counter
+    publish_failures: Counter
     events_enriched: Counter
     incident_events: Counter
     open_incidents: Gauge
@@ -55,6 +56,10 @@ class Metrics:
             ),
             dead_letter_publish_failures=Counter(
                 "dead_letter_publish_failures", "Rejected messages that could not be written to the dead-letter topic.",
+                namespace=NAMESPACE, registry=registry,
+            ),
+            publish_failures=Counter(
+                "publish_failures", "Messages Kafka did not accept (retried until it does), by topic.", ["topic"],
                 namespace=NAMESPACE, registry=registry,
             ),
             events_enriched=Counter(

@@ -74,6 +74,32 @@ class Settings:
             raise SettingsError(f"{ENV_PREFIX}STATE_CHECKPOINT_SECONDS must not be negative, got {self.state_checkpoint_seconds}")
         if self.enrich_batch_size < 1:
             raise SettingsError(f"{ENV_PREFIX}ENRICH_BATCH_SIZE must be at least 1, got {self.enrich_batch_size}")
+        if self.enrich_batch_seconds <= 0:
+            # Faust's take_events treats 0 as "no timeout": a quiet feed would never flush.
+            raise SettingsError(f"{ENV_PREFIX}ENRICH_BATCH_SECONDS must be positive, got {self.enrich_batch_seconds}")
+        if self.replication_factor < 1:
+            raise SettingsError(f"{ENV_PREFIX}REPLICATION_FACTOR must be at least 1, got {self.replication_factor}")
+        for name in ("metrics_port", "local_kafka_port", "local_kafka_controller_port"):
+            port = getattr(self, name)
+            if not 1 <= port <= 65535:
+                raise SettingsError(f"{env_var(name)} must be a port number (1-65535), got {port}")
+        self._validate_security()
+
+    def _validate_security(self) -> None:
+        protocols = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+        protocol = self.security_protocol.upper()
+        if protocol not in protocols:
+            raise SettingsError(f"{ENV_PREFIX}SECURITY_PROTOCOL must be one of {', '.join(protocols)}, got {self.security_protocol!r}")
+        mechanisms = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+        if protocol.startswith("SASL_"):
+            if (self.sasl_mechanism or "").upper() not in mechanisms:
+                raise SettingsError(f"{ENV_PREFIX}SASL_MECHANISM must be one of {', '.join(mechanisms)} with {protocol}")
+            if not self.sasl_username or not self.sasl_password:
+                raise SettingsError(f"{ENV_PREFIX}SASL_USERNAME and {ENV_PREFIX}SASL_PASSWORD are required with {protocol}")
+        elif self.sasl_mechanism:
+            raise SettingsError(
+                f"{ENV_PREFIX}SASL_MECHANISM is set but {ENV_PREFIX}SECURITY_PROTOCOL is {protocol}; use SASL_SSL or SASL_PLAINTEXT"
+            )
 
     def with_overrides(self, **overrides: Any) -> Settings:
         return replace(self, **{key: value for key, value in overrides.items() if value is not None})
@@ -88,10 +114,10 @@ class Settings:
 
     def kafka_client_options(self) -> dict[str, Any]:
         """Security options in kafka-python's spelling (also accepted by aiokafka)."""
-        options: dict[str, Any] = {"security_protocol": self.security_protocol}
+        options: dict[str, Any] = {"security_protocol": self.security_protocol.upper()}
         if self.sasl_mechanism:
             options.update(
-                sasl_mechanism=self.sasl_mechanism,
+                sasl_mechanism=self.sasl_mechanism.upper(),
                 sasl_plain_username=self.sasl_username,
                 sasl_plain_password=self.sasl_password,
             )

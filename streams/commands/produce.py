@@ -56,11 +56,16 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     from tqdm import tqdm
 
     from schemas.codec import InvalidEvent, decode_raw_event
+    from streams.errors import CommandError
     from streams.jsonl import LoadReport, count_lines, read_lines
-    from streams.kafka_admin import ensure_topics
+    from streams.kafka_admin import ensure_topics, require_broker
     from streams.kafka_clients import make_producer
     from streams.topics import topic_name
 
+    expected_lines = count_lines(path)
+    if rate < 0:
+        raise CommandError("--rate must not be negative")
+    require_broker(settings)
     ensure_topics(settings)
     topic = topic or topic_name(settings, "raw")
     producer = make_producer(settings)
@@ -68,7 +73,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     total = 0
     started = time.monotonic()
     try:
-        with tqdm(total=count_lines(path), unit="ev", disable=None if progress else True, file=sys.stderr, desc=f"-> {topic}") as bar:
+        with tqdm(total=expected_lines, unit="ev", disable=None if progress else True, file=sys.stderr, desc=f"-> {topic}") as bar:
             for number, line in read_lines(path):
                 key = None
                 try:

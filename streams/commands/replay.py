@@ -37,9 +37,15 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
 
     from detectors.offline import run_offline
     from schemas.codec import encode_incident
+    from streams.errors import CommandError
     from streams.jsonl import load_events
     from streams.runtime import load_components
 
+    if args.out is not None and args.out.is_dir():
+        raise CommandError(f"--out {args.out} is a directory; give a file name")
+    for target in (args.out, args.plot):
+        if target is not None and not target.parent.exists():
+            raise CommandError(f"{target.parent} does not exist (for {target})")
     components = load_components(settings, args.brands)
     report = load_events(args.events)
     if report.rejected:

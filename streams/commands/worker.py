@@ -38,7 +38,7 @@ def start_worker(settings: Settings, loglevel: str = "info") -> int:
 
     from streams.app import create_pipeline
     from streams.cli import CommandError
-    from streams.kafka_admin import ensure_topics, wait_for_broker
+    from streams.kafka_admin import ensure_topics, require_broker
     from streams.metrics import Metrics
     from streams.runtime import load_components
 
@@ -46,15 +46,11 @@ def start_worker(settings: Settings, loglevel: str = "info") -> int:
     prometheus_client.disable_created_metrics()
     metrics = Metrics.create(brands=components.registry.names)
     metrics.build_info.info({"version": _version(), "sentiment_model": components.enricher.model_version})
-    try:
-        wait_for_broker(settings, timeout=15.0)
-    except Exception as error:
-        hint = "run `flarewatch kafka up`" if settings.uses_local_kafka else f"check {env_var('kafka_bootstrap')}"
-        raise CommandError(f"no Kafka broker answers at {settings.bootstrap_servers} ({error}); {hint}") from None
+    require_broker(settings)
     ensure_topics(settings)
     try:
         prometheus_client.start_http_server(settings.metrics_port, addr="0.0.0.0", registry=metrics.registry)
-    except OSError as error:
+    except (OSError, OverflowError) as error:
         raise CommandError(f"cannot serve /metrics on port {settings.metrics_port}: {error} (set {env_var('metrics_port')})") from None
     log.info("metrics on http://127.0.0.1:%d/metrics; brands: %s; sentiment model %s",
              settings.metrics_port, ", ".join(components.registry.names) or "(none)", components.enricher.model_version)

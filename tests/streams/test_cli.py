@@ -48,3 +48,27 @@ def test_bad_setting_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: p
     events.write_bytes(GOOD + b"\n")
     assert main(["produce", str(events), "--check"]) == 2
     assert "FLAREWATCH_PARTITIONS='lots' is not a valid int" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_produce_without_a_broker_says_what_to_do(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(GOOD + b"\n")
+    assert main(["produce", str(events), "--quiet"]) == 2
+    assert "no Kafka broker answers at 127.0.0.1:1" in capsys.readouterr().err
+
+
+def test_produce_checks_the_file_before_kafka(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
+    assert main(["produce", str(tmp_path / "missing.jsonl"), "--quiet"]) == 2
+    assert "missing.jsonl: no such file" in capsys.readouterr().err
+
+
+def test_replay_refuses_a_directory_as_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(GOOD + b"\n")
+    assert main(["replay", str(events), "--out", str(tmp_path), "--quiet"]) == 2
+    assert "is a directory" in capsys.readouterr().err

@@ -37,6 +37,11 @@ def test_environment_overrides_defaults_with_types() -> None:
         ("FLAREWATCH_PARTITIONS", "0", "FLAREWATCH_PARTITIONS must be at least 1"),
         ("FLAREWATCH_DEAD_LETTER_MAX_RATIO", "1.5", "FLAREWATCH_DEAD_LETTER_MAX_RATIO must be in (0, 1]"),
         ("FLAREWATCH_LOG_LEVEL", "loud", "FLAREWATCH_LOG_LEVEL must be debug, info, warning or error"),
+        ("FLAREWATCH_ENRICH_BATCH_SECONDS", "0", "FLAREWATCH_ENRICH_BATCH_SECONDS must be positive"),
+        ("FLAREWATCH_METRICS_PORT", "99999", "FLAREWATCH_METRICS_PORT must be a port number"),
+        ("FLAREWATCH_SECURITY_PROTOCOL", "TLS", "FLAREWATCH_SECURITY_PROTOCOL must be one of"),
+        ("FLAREWATCH_SECURITY_PROTOCOL", "SASL_SSL", "FLAREWATCH_SASL_MECHANISM must be one of"),
+        ("FLAREWATCH_SASL_MECHANISM", "PLAIN", "FLAREWATCH_SASL_MECHANISM is set but FLAREWATCH_SECURITY_PROTOCOL is PLAINTEXT"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str, message: str) -> None:
@@ -68,3 +73,14 @@ def test_every_setting_is_documented_in_help_and_readme() -> None:
         assert variable in help_text
         assert variable in readme, f"{variable} is missing from the README's settings table"
         assert description
+
+
+def test_sasl_needs_credentials_and_mechanism_case_does_not_matter() -> None:
+    with pytest.raises(SettingsError, match="SASL_USERNAME and FLAREWATCH_SASL_PASSWORD are required"):
+        Settings.from_env({"FLAREWATCH_SECURITY_PROTOCOL": "sasl_plaintext", "FLAREWATCH_SASL_MECHANISM": "plain"})
+    settings = Settings.from_env(
+        {"FLAREWATCH_SECURITY_PROTOCOL": "sasl_plaintext", "FLAREWATCH_SASL_MECHANISM": "scram-sha-256",
+         "FLAREWATCH_SASL_USERNAME": "u", "FLAREWATCH_SASL_PASSWORD": "p"}
+    )
+    options = settings.kafka_client_options()
+    assert (options["security_protocol"], options["sasl_mechanism"]) == ("SASL_PLAINTEXT", "SCRAM-SHA-256")
