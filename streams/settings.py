@@ -40,7 +40,7 @@ class Settings:
     worker_id: str = _setting("flarewatch", "Faust app id = consumer group; all workers of one deployment share it")
     enrich_batch_size: int = _setting(500, "Most events classified in one batch")
     enrich_batch_seconds: float = _setting(0.2, "Longest wait to fill a batch")
-    state_checkpoint_seconds: float = _setting(1.0, "Longest time a brand's detector state stays unsaved in the table (what a crash can lose)")
+    state_checkpoint_seconds: float = _setting(1.0, "Checkpoint interval of a brand's detector state while it has events (what a crash or rebalance can lose)")
     dead_letter_max_ratio: float = _setting(0.5, "Rejected share of the last 1000 messages above which the worker logs errors")
     security_protocol: str = _setting("PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
     sasl_mechanism: str | None = _setting(None, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")

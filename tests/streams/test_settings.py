@@ -66,13 +66,15 @@ def test_sasl_options_are_passed_to_clients() -> None:
     }
 
 
-def test_every_setting_is_documented_in_help_and_readme() -> None:
+def test_every_setting_is_documented_in_help_readme_and_operations_guide() -> None:
     help_text = build_parser().format_help()
-    readme = (Path(__file__).parents[2] / "README.md").read_text()
-    for variable, _default, description in describe_settings():
+    root = Path(__file__).parents[2]
+    documents = {name: (root / name).read_text() for name in ("README.md", "docs/operations.md")}
+    for variable, default, description in describe_settings():
         assert variable in help_text
-        assert variable in readme, f"{variable} is missing from the README's settings table"
-        assert description
+        row = f"| `{variable}` | {'`' + default + '`' if default else '(unset)'} | {description} |"
+        for name, text in documents.items():
+            assert row in text, f"{name} does not have the current settings row:\n{row}"
 
 
 def test_sasl_needs_credentials_and_mechanism_case_does_not_matter() -> None:
