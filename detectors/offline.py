@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from detectors.dedupe import RecentIds
 from schemas.records import EnrichedEvent, Incident, RawEvent
 
 if TYPE_CHECKING:
@@ -42,14 +43,20 @@ def run_offline(
     keep_enriched: bool = True,
     progress: Callable[[int], None] | None = None,
 ) -> OfflineRun:
-    """Enrich and detect; ``flush`` closes the last open buckets at the end of the history."""
+    """Enrich and detect; ``flush`` closes the last open buckets at the end of the history.
+
+    An event whose id the brand saw among its last events is counted once, as in the worker.
+    """
     ordered = event_time_order(raw_events)
     run = OfflineRun()
     states: dict[str, BrandState] = {}
+    recent: dict[str, RecentIds] = {}
     for start in range(0, len(ordered), ENRICH_CHUNK):
         chunk = enricher.enrich_batch(ordered[start : start + ENRICH_CHUNK])
         for enriched in chunk:
             brand = enriched.event.brand
+            if not recent.setdefault(brand, RecentIds()).remember(enriched.event.id):
+                continue
             state = states.get(brand)
             if state is None:
                 state = engine.initial_state(brand, registry.language(brand))

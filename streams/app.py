@@ -22,6 +22,7 @@ from typing import Any
 import faust
 import orjson
 
+from detectors.dedupe import RecentIds
 from detectors.engine import (
     BrandState,
     CrisisEngine,
@@ -132,7 +133,7 @@ def create_pipeline(
     # changelog) gets a checkpoint at most every state_checkpoint_seconds per brand and
     # whenever incidents are published; (de)serialising the state on every event costs
     # more than the detectors themselves.
-    state_cache: dict[bytes, BrandState] = {}
+    state_cache: dict[bytes, BrandSlot] = {}
     last_checkpoint: dict[bytes, float] = {}
 
     @app.on_partitions_revoked.connect
@@ -201,15 +202,22 @@ def create_pipeline(
                 continue
             brand = enriched.event.brand
             key = brand.encode()
-            state = state_cache.get(key)
-            restored = state is None
-            if state is None:
-                state = _restore_state(state_table.get(key), brand)
-            state, output = engine.step(state, enriched)
-            state_cache[key] = state
+            slot = state_cache.get(key)
+            restored = slot is None
+            if slot is None:
+                slot = state_cache[key] = _restore_slot(state_table.get(key), brand)
+            if not slot.recent_ids.remember(enriched.event.id):
+                # Re-read or re-enriched after a restart (at-least-once): already counted.
+                metrics.duplicate_events.inc()
+                continue
+            state, output = engine.step(slot.state, enriched)
+            slot.state = state
             now = time.time()
             if output.incidents or now - last_checkpoint.get(key, 0.0) >= settings.state_checkpoint_seconds:
-                state_table[key] = orjson.dumps(brand_state_to_dict(state), option=ENCODE_OPTIONS)
+                state_table[key] = orjson.dumps(
+                    {"state": brand_state_to_dict(state), "recent_ids": slot.recent_ids.to_list()},
+                    option=ENCODE_OPTIONS,
+                )
                 last_checkpoint[key] = now
             await _publish(output)
             if output.incidents or restored:
@@ -218,14 +226,15 @@ def create_pipeline(
             metrics.event_time_lag.labels(brand=brand).set(max(0.0, now - enriched.event.created_at_ms / 1000))
             _observe_latency(metrics, "detect", [event], now)
 
-    def _restore_state(stored: bytes | None, brand: str) -> BrandState:
+    def _restore_slot(stored: bytes | None, brand: str) -> BrandSlot:
         if stored is not None:
             try:
-                return brand_state_from_dict(orjson.loads(stored))
+                checkpoint = orjson.loads(stored)
+                return BrandSlot(brand_state_from_dict(checkpoint["state"]), RecentIds(checkpoint["recent_ids"]))
             except (ValueError, TypeError, KeyError) as error:
                 # e.g. a new STATE_VERSION after an upgrade: the baseline is re-learned.
-                log.warning("stored detector state of %s is unreadable (%s); starting fresh", brand, error)
-        return engine.initial_state(brand, registry.language(brand))
+                log.warning("stored detector state of %s is unreadable (%r); starting fresh", brand, error)
+        return BrandSlot(engine.initial_state(brand, registry.language(brand)), RecentIds())
 
     async def _send_durably(messages: list[Outgoing]) -> None:
         """Send and wait until Kafka has every message; retry failures with capped backoff.
@@ -319,6 +328,14 @@ def _observe_latency(metrics: Metrics, stage: str, events: Sequence[Any], now: f
         timestamp = event.message.timestamp
         if timestamp:
             histogram.observe(max(0.0, now - timestamp))
+
+
+@dataclass(slots=True)
+class BrandSlot:
+    """A brand's detector state and the ids of the events most recently applied to it."""
+
+    state: BrandState
+    recent_ids: RecentIds
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ class Metrics:
     events_rejected: Counter
     dead_letter_publish_failures: Counter
     publish_failures: Counter
+    duplicate_events: Counter
     events_enriched: Counter
     incident_events: Counter
     open_incidents: Gauge
@@ -60,6 +61,10 @@ class Metrics:
             ),
             publish_failures=Counter(
                 "publish_failures", "Messages Kafka did not accept (retried until it does), by topic.", ["topic"],
+                namespace=NAMESPACE, registry=registry,
+            ),
+            duplicate_events=Counter(
+                "duplicate_events", "Enriched events skipped by the detector because their id was already applied.",
                 namespace=NAMESPACE, registry=registry,
             ),
             events_enriched=Counter(

@@ -29,6 +29,15 @@ def free_port() -> int:
 @contextmanager
 def running_worker(settings: Settings, log_path: Path, brands_file: Path) -> Iterator[Settings]:
     """Start a worker, wait until it serves /metrics, stop it with SIGTERM afterwards."""
+    with worker_process(settings, log_path, brands_file) as (running, _process):
+        yield running
+
+
+@contextmanager
+def worker_process(
+    settings: Settings, log_path: Path, brands_file: Path, extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[Settings, subprocess.Popen[bytes]]]:
+    """:func:`running_worker` that also yields the process (to crash it on purpose)."""
     settings = settings.with_overrides(metrics_port=free_port(), brands_file=brands_file)
     env = dict(os.environ)
     env.update(
@@ -40,6 +49,7 @@ def running_worker(settings: Settings, log_path: Path, brands_file: Path) -> Ite
             env_var("brands_file"): str(brands_file),
             env_var("partitions"): str(settings.partitions),
             env_var("home"): str(log_path.parent / "home"),
+            **(extra_env or {}),
         }
     )
     log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -52,7 +62,7 @@ def running_worker(settings: Settings, log_path: Path, brands_file: Path) -> Ite
         wait_until(lambda: _serves_metrics(settings) or _exited(process, log_path), timeout=90.0,
                    what=f"worker /metrics on port {settings.metrics_port} (log {log_path})")
         try:
-            yield settings
+            yield settings, process
         except BaseException as error:
             state = "running" if process.poll() is None else f"exited with {process.returncode}"
             tail = log_path.read_text(errors="replace")[-6000:]

@@ -45,3 +45,13 @@ def test_bad_lines_are_reported_with_numbers_and_skipped(tmp_path: Path, capsys:
 def test_missing_registry_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["replay", str(EVENTS), "--brands", str(tmp_path / "none.yaml"), "--quiet"]) == 2
     assert "none.yaml does not exist" in capsys.readouterr().err
+
+
+def test_repeated_event_ids_are_counted_once(tmp_path: Path) -> None:
+    lines = EVENTS.read_bytes().splitlines()
+    doubled = tmp_path / "doubled.jsonl"
+    doubled.write_bytes(b"\n".join(line for line in lines for _ in (0, 1)) + b"\n")
+    clean_out, doubled_out = tmp_path / "clean.jsonl", tmp_path / "doubled-out.jsonl"
+    assert main(["replay", str(EVENTS), "--brands", str(BRANDS), "--out", str(clean_out), "--quiet"]) == 0
+    assert main(["replay", str(doubled), "--brands", str(BRANDS), "--out", str(doubled_out), "--quiet"]) == 0
+    assert doubled_out.read_bytes() == clean_out.read_bytes()
