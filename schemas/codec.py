@@ -71,6 +71,8 @@ class RejectReason(enum.StrEnum):
     BAD_VALUE = "bad_value"
     BAD_TIMESTAMP = "bad_timestamp"
     UNSUPPORTED_VERSION = "unsupported_version"
+    ENRICH_FAILED = "enrich_failed"
+    """Valid by the contract, but enrichment raised on it (a bug to report, not bad input)."""
 
 
 class InvalidEvent(ValueError):

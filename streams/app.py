@@ -40,7 +40,13 @@ from schemas.codec import (
     encode_incident,
 )
 from schemas.records import INCIDENT_TYPES, LEVELS, level_for_severity
-from streams.dead_letter import Rejected, RejectRatioWatch, SourcePosition, validate_messages
+from streams.dead_letter import (
+    Rejected,
+    RejectRatioWatch,
+    SourcePosition,
+    enrich_isolating_failures,
+    validate_messages,
+)
 from streams.metrics import Metrics
 from streams.settings import Settings
 from streams.topics import TOPIC_SPECS, topic_name, topic_partitions
@@ -174,7 +180,10 @@ def create_pipeline(
                     log.error("%.0f%% of the last messages were rejected: is a producer sending the wrong format?",
                               100 * reject_watch.ratio)
             _observe_latency(metrics, "ingest", events, started)
-            enriched = enricher.enrich_batch(valid)
+            enriched, failed = enrich_isolating_failures(enricher.enrich_batch, valid)
+            for rejection in failed:
+                metrics.events_rejected.labels(reason=rejection.error.reason.value).inc()
+                outgoing.append(Outgoing("dead_letter", rejection.key, rejection.payload, rejection.headers()))
             for item in enriched:
                 metrics.events_enriched.labels(
                     brand=item.event.brand, platform=item.event.platform, sentiment=item.sentiment.label

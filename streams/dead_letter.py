@@ -7,11 +7,15 @@ message becomes a routed outcome instead of a crash.
 
 from __future__ import annotations
 
+import logging
 from collections import deque
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from schemas.codec import InvalidEvent, decode_raw_event
-from schemas.records import RawEvent
+from schemas.codec import InvalidEvent, RejectReason, decode_raw_event
+from schemas.records import EnrichedEvent, RawEvent
+
+log = logging.getLogger("flarewatch.worker")
 
 HEADER_REASON = "flarewatch-reject-reason"
 HEADER_DETAIL = "flarewatch-reject-detail"
@@ -45,19 +49,50 @@ class Rejected:
         ]
 
 
+@dataclass(frozen=True, slots=True)
+class Accepted:
+    event: RawEvent
+    payload: bytes
+    key: bytes | None
+    source: SourcePosition
+
+
 def validate_messages(
     messages: list[tuple[bytes | None, bytes | None, SourcePosition]],
-) -> tuple[list[RawEvent], list[Rejected]]:
+) -> tuple[list[Accepted], list[Rejected]]:
     """Split ``(key, value, source)`` triples into valid events and dead letters, order kept."""
-    valid: list[RawEvent] = []
+    valid: list[Accepted] = []
     rejected: list[Rejected] = []
     for key, value, source in messages:
         payload = value if value is not None else b""
         try:
-            valid.append(decode_raw_event(payload))
+            valid.append(Accepted(decode_raw_event(payload), payload, key, source))
         except InvalidEvent as error:
             rejected.append(Rejected(payload=payload, key=key, error=error, source=source))
     return valid, rejected
+
+
+def enrich_isolating_failures(
+    enrich_batch: Callable[[Sequence[RawEvent]], list[EnrichedEvent]],
+    accepted: list[Accepted],
+) -> tuple[list[EnrichedEvent], list[Rejected]]:
+    """Enrich a batch; if that raises, one event at a time, dead-lettering the ones that fail.
+
+    An exception must not take a batch of good events with it: Faust would ack them all.
+    """
+    try:
+        return enrich_batch([item.event for item in accepted]), []
+    except Exception:
+        log.exception("enrichment failed for a batch of %d; retrying one by one", len(accepted))
+    enriched: list[EnrichedEvent] = []
+    rejected: list[Rejected] = []
+    for item in accepted:
+        try:
+            enriched.extend(enrich_batch([item.event]))
+        except Exception as error:
+            detail = f"enrichment raised {type(error).__name__}: {error}"
+            rejected.append(Rejected(item.payload, item.key, InvalidEvent(RejectReason.ENRICH_FAILED, detail), item.source))
+    return enriched, rejected
 
 
 class RejectRatioWatch:

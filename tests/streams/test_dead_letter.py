@@ -1,12 +1,16 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import orjson
 
+from schemas.records import EnrichedEvent, RawEvent, Sentiment
 from streams.dead_letter import (
     HEADER_REASON,
     HEADER_SOURCE_OFFSET,
     RejectRatioWatch,
     SourcePosition,
+    enrich_isolating_failures,
     validate_messages,
 )
 
@@ -17,7 +21,8 @@ VALID = orjson.dumps({"id": "1", "platform": "twitter", "kind": "post", "brand":
 def test_validate_keeps_order_and_original_bytes() -> None:
     source = SourcePosition("raw", 3, 41)
     valid, rejected = validate_messages([(b"k", VALID, source), (b"k2", b"{nope", source), (None, None, source)])
-    assert [event.id for event in valid] == ["1"]
+    assert [item.event.id for item in valid] == ["1"]
+    assert valid[0].payload == VALID and valid[0].source == source
     assert [r.payload for r in rejected] == [b"{nope", b""]
     headers = dict(rejected[0].headers())
     assert headers[HEADER_REASON] == b"bad_json"
@@ -37,3 +42,21 @@ def test_reject_ratio_needs_enough_messages_and_slides() -> None:
         watch.record(False)
     assert watch.ratio == 0.0
     assert not watch.exceeded
+
+
+def test_an_enrichment_failure_dead_letters_only_the_event_that_fails() -> None:
+    source = SourcePosition("raw", 0, 7)
+    messages = [(b"k", VALID.replace(b'"id":"1"', f'"id":"{n}"'.encode()), source) for n in ("1", "boom", "3")]
+    valid, _ = validate_messages(messages)
+
+    def enrich_batch(events: Sequence[RawEvent]) -> list[EnrichedEvent]:
+        if any(event.id == "boom" for event in events):
+            raise RuntimeError("tokeniser bug")
+        return [EnrichedEvent(event, "en", "other", 0.0, Sentiment("neutral", 0.0, "t")) for event in events]
+
+    enriched, failed = enrich_isolating_failures(enrich_batch, valid)
+    assert [item.event.id for item in enriched] == ["1", "3"]
+    assert len(failed) == 1
+    assert failed[0].error.reason.value == "enrich_failed"
+    assert "RuntimeError: tokeniser bug" in failed[0].error.detail
+    assert failed[0].payload == messages[1][1], "the original bytes are kept"
