@@ -30,23 +30,11 @@ def register(subparsers: Any) -> None:
 
 
 def run_produce(args: argparse.Namespace, settings: Settings) -> int:
-    from schemas.codec import InvalidEvent, decode_raw_event
-    from streams.jsonl import LoadReport, read_lines
+    from streams.jsonl import load_events
 
-    if args.rate < 0:
-        from streams.cli import CommandError
-
-        raise CommandError("--rate must not be negative")
     if args.check:
-        report = LoadReport()
-        total = 0
-        for number, line in read_lines(args.file):
-            total += 1
-            try:
-                decode_raw_event(line)
-            except InvalidEvent as error:
-                report.note(args.file, number, error)
-        _print_rejections(report, total)
+        report = load_events(args.file)
+        _print_rejections(report, len(report.events) + sum(report.rejected.values()))
         return 1 if report.rejected else 0
     return produce_file(settings, args.file, rate=args.rate, topic=args.topic, progress=not args.quiet)
 
