@@ -183,6 +183,15 @@ def _loads(payload: bytes | str) -> Any:
 
 def decode_raw_event(payload: bytes | bytearray | memoryview | str) -> RawEvent:
     """Validate one producer message against the input contract."""
+    return raw_event_from_dict(parse_raw_payload(payload))
+
+
+def parse_raw_payload(payload: bytes | bytearray | memoryview | str) -> Any:
+    """The JSON value of a producer message, after the size and UTF-8 checks of the contract.
+
+    The first half of :func:`decode_raw_event`, for callers that also need the value
+    of a message :func:`raw_event_from_dict` rejects (``produce`` keys it by brand).
+    """
     if isinstance(payload, str):
         payload = payload.encode("utf-8", errors="surrogatepass")
     data = bytes(payload)
@@ -192,7 +201,7 @@ def decode_raw_event(payload: bytes | bytearray | memoryview | str) -> RawEvent:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise InvalidEvent(RejectReason.NOT_UTF8, f"byte {error.start} is not UTF-8") from None
-    return raw_event_from_dict(_loads(data))
+    return _loads(data)
 
 
 def raw_event_from_dict(obj: Any) -> RawEvent:

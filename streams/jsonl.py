@@ -7,10 +7,11 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from schemas.codec import InvalidEvent, decode_raw_event
+from schemas.codec import InvalidEvent, parse_raw_payload, raw_event_from_dict
 from schemas.records import RawEvent
-from streams.cli import CommandError
+from streams.errors import CommandError
 
 
 def read_lines(path: Path | str) -> Iterator[tuple[int, bytes]]:
@@ -63,11 +64,37 @@ class LoadReport:
             self.first_errors.append(f"{path}:{number}: {error}")
 
 
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One non-blank line, decoded once: the event, or why it breaks the input contract."""
+
+    number: int
+    payload: bytes
+    event: RawEvent | None
+    error: InvalidEvent | None
+    brand: str | None
+    """The event's brand; for a rejected line, its ``brand`` field if it has a string one."""
+
+
+def read_events(path: Path | str) -> Iterator[Line]:
+    for number, payload in read_lines(path):
+        value: Any = None
+        try:
+            value = parse_raw_payload(payload)
+            event = raw_event_from_dict(value)
+        except InvalidEvent as error:
+            brand = value.get("brand") if isinstance(value, dict) else None
+            yield Line(number, payload, None, error, brand if isinstance(brand, str) else None)
+        else:
+            yield Line(number, payload, event, None, event.brand)
+
+
 def load_events(path: Path | str) -> LoadReport:
     report = LoadReport()
-    for number, line in read_lines(path):
-        try:
-            report.events.append(decode_raw_event(line))
-        except InvalidEvent as error:
-            report.note(path, number, error)
+    for line in read_events(path):
+        if line.event is not None:
+            report.events.append(line.event)
+        else:
+            assert line.error is not None
+            report.note(path, line.number, line.error)
     return report

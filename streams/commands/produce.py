@@ -3,12 +3,19 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from streams.settings import Settings, env_var
+
+log = logging.getLogger("flarewatch.produce")
+
+DELIVERY_WAIT_SECONDS = 180.0
+"""Longest wait for the outcome of the sends after the last one (kafka-python gives a
+record up after its delivery timeout, 120 s by default)."""
 
 
 def register(subparsers: Any) -> None:
@@ -21,7 +28,7 @@ def register(subparsers: Any) -> None:
             "is lost silently); --check only validates and sends nothing."
         ),
     )
-    parser.add_argument("file", type=Path, help="JSONL file of raw events")
+    parser.add_argument("file", type=Path, help="JSONL file of raw events ('-' for stdin)")
     parser.add_argument("--rate", type=float, default=0.0, help="events per second (0 = as fast as possible)")
     parser.add_argument("--check", action="store_true", help="validate every line locally, send nothing")
     parser.add_argument("--topic", help=f"topic (default <{env_var('topic_prefix')}>.events.raw)")
@@ -34,18 +41,27 @@ def run_produce(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.check:
         report = load_events(args.file)
-        _print_rejections(report, len(report.events) + sum(report.rejected.values()))
-        return 1 if report.rejected else 0
+        total = len(report.events) + sum(report.rejected.values())
+        if not report.rejected:
+            print(f"{total} lines OK", file=sys.stderr)
+            return 0
+        _print_rejections(report, total)
+        return 1
     return produce_file(settings, args.file, rate=args.rate, topic=args.topic, progress=not args.quiet)
 
 
 def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: str | None = None, progress: bool = True) -> int:
-    import orjson
+    """Send every line of ``path``; returns 1 if any send failed (after reporting it), else 0.
+
+    kafka-python's ``flush()`` does not raise for a record the broker refused, so every
+    send's future is checked; a line larger than the producer's request limit fails in
+    ``send()`` itself and counts as a failed send too.
+    """
+    from kafka.errors import KafkaError, MessageSizeTooLargeError
     from tqdm import tqdm
 
-    from schemas.codec import InvalidEvent, decode_raw_event
     from streams.errors import CommandError
-    from streams.jsonl import LoadReport, count_lines, read_lines
+    from streams.jsonl import LoadReport, count_lines, read_events
     from streams.kafka_admin import ensure_topics, require_broker
     from streams.kafka_clients import make_producer
     from streams.topics import topic_name
@@ -56,38 +72,102 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     require_broker(settings)
     ensure_topics(settings)
     topic = topic or topic_name(settings, "raw")
-    producer = make_producer(settings)
+    try:
+        producer = make_producer(settings)
+    except KafkaError as error:
+        raise CommandError(f"cannot connect a producer to {settings.bootstrap_servers}: {error}") from None
     report = LoadReport()
+    deliveries = Deliveries(path)
     total = 0
     started = time.monotonic()
     try:
         with tqdm(total=expected_lines, unit="ev", disable=None if progress else True, file=sys.stderr, desc=f"-> {topic}") as bar:
-            for number, line in read_lines(path):
-                key = None
+            for line in read_events(path):
+                if line.error is not None:
+                    report.note(path, line.number, line.error)
+                key = None if line.brand is None else line.brand.encode()
                 try:
-                    key = decode_raw_event(line).brand.encode()
-                except InvalidEvent as error:
-                    report.note(path, number, error)
-                    try:
-                        obj = orjson.loads(line)
-                        if isinstance(obj, dict) and isinstance(obj.get("brand"), str):
-                            key = obj["brand"].encode()
-                    except orjson.JSONDecodeError:
-                        pass
-                producer.send(topic, key=key, value=line)
+                    deliveries.add(line.number, producer.send(topic, key=key, value=line.payload))
+                except MessageSizeTooLargeError as error:
+                    deliveries.failed(line.number, error)
                 total += 1
                 bar.update()
                 if rate > 0:
                     delay = started + total / rate - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
-        producer.flush()
+        try:
+            producer.flush()
+        except KafkaError as error:
+            # kafka-python's flush() can give up on a batch it split and resent
+            # ("Future not done"); each record's own future still completes.
+            log.debug("flush: %s; waiting for each record", error)
+        deliveries.wait(DELIVERY_WAIT_SECONDS)
+    except KafkaError as error:
+        raise CommandError(
+            f"sending to {topic} on {settings.bootstrap_servers} failed after {total} of the lines of {path}: {error}"
+        ) from None
     finally:
         producer.close()
-    print(f"sent {total} events to {topic} on {settings.bootstrap_servers}", file=sys.stderr)
     if report.rejected:
         _print_rejections(report, total, sent=True)
+    if deliveries.failures:
+        print(
+            f"{deliveries.failures} of {total} events could not be sent to {topic} on {settings.bootstrap_servers}; "
+            f"first: {deliveries.first_error}",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"sent {total} events to {topic} on {settings.bootstrap_servers}", file=sys.stderr)
     return 0
+
+
+class Deliveries:
+    """The outcome of each send, checked as its future completes; pending futures stay bounded."""
+
+    SETTLE_EVERY = 10_000
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.pending: list[tuple[int, Any]] = []
+        self.failures = 0
+        self.first_failed_line: int | None = None
+        self.first_error: str | None = None
+
+    def add(self, number: int, future: Any) -> None:
+        self.pending.append((number, future))
+        if len(self.pending) % self.SETTLE_EVERY == 0:
+            self.settle()
+
+    def failed(self, number: int, error: BaseException) -> None:
+        self.failures += 1
+        if self.first_failed_line is None or number < self.first_failed_line:
+            text = str(error)
+            name = type(error).__name__
+            self.first_failed_line = number
+            self.first_error = f"{self.path}:{number}: {text if name in text else f'{name}: {text}'}"
+
+    def wait(self, timeout: float) -> None:
+        """Wait until every send has completed (or ``timeout`` ran out) and count the failures."""
+        from kafka.errors import KafkaError
+
+        deadline = time.monotonic() + timeout
+        for number, future in self.pending:
+            try:
+                future.get(max(deadline - time.monotonic(), 0.0))
+            except KafkaError as error:
+                self.failed(number, error)
+        self.pending = []
+
+    def settle(self) -> None:
+        """Count the failures among completed sends and keep only the incomplete ones."""
+        still_pending = []
+        for number, future in self.pending:
+            if not future.is_done:
+                still_pending.append((number, future))
+            elif future.failed():
+                self.failed(number, future.exception)
+        self.pending = still_pending
 
 
 def _print_rejections(report: Any, total: int, sent: bool = False) -> None:

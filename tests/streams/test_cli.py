@@ -72,3 +72,77 @@ def test_replay_refuses_a_directory_as_output(tmp_path: Path, capsys: pytest.Cap
     events.write_bytes(GOOD + b"\n")
     assert main(["replay", str(events), "--out", str(tmp_path), "--quiet"]) == 2
     assert "is a directory" in capsys.readouterr().err
+
+
+def test_produce_check_says_a_clean_file_is_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(GOOD + b"\n" + GOOD + b"\n")
+    assert main(["produce", str(events), "--check"]) == 0
+    err = capsys.readouterr().err
+    assert "2 lines OK" in err
+    assert "break the input contract" not in err
+
+
+class FakeProducer:
+    """Accepts sends like kafka-python's producer; fails the records whose payload contains ``fail``."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[bytes | None, bytes]] = []
+
+    def send(self, topic: str, key: bytes | None, value: bytes) -> object:
+        from kafka.errors import KafkaTimeoutError, MessageSizeTooLargeError
+        from kafka.future import Future
+
+        if b"huge" in value:
+            raise MessageSizeTooLargeError("The message is 2000000 bytes when serialized")
+        class Sent(Future):
+            def get(self, timeout: float | None = None) -> None:
+                if self.exception is not None:
+                    raise self.exception
+
+        self.sent.append((key, value))
+        future = Sent()
+        return future.failure(KafkaTimeoutError("Batch expired")) if b"fail" in value else future.success(None)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.fixture
+def fake_producer(monkeypatch: pytest.MonkeyPatch) -> FakeProducer:
+    import streams.kafka_admin
+    import streams.kafka_clients
+
+    producer = FakeProducer()
+    monkeypatch.setattr(streams.kafka_admin, "require_broker", lambda settings: None)
+    monkeypatch.setattr(streams.kafka_admin, "ensure_topics", lambda settings: [])
+    monkeypatch.setattr(streams.kafka_clients, "make_producer", lambda settings: producer)
+    return producer
+
+
+def test_produce_reports_failed_sends_and_exits_1(tmp_path: Path, fake_producer: FakeProducer,
+                                                   capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.jsonl"
+    failing = GOOD.replace(b'"id":"1"', b'"id":"fail"')
+    huge = GOOD.replace(b'"id":"1"', b'"id":"huge"')
+    events.write_bytes(GOOD + b"\n" + failing + b"\n" + huge + b"\n" + GOOD + b"\n")
+    assert main(["produce", str(events), "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert "2 of 4 events could not be sent" in err
+    assert f"first: {events}:2: KafkaTimeoutError" in err
+    assert "sent 4 events" not in err
+
+
+def test_produce_keys_every_line_by_its_brand(tmp_path: Path, fake_producer: FakeProducer,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.jsonl"
+    breaks_contract = GOOD.replace(b'"kind":"post"', b'"kind":"like"')
+    events.write_bytes(GOOD + b"\n" + breaks_contract + b"\n{broken\n")
+    assert main(["produce", str(events), "--quiet"]) == 0
+    assert [key for key, _ in fake_producer.sent] == [b"acme", b"acme", None]
+    err = capsys.readouterr().err
+    assert "sent 3 events" in err
+    assert "2 of 3 lines break the input contract (the worker will dead-letter them)" in err
