@@ -21,6 +21,8 @@ class RecentIds:
     >>> recent = RecentIds(limit=2)
     >>> [recent.remember(event_id) for event_id in ["a", "b", "a", "c", "a"]]
     [True, True, False, True, True]
+    >>> "b" in recent, "a" in recent
+    (False, True)
     """
 
     __slots__ = ("_ids", "_order")
@@ -30,6 +32,9 @@ class RecentIds:
         self._ids: set[str] = set()
         for event_id in ids:
             self.remember(event_id)
+
+    def __contains__(self, event_id: object) -> bool:
+        return event_id in self._ids
 
     def remember(self, event_id: str) -> bool:
         """Add the id; False if it is already in the window (the event was applied)."""

@@ -15,7 +15,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -138,18 +138,22 @@ def create_pipeline(
     # Decoded detector states of the brands this worker serves. The table (and its
     # changelog) gets a checkpoint at most every state_checkpoint_seconds per brand and
     # whenever incidents are published; (de)serialising the state on every event costs
-    # more than the detectors themselves.
+    # more than the detectors themselves. An enriched event is acked only once a
+    # checkpoint holds it, and Faust flushes the producer before it commits offsets, so a
+    # committed offset never runs ahead of the stored state: a crash re-reads what the
+    # state lacks, and the recent-id window skips what it already has.
     state_cache: dict[bytes, BrandSlot] = {}
-    last_checkpoint: dict[bytes, float] = {}
+    detect_stream: list[faust.StreamT[bytes]] = []
 
     @app.on_partitions_revoked.connect
     async def forget_states(app: faust.App, revoked: Any, **kwargs: Any) -> None:
         # Another worker may own these brands now: its gauges are the truth, ours would
         # keep alerts firing after it resolves them.
+        # Faust waited for every event to be acked before this signal, so each slot's
+        # events are in its checkpoint.
         for key in state_cache:
             _forget_brand_gauges(metrics, key.decode())
         state_cache.clear()
-        last_checkpoint.clear()
 
     @app.agent(topics["raw"], name="enrich_events")
     async def enrich_events(stream: faust.StreamT[bytes]) -> None:
@@ -195,7 +199,9 @@ def create_pipeline(
     @app.agent(topics["enriched"], name="detect_crises")
     async def detect_crises(stream: faust.StreamT[bytes]) -> None:
         enriched_topic_name = topic_name(settings, "enriched")
-        async for event in stream.events():
+        manual = stream.noack()
+        detect_stream[:] = [manual]
+        async for event in manual.events():
             metrics.events_consumed.labels(topic=enriched_topic_name).inc()
             try:
                 enriched = decode_enriched_event(event.value)
@@ -208,42 +214,70 @@ def create_pipeline(
                 )
                 metrics.events_rejected.labels(reason=error.reason.value).inc()
                 await _send_durably([Outgoing("dead_letter", rejection.key, rejection.payload, rejection.headers())])
+                await manual.ack(event)
                 continue
             brand = enriched.event.brand
             key = brand.encode()
             slot = state_cache.get(key)
             restored = slot is None
             if slot is None:
-                slot = state_cache[key] = _restore_slot(state_table.get(key), brand)
-            if not slot.recent_ids.remember(enriched.event.id):
+                slot = state_cache[key] = _restore_slot(state_table.get(key), brand, event.message.partition)
+            if enriched.event.id in slot.recent_ids:
                 # Re-read or re-enriched after a restart (at-least-once): already counted.
                 metrics.duplicate_events.inc()
+                await manual.ack(event)
                 continue
             state, output = engine.step(slot.state, enriched)
-            slot.state = state
-            now = time.time()
-            if output.incidents or now - last_checkpoint.get(key, 0.0) >= settings.state_checkpoint_seconds:
-                state_table[key] = orjson.dumps(
-                    {"state": brand_state_to_dict(state), "recent_ids": slot.recent_ids.to_list()},
-                    option=ENCODE_OPTIONS,
-                )
-                last_checkpoint[key] = now
+            # Incidents are durable before the state that produced them is stored, so a
+            # crash in between re-emits them (same incident_id) rather than losing them.
+            # The slot changes only afterwards: the checkpoint timer may run meanwhile.
             await _publish(output)
+            slot.state = state
+            slot.recent_ids.remember(enriched.event.id)
+            slot.unacked.append(event)
+            now = time.time()
+            if output.incidents or now - slot.checkpointed_at >= settings.state_checkpoint_seconds:
+                await _checkpoint(key, slot, now)
             if output.incidents or restored:
                 _set_open_incidents(metrics, brand, state)
             metrics.last_event_time.set(now)
             metrics.event_time_lag.labels(brand=brand).set(max(0.0, now - enriched.event.created_at_ms / 1000))
             _observe_latency(metrics, "detect", [event], now)
 
-    def _restore_slot(stored: bytes | None, brand: str) -> BrandSlot:
+    @app.timer(interval=min(1.0, max(settings.state_checkpoint_seconds, 0.1)))
+    async def checkpoint_quiet_brands() -> None:
+        # A brand that went quiet still holds unacked events, which hold back the
+        # partition's committed offset (and a rebalance, which waits for every ack).
+        now = time.time()
+        for key, slot in list(state_cache.items()):
+            if slot.unacked and now - slot.checkpointed_at >= settings.state_checkpoint_seconds:
+                await _checkpoint(key, slot, now)
+
+    async def _checkpoint(key: bytes, slot: BrandSlot, now: float) -> None:
+        value = orjson.dumps(
+            {"state": brand_state_to_dict(slot.state), "recent_ids": slot.recent_ids.to_list()},
+            option=ENCODE_OPTIONS,
+        )
+        # Faust's table.__setitem__ takes the changelog partition from the event being
+        # processed, which the timer does not have; a brand's events all come from one
+        # partition, the one its state belongs to.
+        state_table.send_changelog(slot.partition, key, value)
+        state_table.data[key] = value
+        slot.checkpointed_at = now
+        pending, slot.unacked = slot.unacked, []
+        for event in pending:
+            await detect_stream[0].ack(event)
+
+    def _restore_slot(stored: bytes | None, brand: str, partition: int) -> BrandSlot:
         if stored is not None:
             try:
                 checkpoint = orjson.loads(stored)
-                return BrandSlot(brand_state_from_dict(checkpoint["state"]), RecentIds(checkpoint["recent_ids"]))
+                return BrandSlot(brand_state_from_dict(checkpoint["state"]), RecentIds(checkpoint["recent_ids"]),
+                                 partition)
             except (ValueError, TypeError, KeyError) as error:
                 # e.g. a new STATE_VERSION after an upgrade: the baseline is re-learned.
                 log.warning("stored detector state of %s is unreadable (%r); starting fresh", brand, error)
-        return BrandSlot(engine.initial_state(brand, registry.language(brand)), RecentIds())
+        return BrandSlot(engine.initial_state(brand, registry.language(brand)), RecentIds(), partition)
 
     async def _send_durably(messages: list[Outgoing]) -> None:
         """Send and wait until Kafka has every message; retry failures with capped backoff.
@@ -341,10 +375,15 @@ def _observe_latency(metrics: Metrics, stage: str, events: Sequence[Any], now: f
 
 @dataclass(slots=True)
 class BrandSlot:
-    """A brand's detector state and the ids of the events most recently applied to it."""
+    """A brand's detector state, the ids of the events most recently applied to it, and
+    the events applied since its last checkpoint (not acked yet)."""
 
     state: BrandState
     recent_ids: RecentIds
+    partition: int
+    """Partition of the enriched topic (and of the state's changelog) the brand's events come from."""
+    unacked: list[Any] = field(default_factory=list)
+    checkpointed_at: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
