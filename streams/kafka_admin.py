@@ -9,16 +9,27 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from kafka import KafkaAdminClient
-from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.errors import (
+    ClusterAuthorizationFailedError,
+    InvalidPartitionsError,
+    InvalidReplicationFactorError,
+    InvalidTopicError,
+    KafkaError,
+    TopicAlreadyExistsError,
+    TopicAuthorizationFailedError,
+    for_code,
+)
 
 from streams.kafka_clients import quiet_client_logs
 from streams.settings import Settings
 from streams.topics import TOPIC_SPECS, topic_name, topic_partitions
+
+log = logging.getLogger("flarewatch.kafka")
 
 PROBE_TIMEOUT_SECONDS = 2.0
 """One health probe's budget; short so a waiting loop notices a dead broker process quickly."""
@@ -79,8 +90,12 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
     """Create every topic of :data:`streams.topics.TOPIC_SPECS` that does not exist yet.
 
     Idempotent: existing topics are left as they are (their partition count is not
-    changed). Returns the names of the topics this call created.
+    changed; :func:`check_partitions` says whether it fits). Returns the names of the
+    topics this call created. A topic Kafka refuses to create is a
+    :class:`~streams.errors.CommandError` that says what to change.
     """
+    from streams.errors import CommandError
+
     wanted = {
         topic_name(settings, spec.key): {
             "num_partitions": topic_partitions(settings, spec.key),
@@ -89,23 +104,79 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
         }
         for spec in TOPIC_SPECS
     }
-    with quiet_client_logs(logging.WARNING), admin_client(settings, timeout) as client:
-        existing = set(client.list_topics())
-        missing = {name: options for name, options in wanted.items() if name not in existing}
-        if not missing:
-            return []
-        response = client.create_topics(missing, timeout_ms=int(timeout * 1000), raise_errors=False)
-        created = []
-        for topic in response["topics"]:
-            error_code = topic["error_code"]
-            if error_code == 0:
-                created.append(topic["name"])
-            elif error_code != TopicAlreadyExistsError.errno:
-                raise KafkaError(
-                    f"cannot create topic {topic['name']}: error {error_code} {topic.get('error_message')}"
-                )
-        client.wait_for_topics(created, timeout_ms=int(timeout * 1000))
+    try:
+        with quiet_client_logs(logging.WARNING), admin_client(settings, timeout) as client:
+            existing = set(client.list_topics())
+            missing = {name: options for name, options in wanted.items() if name not in existing}
+            if not missing:
+                return []
+            response = client.create_topics(missing, timeout_ms=int(timeout * 1000), raise_errors=False)
+            created = []
+            for topic in response["topics"]:
+                error_code = topic["error_code"]
+                if error_code == 0:
+                    created.append(topic["name"])
+                elif error_code != TopicAlreadyExistsError.errno:
+                    error_type = for_code(error_code)
+                    raise CommandError(
+                        f"Kafka at {settings.bootstrap_servers} refused to create topic {topic['name']}: "
+                        f"{error_type.__name__} {topic.get('error_message') or ''}".rstrip()
+                        + f"; {_create_hint(settings, error_type)}"
+                    )
+            client.wait_for_topics(created, timeout_ms=int(timeout * 1000))
+    except KafkaError as error:
+        raise CommandError(f"cannot create the topics on Kafka at {settings.bootstrap_servers}: {error}") from None
     return created
+
+
+def _create_hint(settings: Settings, error_type: type[KafkaError]) -> str:
+    from streams.settings import env_var
+
+    if issubclass(error_type, InvalidReplicationFactorError):
+        return f"set {env_var('replication_factor')} (now {settings.replication_factor}) to at most the number of brokers"
+    if issubclass(error_type, TopicAuthorizationFailedError | ClusterAuthorizationFailedError):
+        return ("the principal needs create rights on the topics, or create them beforehand "
+                "(docs/operations.md, 'Secured Kafka')")
+    if issubclass(error_type, InvalidTopicError):
+        return f"check {env_var('topic_prefix')} ({settings.topic_prefix!r})"
+    if issubclass(error_type, InvalidPartitionsError):
+        return f"check {env_var('partitions')} ({settings.partitions})"
+    return "see the broker's log"
+
+
+def check_partitions(settings: Settings, changelog_topics: Sequence[str] = (), timeout: float = 30.0) -> None:
+    """Fail if an existing topic's partition count does not fit ``FLAREWATCH_PARTITIONS``.
+
+    The enriched topic and the detector-state changelog (``changelog_topics``) must have
+    exactly ``settings.partitions`` partitions: the worker writes a brand's state to the
+    changelog partition its events came from, and Faust refuses a table whose changelog
+    is partitioned unlike its source. The raw topic may differ: only enrichment, which
+    keeps no state, reads it, so its partitions merely bound how many workers enrich in
+    parallel (logged as a warning). Topics that do not exist yet are skipped (Faust
+    creates the changelog with ``settings.partitions``).
+    """
+    from streams.errors import CommandError
+    from streams.settings import env_var
+
+    raw = topic_name(settings, "raw")
+    must_match = [topic_name(settings, "enriched"), *changelog_topics]
+    try:
+        with quiet_client_logs(logging.WARNING), admin_client(settings, timeout) as client:
+            described = client.describe_topics([raw, *must_match])
+    except KafkaError as error:
+        raise CommandError(f"cannot describe the topics on Kafka at {settings.bootstrap_servers}: {error}") from None
+    counts = {topic["name"]: len(topic["partitions"]) for topic in described if topic["error_code"] == 0}
+    for name in must_match:
+        count = counts.get(name)
+        if count is not None and count != settings.partitions:
+            raise CommandError(
+                f"topic {name} has {count} partitions but {env_var('partitions')}={settings.partitions}; "
+                f"set {env_var('partitions')}={count}, or see docs/operations.md 'Scaling workers'"
+            )
+    raw_count = counts.get(raw)
+    if raw_count is not None and raw_count != settings.partitions:
+        log.warning("topic %s has %d partitions (%s=%d): at most %d workers enrich events in parallel",
+                    raw, raw_count, env_var("partitions"), settings.partitions, raw_count)
 
 
 def require_broker(settings: Settings, timeout: float = 15.0) -> None:

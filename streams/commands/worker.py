@@ -36,9 +36,9 @@ def start_worker(settings: Settings, loglevel: str = "info") -> int:
     import faust
     import prometheus_client
 
-    from streams.app import create_pipeline
-    from streams.cli import CommandError
-    from streams.kafka_admin import ensure_topics, require_broker
+    from streams.app import STATE_TABLE, create_pipeline
+    from streams.errors import CommandError
+    from streams.kafka_admin import check_partitions, ensure_topics, require_broker
     from streams.metrics import Metrics
     from streams.runtime import load_components
 
@@ -48,6 +48,8 @@ def start_worker(settings: Settings, loglevel: str = "info") -> int:
     metrics.build_info.info({"version": _version(), "sentiment_model": components.enricher.model_version})
     require_broker(settings)
     ensure_topics(settings)
+    # Faust names a table's changelog <app id>-<table>-changelog.
+    check_partitions(settings, changelog_topics=[f"{settings.worker_id}-{STATE_TABLE}-changelog"])
     try:
         prometheus_client.start_http_server(settings.metrics_port, addr="0.0.0.0", registry=metrics.registry)
     except (OSError, OverflowError) as error:

@@ -10,8 +10,10 @@ import pytest
 from kafka.admin import NewTopic
 
 from streams.commands.produce import produce_file
-from streams.kafka_admin import admin_client, ensure_topics
+from streams.errors import CommandError
+from streams.kafka_admin import admin_client, check_partitions, ensure_topics
 from streams.settings import Settings
+from streams.topics import topic_name
 
 GOOD = {"id": "1", "platform": "twitter", "kind": "post", "brand": "acme",
         "created_at": "2026-03-01T12:00:00Z", "author": {"id": "u"}}
@@ -36,3 +38,65 @@ def test_produce_counts_records_the_broker_refuses(isolated_kafka_settings: Sett
     assert f"2 of 3 events could not be sent to {small}" in err
     assert f"first: {events}:2: " in err
     assert "sent 3 events" not in err
+
+
+def _create(settings: Settings, name: str, partitions: int) -> None:
+    with admin_client(settings) as client:
+        client.create_topics([NewTopic(name, partitions, 1)])
+        client.wait_for_topics([name], timeout_ms=30_000)
+
+
+@pytest.mark.kafka
+@pytest.mark.parametrize("which", ["enriched", "changelog"])
+def test_worker_refuses_topics_partitioned_unlike_the_setting(isolated_kafka_settings: Settings, which: str) -> None:
+    settings = isolated_kafka_settings.with_overrides(partitions=2)
+    changelog = f"{settings.worker_id}-brand_to_detector_state-changelog"
+    name = topic_name(settings, "enriched") if which == "enriched" else changelog
+    _create(settings, name, 3)
+    ensure_topics(settings)
+    with pytest.raises(CommandError) as raised:
+        check_partitions(settings, changelog_topics=[changelog])
+    assert str(raised.value) == (
+        f"topic {name} has 3 partitions but FLAREWATCH_PARTITIONS=2; set FLAREWATCH_PARTITIONS=3, "
+        "or see docs/operations.md 'Scaling workers'"
+    )
+
+
+@pytest.mark.kafka
+def test_raw_topic_may_have_another_partition_count(isolated_kafka_settings: Settings,
+                                                    caplog: pytest.LogCaptureFixture) -> None:
+    settings = isolated_kafka_settings.with_overrides(partitions=2)
+    _create(settings, topic_name(settings, "raw"), 1)
+    ensure_topics(settings)
+    check_partitions(settings, changelog_topics=[f"{settings.worker_id}-brand_to_detector_state-changelog"])
+    assert "at most 1 workers enrich events in parallel" in caplog.text
+
+
+@pytest.mark.kafka
+def test_worker_start_checks_partitions_before_running(isolated_kafka_settings: Settings,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from streams.commands.worker import start_worker
+
+    settings = isolated_kafka_settings.with_overrides(partitions=2, metrics_port=free_port())
+    _create(settings, topic_name(settings, "enriched"), 1)
+    with pytest.raises(CommandError, match="has 1 partitions but FLAREWATCH_PARTITIONS=2"):
+        start_worker(settings)
+
+
+@pytest.mark.kafka
+def test_a_topic_kafka_refuses_to_create_is_a_clear_error(isolated_kafka_settings: Settings) -> None:
+    settings = isolated_kafka_settings.with_overrides(replication_factor=3)
+    with pytest.raises(CommandError) as raised:
+        ensure_topics(settings)
+    message = str(raised.value)
+    assert "refused to create topic" in message
+    assert "InvalidReplicationFactorError" in message
+    assert "set FLAREWATCH_REPLICATION_FACTOR (now 3) to at most the number of brokers" in message
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
