@@ -7,13 +7,20 @@ from a dict with :meth:`Settings.from_env`.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Self
 
 ENV_PREFIX = "FLAREWATCH_"
+
+MAX_TOPIC_NAME_LENGTH = 249
+LONGEST_WORKER_TOPIC_SUFFIX = "-brand_to_detector_state-changelog"
+"""The longest name Faust derives from the worker id (the detector-state table's changelog)."""
+_TOPIC_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9._-]+")
 
 
 class SettingsError(ValueError):
@@ -40,7 +47,8 @@ class Settings:
     worker_id: str = _setting("flarewatch", "Faust app id = consumer group; all workers of one deployment share it")
     enrich_batch_size: int = _setting(500, "Most events classified in one batch")
     enrich_batch_seconds: float = _setting(0.2, "Longest wait to fill a batch")
-    state_checkpoint_seconds: float = _setting(1.0, "Checkpoint interval of a brand's detector state while it has events (what a crash or rebalance can lose)")
+    state_checkpoint_seconds: float = _setting(1.0, "Checkpoint interval of a brand's detector state while it has events (what a restart re-reads; nothing is lost)")
+    idle_advance_seconds: float = _setting(600.0, "Wall-clock seconds without events after which a brand's event time advances with the clock, so its last buckets close and quiet incidents resolve (0 = never)")
     dead_letter_max_ratio: float = _setting(0.5, "Rejected share of the last 1000 messages above which the worker logs errors")
     security_protocol: str = _setting("PLAINTEXT", "PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
     sasl_mechanism: str | None = _setting(None, "PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512")
@@ -72,6 +80,8 @@ class Settings:
             raise SettingsError(f"{ENV_PREFIX}LOG_LEVEL must be debug, info, warning or error, got {self.log_level!r}")
         if self.state_checkpoint_seconds < 0:
             raise SettingsError(f"{ENV_PREFIX}STATE_CHECKPOINT_SECONDS must not be negative, got {self.state_checkpoint_seconds}")
+        if self.idle_advance_seconds < 0:
+            raise SettingsError(f"{ENV_PREFIX}IDLE_ADVANCE_SECONDS must not be negative, got {self.idle_advance_seconds}")
         if self.enrich_batch_size < 1:
             raise SettingsError(f"{ENV_PREFIX}ENRICH_BATCH_SIZE must be at least 1, got {self.enrich_batch_size}")
         if self.enrich_batch_seconds <= 0:
@@ -83,7 +93,25 @@ class Settings:
             port = getattr(self, name)
             if not 1 <= port <= 65535:
                 raise SettingsError(f"{env_var(name)} must be a port number (1-65535), got {port}")
+        self._validate_topic_names()
         self._validate_security()
+
+    def _validate_topic_names(self) -> None:
+        from streams.topics import TOPIC_SPECS
+
+        # Kafka's rule for topic names; the prefix starts every topic name, the worker id
+        # the names of Faust's changelog and assignor topics.
+        longest_suffix = max(len(f".{spec.suffix}") for spec in TOPIC_SPECS)
+        for name, value, room in (
+            ("topic_prefix", self.topic_prefix, MAX_TOPIC_NAME_LENGTH - longest_suffix),
+            ("worker_id", self.worker_id, MAX_TOPIC_NAME_LENGTH - len(LONGEST_WORKER_TOPIC_SUFFIX)),
+        ):
+            if not _TOPIC_NAME_CHARACTERS.fullmatch(value):
+                raise SettingsError(
+                    f"{env_var(name)}={value!r} may contain only letters, digits, '.', '_' and '-' (it names Kafka topics)"
+                )
+            if len(value) > room:
+                raise SettingsError(f"{env_var(name)} is {len(value)} characters; at most {room} fit in a Kafka topic name")
 
     def _validate_security(self) -> None:
         protocols = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
@@ -147,7 +175,12 @@ def _convert(name: str, annotation: Any, raw: str) -> Any:
         if text.startswith("int"):
             return int(raw)
         if text.startswith("float"):
-            return float(raw)
+            value = float(raw)
+        else:
+            return raw
     except ValueError:
         raise SettingsError(f"{env_var(name)}={raw!r} is not a valid {text.split(' ')[0]}") from None
-    return raw
+    if not math.isfinite(value):
+        # nan compares false with every bound, so validate() would let "never checkpoint" through.
+        raise SettingsError(f"{env_var(name)}={raw!r} is not a finite number")
+    return value

@@ -42,6 +42,14 @@ def test_environment_overrides_defaults_with_types() -> None:
         ("FLAREWATCH_SECURITY_PROTOCOL", "TLS", "FLAREWATCH_SECURITY_PROTOCOL must be one of"),
         ("FLAREWATCH_SECURITY_PROTOCOL", "SASL_SSL", "FLAREWATCH_SASL_MECHANISM must be one of"),
         ("FLAREWATCH_SASL_MECHANISM", "PLAIN", "FLAREWATCH_SASL_MECHANISM is set but FLAREWATCH_SECURITY_PROTOCOL is PLAINTEXT"),
+        ("FLAREWATCH_STATE_CHECKPOINT_SECONDS", "nan", "FLAREWATCH_STATE_CHECKPOINT_SECONDS='nan' is not a finite number"),
+        ("FLAREWATCH_ENRICH_BATCH_SECONDS", "inf", "FLAREWATCH_ENRICH_BATCH_SECONDS='inf' is not a finite number"),
+        ("FLAREWATCH_DEAD_LETTER_MAX_RATIO", "-Infinity", "FLAREWATCH_DEAD_LETTER_MAX_RATIO='-Infinity' is not a finite number"),
+        ("FLAREWATCH_TOPIC_PREFIX", "acme crisis", "FLAREWATCH_TOPIC_PREFIX='acme crisis' may contain only letters, digits"),
+        ("FLAREWATCH_TOPIC_PREFIX", "acme/prod", "FLAREWATCH_TOPIC_PREFIX='acme/prod' may contain only"),
+        ("FLAREWATCH_TOPIC_PREFIX", "p" * 231, "FLAREWATCH_TOPIC_PREFIX is 231 characters; at most 230 fit in a Kafka topic name"),
+        ("FLAREWATCH_WORKER_ID", "team:a", "FLAREWATCH_WORKER_ID='team:a' may contain only"),
+        ("FLAREWATCH_WORKER_ID", "w" * 216, "FLAREWATCH_WORKER_ID is 216 characters; at most 215 fit"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str, message: str) -> None:
@@ -86,3 +94,8 @@ def test_sasl_needs_credentials_and_mechanism_case_does_not_matter() -> None:
     )
     options = settings.kafka_client_options()
     assert (options["security_protocol"], options["sasl_mechanism"]) == ("SASL_PLAINTEXT", "SCRAM-SHA-256")
+
+
+def test_longest_legal_names_are_accepted() -> None:
+    settings = Settings.from_env({"FLAREWATCH_TOPIC_PREFIX": "a.b_c-D9" + "p" * 222, "FLAREWATCH_WORKER_ID": "w" * 215})
+    assert len(settings.topic_prefix) == 230
