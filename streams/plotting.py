@@ -48,8 +48,28 @@ def _time(millis: int) -> float:
     return millis / 86_400_000
 
 
+def plot_formats() -> list[str]:
+    """File suffixes (without the dot) matplotlib can write, e.g. png, svg, pdf."""
+    from matplotlib.backend_bases import FigureCanvasBase
+
+    return sorted(FigureCanvasBase.get_supported_filetypes())
+
+
+def check_plot_path(path: Path) -> None:
+    """Raise ValueError unless ``path`` names a file whose suffix matplotlib can write.
+
+    Checked before a replay runs: matplotlib would otherwise append ``.png`` to a
+    path without a suffix, or reject an unknown one only after the whole replay.
+    """
+    suffix = path.suffix.lower().lstrip(".")
+    if not suffix or path.is_dir():
+        raise ValueError(f"{path} is not a file name with a suffix (e.g. replay.png)")
+    if suffix not in plot_formats():
+        raise ValueError(f"cannot draw a .{suffix} file; use one of {', '.join(plot_formats())}")
+
+
 def plot_replay(run: OfflineRun, path: Path | str, *, title: str | None = None) -> Path:
-    """Draw the run's bucket reports and incidents into a PNG at ``path``; returns the path."""
+    """Draw the run's bucket reports and incidents into ``path`` (format from its suffix); returns the path."""
     import matplotlib
 
     matplotlib.use("Agg")

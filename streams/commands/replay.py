@@ -23,7 +23,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("events", type=Path, help="JSONL file of raw events ('-' for stdin)")
     parser.add_argument("--brands", type=Path, help=f"brand registry YAML [env: {env_var('brands_file')}]")
     parser.add_argument("--out", type=Path, help="write incident events here (JSONL); default stdout")
-    parser.add_argument("--plot", type=Path, help="draw volume, negative share, baseline and incidents per brand (PNG)")
+    parser.add_argument(
+        "--plot", type=Path, metavar="FILE",
+        help="draw volume, negative share, baseline and incidents per brand; the suffix picks the format (.png, .svg, .pdf, ...)",
+    )
     parser.add_argument(
         "--no-flush", dest="flush", action="store_false",
         help="do not close the last open buckets at the end (what a live worker has seen so far)",
@@ -46,6 +49,13 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     for target in (args.out, args.plot):
         if target is not None and not target.parent.exists():
             raise CommandError(f"{target.parent} does not exist (for {target})")
+    if args.plot is not None:
+        from streams.plotting import check_plot_path
+
+        try:
+            check_plot_path(args.plot)
+        except ValueError as error:
+            raise CommandError(f"--plot: {error}") from None
     components = load_components(settings, args.brands)
     report = load_events(args.events)
     if report.rejected:
@@ -65,8 +75,10 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     if args.out is None:
         sys.stdout.buffer.write(lines)
     else:
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_bytes(lines)
+        try:
+            args.out.write_bytes(lines)
+        except OSError as error:
+            raise CommandError(f"cannot write {args.out}: {error.strerror or error}") from None
     opened = sum(1 for incident in run.incidents if incident.status == "opened")
     print(
         f"{len(report.events)} events, {opened} incidents opened, {len(run.incidents)} incident events"
@@ -76,6 +88,9 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     if args.plot is not None:
         from streams.plotting import plot_replay
 
-        plot_replay(run, args.plot)
-        print(f"plot -> {args.plot}", file=sys.stderr)
+        try:
+            written = plot_replay(run, args.plot)
+        except OSError as error:
+            raise CommandError(f"cannot write {args.plot}: {error.strerror or error}") from None
+        print(f"plot -> {written}", file=sys.stderr)
     return 0

@@ -146,3 +146,35 @@ def test_produce_keys_every_line_by_its_brand(tmp_path: Path, fake_producer: Fak
     err = capsys.readouterr().err
     assert "sent 3 events" in err
     assert "2 of 3 lines break the input contract (the worker will dead-letter them)" in err
+
+
+@pytest.mark.parametrize(
+    ("plot", "message"),
+    [
+        ("replay.xyz", "--plot: cannot draw a .xyz file; use one of"),
+        ("replay", "is not a file name with a suffix (e.g. replay.png)"),
+        (".", "is not a file name with a suffix"),
+    ],
+)
+def test_replay_checks_the_plot_file_before_replaying(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                      plot: str, message: str) -> None:
+    events, out = tmp_path / "events.jsonl", tmp_path / "out.jsonl"
+    events.write_bytes(GOOD + b"\n")
+    assert main(["replay", str(events), "--out", str(out), "--plot", str(tmp_path / plot), "--quiet"]) == 2
+    assert message in capsys.readouterr().err
+    assert not out.exists(), "refused before the replay ran"
+
+
+def test_replay_prints_the_plot_file_it_wrote(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events, plot = tmp_path / "events.jsonl", tmp_path / "replay.svg"
+    events.write_bytes(GOOD + b"\n")
+    assert main(["replay", str(events), "--out", str(tmp_path / "out.jsonl"), "--plot", str(plot), "--quiet"]) == 0
+    assert f"plot -> {plot}\n" in capsys.readouterr().err
+    assert plot.read_bytes().lstrip().startswith(b"<?xml")
+
+
+def test_replay_output_that_cannot_be_written_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(GOOD + b"\n")
+    assert main(["replay", str(events), "--out", "/proc/flarewatch-test.jsonl", "--quiet"]) == 2
+    assert "cannot write /proc/flarewatch-test.jsonl" in capsys.readouterr().err
