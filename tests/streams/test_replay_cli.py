@@ -25,6 +25,8 @@ def test_replay_is_deterministic_and_finds_the_demo_crisis(tmp_path: Path) -> No
     assert incidents[0].status == "opened"
     assert incidents[-1].status == "resolved"
     assert {i.incident_id for i in incidents} == {incidents[0].incident_id}
+    assert {(i.type, i.origin) for i in incidents} == {("owned_post_backlash", "self_inflicted")}
+    assert {i.trigger.event_id if i.trigger else None for i in incidents} == {"demo-rude-reply"}
 
 
 def test_bad_lines_are_reported_with_numbers_and_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
