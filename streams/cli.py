@@ -1,7 +1,8 @@
 """``flarewatch`` command line: one sub-command per module in :mod:`streams.commands`.
 
-Each command module exposes ``register(subparsers, settings_help)``; heavy
-imports (Faust, scikit-learn) happen inside the handlers so ``--help`` is fast.
+Each command module exposes ``register(subparsers)``; heavy imports (Faust,
+scikit-learn) happen inside the handlers so ``--help`` is fast. ``-v`` works before
+and after the command.
 """
 
 from __future__ import annotations
@@ -43,14 +44,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for module_name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as error:
-            if error.name == module_name:
-                continue
-            raise
-        module.register(subparsers)
+        importlib.import_module(module_name).register(subparsers)
+    _accept_verbose_after_commands(parser)
     return parser
+
+
+def _accept_verbose_after_commands(parser: argparse.ArgumentParser) -> None:
+    """Give every (sub-)command ``-v`` too; it does not reset a ``-v`` given before the command."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for command in action.choices.values():
+                command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging")
+                _accept_verbose_after_commands(command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

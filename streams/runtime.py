@@ -8,7 +8,7 @@ from pathlib import Path
 from detectors.engine import CrisisEngine
 from detectors.enrichment import Enricher
 from schemas.brands import BrandRegistry, BrandRegistryError, load_brand_registry
-from streams.cli import CommandError
+from streams.errors import CommandError
 from streams.settings import Settings
 
 

@@ -14,7 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from streams.cli import CommandError
+from streams.errors import CommandError
 from streams.settings import Settings, env_var
 
 SAMPLE_PACKAGE = "streams.samples"
@@ -63,6 +63,7 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         brands_file=brands,
         metrics_port=args.metrics_port,
     )
+    _check_inputs(args, settings, events)
     demo = DemoRun(settings=settings)
     previous_sigterm = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
@@ -75,7 +76,8 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         _say(f"3/4 streaming {events} at {args.rate:g} events/s to {settings.topic_prefix}.events.raw")
         from streams.commands.produce import produce_file
 
-        produce_file(settings, events, rate=args.rate)
+        if produce_file(settings, events, rate=args.rate) != 0:
+            raise CommandError("some events could not be sent to Kafka (see above); the demo would be incomplete")
         _say("4/4 incidents as they are detected (Ctrl-C to stop):")
         _follow_incidents(demo, args.timeout, log_path)
     except KeyboardInterrupt:
@@ -84,6 +86,23 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         _shutdown(demo)
         signal.signal(signal.SIGTERM, previous_sigterm)
     return 0
+
+
+def _check_inputs(args: argparse.Namespace, settings: Settings, events: Path) -> None:
+    """Everything the user passed, checked before Kafka and a worker are started for nothing."""
+    from schemas.brands import BrandRegistryError, load_brand_registry
+    from streams.jsonl import count_lines
+
+    if args.rate < 0:
+        raise CommandError("--rate must not be negative (0 = as fast as possible)")
+    if args.timeout < 0:
+        raise CommandError("--timeout must not be negative (0 = until Ctrl-C)")
+    settings.validate()
+    count_lines(events)
+    try:
+        load_brand_registry(settings.brands_file)
+    except BrandRegistryError as error:
+        raise CommandError(str(error)) from None
 
 
 def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:

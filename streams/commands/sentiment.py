@@ -41,6 +41,11 @@ def register(subparsers: Any) -> None:
     evaluate = subparsers.add_parser(
         "evaluate",
         help="macro-F1 and per-class recall on the held-out test sets, next to the lexicon baselines",
+        description=(
+            "Score a sentiment model artifact on the held-out test sets of the labelled data (never trained "
+            "on) and print macro-F1 and per-class recall per language and data set, next to the lexicon "
+            "baselines (VADER for English, a SentiWS weight sum for German); --json prints the rows as JSON."
+        ),
     )
     evaluate.add_argument("--data-dir", type=Path, help=DATA_HELP)
     evaluate.add_argument("--model", type=Path, help=MODEL_HELP)
@@ -64,7 +69,7 @@ def register(subparsers: Any) -> None:
 
 
 def _data_dir(args: argparse.Namespace, settings: Settings) -> Path:
-    from streams.cli import CommandError
+    from streams.errors import CommandError
 
     data_dir: Path = args.data_dir or settings.data_dir
     if not (data_dir / "sentiment").is_dir():
@@ -77,7 +82,7 @@ def _data_dir(args: argparse.Namespace, settings: Settings) -> Path:
 
 def _load_classifier(path: Path | None) -> Any:
     from detectors.sentiment import ArtifactError, SentimentClassifier
-    from streams.cli import CommandError
+    from streams.errors import CommandError
 
     try:
         return SentimentClassifier.load(path) if path else SentimentClassifier.load_default()
@@ -90,7 +95,7 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     from detectors.sentiment.artifact import save_artifact
     from detectors.sentiment.datasets import DataMissingError
     from detectors.sentiment.training import TrainingOptions, train
-    from streams.cli import CommandError
+    from streams.errors import CommandError
 
     data_dir = _data_dir(args, settings)
     version = args.model_version or time.strftime("fw-sent-%Y.%m.%d", time.gmtime())
@@ -114,7 +119,7 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
     from detectors.sentiment.datasets import DataMissingError
     from detectors.sentiment.evaluation import evaluate, format_table
-    from streams.cli import CommandError
+    from streams.errors import CommandError
 
     data_dir = _data_dir(args, settings)
     classifier = _load_classifier(args.model)
@@ -152,7 +157,7 @@ def _read_items(lines: Iterator[str], default_lang: str | None) -> Iterator[tupl
 def run_sentiment(args: argparse.Namespace, settings: Settings) -> int:
     from itertools import islice
 
-    from streams.cli import CommandError
+    from streams.errors import CommandError
 
     if args.batch_size < 1:
         raise CommandError("--batch-size must be at least 1")

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from streams.cli import CommandError
+from streams.errors import CommandError
 from streams.settings import Settings, env_var
 
 NAB_SUBDIRECTORY = "nab_realtweets"

@@ -178,3 +178,72 @@ def test_replay_output_that_cannot_be_written_is_a_clear_error(tmp_path: Path, c
     events.write_bytes(GOOD + b"\n")
     assert main(["replay", str(events), "--out", "/proc/flarewatch-test.jsonl", "--quiet"]) == 2
     assert "cannot write /proc/flarewatch-test.jsonl" in capsys.readouterr().err
+
+
+def test_verbose_is_accepted_after_the_command_too() -> None:
+    parser = build_parser()
+    assert parser.parse_args(["replay", "events.jsonl", "-v"]).verbose is True
+    assert parser.parse_args(["kafka", "logs", "-v"]).verbose is True
+    assert parser.parse_args(["-v", "replay", "events.jsonl"]).verbose is True
+    assert parser.parse_args(["replay", "events.jsonl"]).verbose is False
+
+
+def test_every_command_has_a_description() -> None:
+    import argparse
+
+    parser = build_parser()
+    (subcommands,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
+    assert [name for name, command in subcommands.choices.items() if not command.description] == []
+
+
+def test_produce_help_says_dash_reads_stdin() -> None:
+    help_text = " ".join(build_parser()._subparsers._group_actions[0].choices["produce"].format_help().split())  # type: ignore[union-attr]
+    assert "JSONL file of raw events ('-' for stdin)" in help_text
+
+
+def test_a_command_module_that_cannot_be_imported_fails_loudly(monkeypatch: pytest.MonkeyPatch) -> None:
+    import streams.cli
+
+    monkeypatch.setattr(streams.cli, "COMMAND_MODULES", (*streams.cli.COMMAND_MODULES, "streams.commands.gone"))
+    with pytest.raises(ModuleNotFoundError, match=r"streams\.commands\.gone"):
+        build_parser()
+
+
+@pytest.mark.parametrize("lines", ["-5", "0", "many"])
+def test_kafka_logs_needs_a_positive_line_count(lines: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["kafka", "logs", "-n", lines])
+    assert exited.value.code == 2
+    assert "argument -n/--lines" in capsys.readouterr().err
+
+
+def test_kafka_logs_creates_no_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("FLAREWATCH_HOME", str(tmp_path / "home"))
+    monkeypatch.delenv("FLAREWATCH_KAFKA_BOOTSTRAP", raising=False)
+    assert main(["kafka", "logs"]) == 0
+    assert "no log yet" in capsys.readouterr().out
+    assert not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--events", "missing.jsonl"], "missing.jsonl: no such file"),
+        (["--rate", "-1"], "--rate must not be negative"),
+        (["--brands", "missing.yaml"], "missing.yaml does not exist"),
+        (["--metrics-port", "99999"], "FLAREWATCH_METRICS_PORT must be a port number"),
+    ],
+)
+def test_demo_checks_its_inputs_before_starting_anything(arguments: list[str], message: str, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    import streams.commands.demo
+
+    def must_not_start(*args: object) -> None:
+        raise AssertionError("started Kafka before checking the inputs")
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(streams.commands.demo, "_start_kafka", must_not_start)
+    assert main(["demo", *arguments]) == 2
+    assert message in capsys.readouterr().err
