@@ -19,6 +19,7 @@ from streams.forwarding import (
     IncidentFollower,
     RetryPolicy,
     WebhookForwarder,
+    latest_incidents,
 )
 from streams.incident_text import format_incident
 from streams.settings import Settings, env_var
@@ -34,7 +35,9 @@ def register(subparsers: Any) -> None:
         help="follow incident events: print them, or forward them to a webhook",
         description=(
             "Follow the incident topic (<prefix>.incidents) and print each incident event "
-            "readably, or as one JSON object per line with --json. With --forward URL, post "
+            "readably, or as one JSON object per line with --json. With --last N, print the N "
+            "newest matching events and exit (what is happening now; --from-beginning --max N "
+            "gives the N oldest of 30 days' retention). With --forward URL, post "
             "each event to a webhook instead, committing the consumer-group offset only "
             "after delivery (at least once; Idempotency-Key header = incident_id:status:updated_at)."
         ),
@@ -50,6 +53,11 @@ def register(subparsers: Any) -> None:
     reading.add_argument(
         "--from-beginning", action="store_true",
         help="start at the oldest retained incident (forwarding: only for a group without committed offsets)",
+    )
+    reading.add_argument(
+        "--last", type=int, metavar="N",
+        help="print the N most recent matching incident events (oldest of them first) and exit; "
+        "reads backwards from the end of the topic",
     )
     reading.add_argument("--max", type=int, metavar="N", help="stop after N matching incidents")
     reading.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds")
@@ -83,17 +91,44 @@ def severity(text: str) -> int:
 def follow_incidents(args: argparse.Namespace, settings: Settings) -> int:
     if args.max is not None and args.max < 1:
         raise CommandError("--max must be at least 1")
+    if args.last is not None:
+        if args.last < 1:
+            raise CommandError("--last must be at least 1")
+        clashing = [flag for flag, used in (("--forward", args.forward), ("--from-beginning", args.from_beginning),
+                                            ("--max", args.max is not None)) if used]
+        if clashing:
+            raise CommandError(f"--last reads the newest incidents and exits; it does not combine with {', '.join(clashing)}")
     incident_filter = IncidentFilter(brands=frozenset(args.brand), types=frozenset(args.type), min_severity=args.min_severity)
     if args.forward:
         return forward(args, settings, incident_filter)
     if args.slack:
         raise CommandError("--slack only applies with --forward URL")
-    consumer = _consumer(settings, group=None, from_beginning=args.from_beginning)
     printer = IncidentPrinter(sys.stdout, as_json=args.json)
+    if args.last is not None:
+        return print_latest(args, settings, incident_filter, printer)
+    consumer = _consumer(settings, group=None, from_beginning=args.from_beginning)
     try:
         IncidentFollower(consumer, printer, incident_filter).run(args.max, args.timeout)
     finally:
         consumer.close()
+    return 0
+
+
+def print_latest(args: argparse.Namespace, settings: Settings, incident_filter: IncidentFilter, printer: IncidentPrinter) -> int:
+    """``--last N``: the N newest matching incident events, then exit (``--timeout`` bounds the search)."""
+    from kafka.errors import KafkaError
+
+    consumer = _consumer(settings, group=None, from_beginning=True, subscribe=False)
+    try:
+        incidents, complete = latest_incidents(consumer, topic_name(settings, "incidents"), args.last, incident_filter, args.timeout)
+    except KafkaError as error:
+        raise CommandError(f"cannot read {topic_name(settings, 'incidents')} from {settings.bootstrap_servers}: {error}") from None
+    finally:
+        consumer.close()
+    for incident in incidents:
+        printer(incident)
+    if not complete:
+        print(f"stopped after {args.timeout:g}s; older incidents were not searched", file=sys.stderr)
     return 0
 
 
@@ -148,15 +183,16 @@ class IncidentPrinter:
         return "printed"
 
 
-def _consumer(settings: Settings, group: str | None, from_beginning: bool) -> Any:
+def _consumer(settings: Settings, group: str | None, from_beginning: bool, subscribe: bool = True) -> Any:
     from kafka.errors import KafkaError
 
     from streams.kafka_clients import make_consumer
 
+    topics = [topic_name(settings, "incidents")] if subscribe else []
     try:
         return make_consumer(
             settings,
-            topic_name(settings, "incidents"),
+            *topics,
             group_id=group,
             client_id="flarewatch-incidents",
             auto_offset_reset="earliest" if from_beginning else "latest",

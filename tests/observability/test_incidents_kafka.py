@@ -12,7 +12,7 @@ import pytest
 
 from schemas.codec import encode_incident
 from schemas.records import Incident
-from streams.cli import build_parser
+from streams.cli import CommandError, build_parser
 from streams.forwarding import DEDUPE_HEADER, dedupe_key
 from streams.kafka_admin import admin_client, ensure_topics
 from streams.kafka_clients import make_producer
@@ -83,6 +83,49 @@ def test_stops_at_timeout_when_nothing_matches(settings: Settings, capsys: pytes
     produce(settings, story())
     assert run(settings, "--from-beginning", "--brand", "nobody", "--timeout", "5") == 0
     assert capsys.readouterr().out == ""
+
+
+def printed(capsys: pytest.CaptureFixture[str]) -> list[tuple[str, str]]:
+    return [(line["incident_id"], line["status"]) for line in map(json.loads, capsys.readouterr().out.splitlines())]
+
+
+def test_last_prints_the_newest_matching_incidents_not_the_oldest(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    events = story()
+    produce(settings, events)
+    # More non-matching incidents than the first backward windows hold (100, then 200),
+    # so the matching ones are only found by reading further back.
+    produce(settings, [make_incident(incident_id=f"inc-globex-{n}", brand="globex", severity=5) for n in range(250)])
+    newest = replace(events[1], incident_id="inc-acme-2", updated_at_ms=T0 + 2_000_000)
+    produce(settings, [newest])
+
+    assert run(settings, "--last", "3", "--json", "--brand", "acme", "--min-severity", "warning", "--timeout", "60") == 0
+    assert printed(capsys) == [("inc-acme-1", "updated"), ("inc-acme-1", "resolved"), ("inc-acme-2", "opened")]
+
+    assert run(settings, "--last", "2", "--json", "--timeout", "60") == 0
+    assert printed(capsys) == [("inc-globex-249", "opened"), ("inc-acme-2", "opened")]
+
+    # Fewer matches than asked for: all of them, after reading back to the oldest offset.
+    assert run(settings, "--last", "10", "--json", "--brand", "acme", "--type", "owned_post_backlash", "--timeout", "60") == 0
+    assert printed(capsys) == [
+        ("inc-acme-1", "opened"), ("inc-acme-1", "updated"), ("inc-acme-minor", "opened"),
+        ("inc-acme-1", "resolved"), ("inc-acme-2", "opened"),
+    ]
+
+    # The runbook's command: the current incident, readable.
+    assert run(settings, "--brand", "acme", "--type", "owned_post_backlash", "--last", "1") == 0
+    assert "OPENED acme · owned_post_backlash" in capsys.readouterr().out
+
+
+def test_last_on_an_empty_topic_prints_nothing_and_exits(settings: Settings, capsys: pytest.CaptureFixture[str]) -> None:
+    assert run(settings, "--last", "5", "--timeout", "30") == 0
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.parametrize("extra", [["--from-beginning"], ["--max", "3"], ["--forward", "http://127.0.0.1:1/"], []])
+def test_last_rejects_flags_it_cannot_honour(extra: list[str]) -> None:
+    last = "0" if not extra else "5"
+    with pytest.raises(CommandError, match="--last"):
+        run(Settings(), "--last", last, *extra)
 
 
 def committed_offset(settings: Settings, group: str) -> int | None:
