@@ -119,3 +119,28 @@ def test_env_example_sets_only_known_settings() -> None:
         line = line.lstrip("#").strip()
         if line.startswith("FLAREWATCH_"):
             assert line.split("=")[0] in known, line
+
+
+def test_dockerfile_exposes_only_ports_something_listens_on() -> None:
+    from streams.commands.incidents import FORWARDER_METRICS_PORT
+    from streams.settings import Settings
+
+    exposed = {
+        int(port)
+        for line in (DEPLOY / "Dockerfile").read_text().splitlines() if line.startswith("EXPOSE ")
+        for port in line.split()[1:]
+    }
+    # The worker's Faust web server (6066) is disabled (web_enabled=False).
+    assert exposed == {Settings().metrics_port, FORWARDER_METRICS_PORT}
+
+
+def test_compose_forwarder_needs_its_url_and_shares_the_workers_settings() -> None:
+    stack = yaml.safe_load((DEPLOY / "docker-compose.yml").read_text())
+    forwarder_file = (DEPLOY / "docker-compose.forwarder.yml").read_text()
+    forwarder = yaml.safe_load(forwarder_file)["services"]["forwarder"]
+    assert "forwarder" not in stack["services"], "compose would demand the URL for the whole stack"
+    assert "${FLAREWATCH_FORWARD_URL:?" in " ".join(forwarder["command"])
+    assert ".invalid" not in forwarder_file
+    shared = stack["x-flarewatch"]["environment"]
+    assert {key: shared[key] for key in forwarder["environment"]} == forwarder["environment"]
+    assert forwarder["build"] == stack["x-flarewatch"]["build"]
