@@ -81,15 +81,24 @@ def _cpu_model() -> str:
 
 
 def main() -> int:
+    from streams.settings import Settings, SettingsError, env_var
+
+    try:
+        settings = Settings.from_env()
+    except SettingsError as error:
+        print(error, file=sys.stderr)
+        return 2
+    # A relative data directory is read from the repository, wherever the benchmark is started.
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data-dir", type=Path, default=Path(os.environ.get("FLAREWATCH_DATA_DIR", REPOSITORY / "../shared/data")))
+    parser.add_argument("--data-dir", type=Path, default=REPOSITORY / settings.data_dir,
+                        help=f"labelled data [env: {env_var('data_dir')}]")
     parser.add_argument("--texts", type=int, default=10_000, help="texts per measurement (batch 1 uses a tenth)")
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     if not (args.data_dir / "sentiment").is_dir():
-        print(f"no labelled data at {args.data_dir}; set FLAREWATCH_DATA_DIR", file=sys.stderr)
+        print(f"no labelled data at {args.data_dir}; set {env_var('data_dir')} or pass --data-dir", file=sys.stderr)
         return 2
     from detectors.sentiment import SentimentClassifier
 
