@@ -55,12 +55,15 @@ ORIGINS: Final[tuple[Origin, ...]] = ("self_inflicted", "external", "unknown")
 LEVELS: Final[tuple[Level, ...]] = ("info", "warning", "critical")
 
 
+LEVEL_MIN_SEVERITY: Final[dict[Level, int]] = {"info": 1, "warning": 4, "critical": 7}
+"""The lowest severity of each level: 1-3 is info, 4-6 warning, 7-10 critical."""
+
+
 def level_for_severity(severity: int) -> Level:
-    """Severity 1-3 is info, 4-6 warning, 7-10 critical."""
-    if severity >= 7:
-        return "critical"
-    if severity >= 4:
-        return "warning"
+    """Severity 1-3 is info, 4-6 warning, 7-10 critical (:data:`LEVEL_MIN_SEVERITY`)."""
+    for level in reversed(LEVELS):
+        if severity >= LEVEL_MIN_SEVERITY[level]:
+            return level
     return "info"
 
 

@@ -11,8 +11,8 @@ from contextlib import contextmanager
 from typing import Any, TextIO
 
 from schemas.codec import encode_incident
-from schemas.records import INCIDENT_TYPES, LEVELS, Incident
-from streams.cli import CommandError
+from schemas.records import INCIDENT_TYPES, LEVEL_MIN_SEVERITY, LEVELS, Incident
+from streams.errors import CommandError
 from streams.forwarding import (
     DeliveryFailed,
     IncidentFilter,
@@ -26,7 +26,6 @@ from streams.settings import Settings, env_var
 from streams.topics import topic_name
 
 FORWARDER_METRICS_PORT = 9465
-_LEVEL_SEVERITY = {"info": 1, "warning": 4, "critical": 7}
 
 
 def register(subparsers: Any) -> None:
@@ -65,26 +64,42 @@ def register(subparsers: Any) -> None:
     forwarding = parser.add_argument_group("forwarding")
     forwarding.add_argument("--forward", metavar="URL", help="post each incident to this webhook instead of printing it")
     forwarding.add_argument("--slack", action="store_true", help='post a Slack-compatible {"text": ...} payload')
-    forwarding.add_argument("--group", help=f"consumer group (default <{env_var('worker_id')}>-incident-forwarder)")
+    forwarding.add_argument(
+        "--group", help=f"consumer group (default <{env_var('worker_id')}>-incident-forwarder; no variable of its own)",
+    )
     forwarding.add_argument("--max-attempts", type=int, default=8, help="delivery attempts per incident before giving up (default 8)")
     forwarding.add_argument("--initial-delay", type=float, default=1.0, help="seconds before the first retry, doubling each time (default 1)")
     forwarding.add_argument("--max-delay", type=float, default=60.0, help="longest wait between retries in seconds (default 60)")
     forwarding.add_argument(
-        "--metrics-port", type=int, default=FORWARDER_METRICS_PORT,
-        help=f"serve /metrics (flarewatch_incidents_forwarded_total) on this port; 0 = off (default {FORWARDER_METRICS_PORT})",
+        "--metrics-port", type=metrics_port, default=FORWARDER_METRICS_PORT,
+        help=(
+            f"serve /metrics (flarewatch_incidents_forwarded_total) on this port; 0 = off (default {FORWARDER_METRICS_PORT}; "
+            f"no variable: {env_var('metrics_port')} is the worker's)"
+        ),
     )
     parser.set_defaults(handler=follow_incidents)
 
 
 def severity(text: str) -> int:
-    if text.lower() in _LEVEL_SEVERITY:
-        return _LEVEL_SEVERITY[text.lower()]
+    for level, lowest in LEVEL_MIN_SEVERITY.items():
+        if text.lower() == level:
+            return lowest
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a severity 1-10 or one of {', '.join(LEVELS)}") from None
     if not 0 <= value <= 10:
         raise argparse.ArgumentTypeError(f"severity {value} is outside 1-10")
+    return value
+
+
+def metrics_port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"{value} is not a port number (1-65535, or 0 for none)")
     return value
 
 

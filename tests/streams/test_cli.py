@@ -247,3 +247,21 @@ def test_demo_checks_its_inputs_before_starting_anything(arguments: list[str], m
     monkeypatch.setattr(streams.commands.demo, "_start_kafka", must_not_start)
     assert main(["demo", *arguments]) == 2
     assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["99999", "-1", "http"])
+def test_incidents_metrics_port_must_be_a_port(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["incidents", "--forward", "http://x", "--metrics-port", port])
+    assert exited.value.code == 2
+    assert "argument --metrics-port" in capsys.readouterr().err
+
+
+def test_min_severity_levels_are_the_levels_of_the_records() -> None:
+    from schemas.records import LEVELS, level_for_severity
+    from streams.commands.incidents import severity
+
+    for level in LEVELS:
+        lowest = severity(level)
+        assert level_for_severity(lowest) == level
+        assert lowest == 1 or level_for_severity(lowest - 1) != level
