@@ -12,6 +12,7 @@ from typing import Any, TextIO
 
 from schemas.codec import encode_incident
 from schemas.records import INCIDENT_TYPES, LEVEL_MIN_SEVERITY, LEVELS, Incident
+from streams.arguments import int_between
 from streams.errors import CommandError
 from streams.forwarding import (
     DeliveryFailed,
@@ -71,7 +72,7 @@ def register(subparsers: Any) -> None:
     forwarding.add_argument("--initial-delay", type=float, default=1.0, help="seconds before the first retry, doubling each time (default 1)")
     forwarding.add_argument("--max-delay", type=float, default=60.0, help="longest wait between retries in seconds (default 60)")
     forwarding.add_argument(
-        "--metrics-port", type=metrics_port, default=FORWARDER_METRICS_PORT,
+        "--metrics-port", type=int_between(0, 65535, "a port 1-65535, or 0 for none"), default=FORWARDER_METRICS_PORT,
         help=(
             f"serve /metrics (flarewatch_incidents_forwarded_total) on this port; 0 = off (default {FORWARDER_METRICS_PORT}; "
             f"no variable: {env_var('metrics_port')} is the worker's)"
@@ -84,23 +85,7 @@ def severity(text: str) -> int:
     for level, lowest in LEVEL_MIN_SEVERITY.items():
         if text.lower() == level:
             return lowest
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a severity 1-10 or one of {', '.join(LEVELS)}") from None
-    if not 0 <= value <= 10:
-        raise argparse.ArgumentTypeError(f"severity {value} is outside 1-10")
-    return value
-
-
-def metrics_port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a port number") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"{value} is not a port number (1-65535, or 0 for none)")
-    return value
+    return int_between(0, 10, f"a severity 1-10 or one of {', '.join(LEVELS)}")(text)
 
 
 def follow_incidents(args: argparse.Namespace, settings: Settings) -> int:

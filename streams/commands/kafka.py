@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from streams.arguments import int_between
 from streams.errors import CommandError
 from streams.kafka_admin import ensure_topics
 from streams.local_kafka import LocalKafka, LocalKafkaError
@@ -42,18 +43,8 @@ def register(subparsers: Any) -> None:
     status = actions.add_parser("status", help="is the broker running and answering; exit 1 if not")
     status.set_defaults(handler=kafka_status)
     logs = actions.add_parser("logs", help="print the end of the broker log")
-    logs.add_argument("-n", "--lines", type=positive_int, default=40, help="lines to print (default 40)")
+    logs.add_argument("-n", "--lines", type=int_between(1, None, "at least 1"), default=40, help="lines to print (default 40)")
     logs.set_defaults(handler=kafka_logs)
-
-
-def positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
-    return value
 
 
 def kafka_up(args: argparse.Namespace, settings: Settings) -> int:
