@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,8 +35,8 @@ def _file_problem(path: Path | str, error: OSError) -> str:
     return f"{path}: cannot read: {error.strerror or error}"
 
 
-def _numbered(handle: object) -> Iterator[tuple[int, bytes]]:
-    for number, line in enumerate(handle, start=1):  # type: ignore[call-overload]
+def _numbered(handle: Iterable[bytes]) -> Iterator[tuple[int, bytes]]:
+    for number, line in enumerate(handle, start=1):
         stripped = line.strip()
         if stripped:
             yield number, stripped
