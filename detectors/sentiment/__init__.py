@@ -61,7 +61,7 @@ class SentimentClassifier:
             raise ArtifactVersionError(f"artifact has {artifact.n_dense} dense features, this code computes {N_DENSE}")
         config = FeatureConfig(**artifact.feature_config)
         self._featurizers = {
-            lang: Featurizer(config, artifact.n_features, weights.lexicon)
+            lang: Featurizer(config, artifact.n_features, weights.lexicon, weights.vectors)
             for lang, weights in artifact.languages.items()
         }
         self._detector = detector or LanguageDetector()

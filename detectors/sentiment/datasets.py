@@ -241,12 +241,22 @@ def read_lexicon(data_dir: Path, lang: str) -> dict[str, float]:
             lexicon.setdefault(fold(entry, lang), value)
         else:  # emoticons as the tokenizer emits them: ":d" -> ":D"
             lexicon.setdefault(entry.upper(), value)
-    for line in _require(folder / "vader" / "emoji_utf8_lexicon.txt").read_text(encoding="utf-8").splitlines():
-        emoji, _, description = line.partition("\t")
+    for emoji, description in read_emoji_descriptions(data_dir).items():
         value = sum(vader.get(word, 0.0) for word in description.lower().split())
-        if emoji and value:
-            lexicon.setdefault(emoji.replace("\ufe0f", ""), max(-4.0, min(4.0, value)))
+        if value:
+            lexicon.setdefault(emoji, max(-4.0, min(4.0, value)))
     return lexicon
+
+
+def read_emoji_descriptions(data_dir: Path) -> dict[str, str]:
+    """Emoji (variation selectors dropped, as the tokenizer emits them) -> VADER's description."""
+    path = _require(data_dir / "lexicons" / "vader" / "emoji_utf8_lexicon.txt")
+    descriptions: dict[str, str] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        emoji, _, description = line.partition("\t")
+        if emoji and description:
+            descriptions.setdefault(emoji.replace("\ufe0f", ""), description)
+    return descriptions
 
 
 def _read_vader_format(path: Path) -> dict[str, float]:

@@ -4,7 +4,9 @@ Columns ``0 .. n_features-1`` hold hashed counts of word unigrams, word
 bigrams, character n-grams of words, and lexicon-class tokens (``<lex+>``,
 ``<lex->`` and their negated forms), divided by the square root of the text's
 number of feature occurrences; the last :data:`N_DENSE` columns hold lexicon
-sums (see :meth:`Featurizer.dense_row`).
+sums (see :meth:`Featurizer.dense_row`), followed, when the featurizer has
+:class:`detectors.sentiment.vectors.WordVectors`, by the mean word vector of the
+text's plain and of its negated words (off by default).
 
 Hashing is CRC-32 of the UTF-8 token, so it is stable across processes and
 Python versions (``hash()`` is salted per process). Everything a token
@@ -30,6 +32,7 @@ import numpy as np
 import numpy.typing as npt
 
 from detectors.sentiment.text import NEGATION_PREFIX, FeatureConfig
+from detectors.sentiment.vectors import WordVectors, pool
 
 N_DENSE: Final = 8
 _CACHE_LIMIT: Final = 1 << 18
@@ -77,10 +80,15 @@ def _char_gram_hashes(word: str, low: int, high: int) -> list[int]:
 class Featurizer:
     """Holds the feature configuration and lexicon of one language; the cache is a pure memo."""
 
-    def __init__(self, config: FeatureConfig, n_features: int, lexicon: Mapping[str, float]) -> None:
+    def __init__(
+        self, config: FeatureConfig, n_features: int, lexicon: Mapping[str, float], vectors: WordVectors | None = None
+    ) -> None:
         self.config = config
         self.n_features = n_features
         self.lexicon = dict(lexicon)
+        self.vectors = vectors
+        self.n_dense = N_DENSE + (2 * vectors.dims if vectors is not None else 0)
+        """Dense columns per text: the lexicon sums, then the word-vector means if any."""
         self._cache: dict[str, _TokenEntry] = {}
         self._lexicon_ids = {
             name: stable_hash(name) for name in ("<lex+>", "<lex->", "<neglex+>", "<neglex->")
@@ -164,10 +172,15 @@ class Featurizer:
                     shape=(n_rows, self.n_features),
                 )
             )
+        if self.vectors is not None:
+            row_of = self.vectors.row
+            vector_rows = [[row_of(token) for token in tokens] for tokens in token_lists]
+            negated_flags = [[token.startswith(NEGATION_PREFIX) for token in tokens] for tokens in token_lists]
+            dense = np.hstack([dense, pool(self.vectors, vector_rows, negated_flags)])
         return parts, dense
 
     def transform(self, token_lists: Sequence[list[str]]) -> tuple[Any, npt.NDArray[np.float32]]:
-        """``(sparse n x n_features csr_matrix, dense n x N_DENSE array)``, duplicates summed."""
+        """``(sparse n x n_features csr_matrix, dense n x n_dense array)``, duplicates summed."""
         parts, dense = self.transform_parts(token_lists)
         matrix = parts[0] + parts[1]
         matrix.sum_duplicates()

@@ -25,12 +25,14 @@ from detectors.sentiment.datasets import (
     SEMEVAL_DEV,
     TEST_SETS,
     deduplicate,
+    read_emoji_descriptions,
     read_english_training,
     read_german_training,
     read_lexicon,
 )
 from detectors.sentiment.features import N_DENSE, Featurizer
 from detectors.sentiment.text import FeatureConfig, tokenize
+from detectors.sentiment.vectors import WordVectors, build_vocabulary, distill
 
 N_FEATURES: Final = 1 << 19
 Progress = Callable[[str], None]
@@ -55,6 +57,13 @@ class TrainingOptions:
     rows (German). Off: it raised the German held-out CV score (0.566 vs 0.554) but
     read clear general German praise ("Tolle Geschichte, danke!") as neutral, failing
     the scenario phrase banks; see MODEL_CARD.md."""
+    word_vectors: str | None = None
+    """Path of a sentence encoder (directory or wheel with model.safetensors + vocab.txt,
+    e.g. all-MiniLM-L6-v2) to distil static word vectors from, as extra dense features
+    (:mod:`detectors.sentiment.vectors`). Training-time only; None (default): no vectors.
+    Off: it did not beat the model without it on the English held-out split."""
+    word_vector_languages: tuple[str, ...] = ("en",)
+    word_vector_dims: int = 128
     domain_share: float = 1.0
     """How much of the domain-only weights the shipped model adds to the shared ones
     (1: the model of the brand-feedback domain; 0: the shared model)."""
@@ -158,16 +167,23 @@ def train_language(
     lexicon: dict[str, float],
     options: TrainingOptions,
     progress: Progress,
+    descriptions: dict[str, str] | None = None,
 ) -> tuple[LanguageWeights, dict[str, float], dict[str, float]]:
     """Choose C (and the in-domain weight) by macro-F1 on the held-out folds, then fit on everything.
 
     Rows with ``fold_of == -1`` are always in training. Returns the weights, the
     chosen hyper-parameters (with the bias shift), and the score per candidate.
+    ``descriptions`` (emoji -> text) feed the word-vector distillation, if any.
     """
     import scipy.sparse as sparse
 
-    featurizer = Featurizer(options.feature_config, options.n_features, lexicon)
-    hashed, dense = featurizer.transform([tokenize(text, lang) for text in texts])
+    token_lists = [tokenize(text, lang) for text in texts]
+    vectors = None
+    if options.word_vectors and lang in options.word_vector_languages:
+        vectors = _distil_vectors(options.word_vectors, token_lists, lexicon, descriptions or {},
+                                  options.word_vector_dims, progress)
+    featurizer = Featurizer(options.feature_config, options.n_features, lexicon, vectors)
+    hashed, dense = featurizer.transform(token_lists)
     matrix = sparse.hstack([hashed, sparse.csr_matrix(dense)], format="csr")
     label_array = np.array(labels)
     held = fold_of >= 0
@@ -205,11 +221,30 @@ def train_language(
         matrix, label_array, np.where(in_domain, best_weight, 1.0), best_c, options, in_domain if adapt else None
     )
     weights = LanguageWeights(
-        weights=model.weights, bias=np.asarray(model.bias + shift, dtype=np.float32), lexicon=lexicon
+        weights=model.weights, bias=np.asarray(model.bias + shift, dtype=np.float32), lexicon=lexicon, vectors=vectors
     )
     chosen = {"C": best_c, "in_domain_weight": best_weight, "selection_macro_f1_after_bias_shift": round(tuned, 4)}
     chosen.update({f"bias_shift_{label}": round(float(value), 3) for label, value in zip(LABELS, shift, strict=True)})
     return weights, chosen, selection
+
+
+def _distil_vectors(
+    encoder_path: str, token_lists: Sequence[list[str]], lexicon: dict[str, float], descriptions: dict[str, str],
+    dims: int, progress: Progress,
+) -> WordVectors:
+    """Vectors for the training tokens seen twice or more, the lexicon and the encoder's whole words."""
+    from detectors.sentiment.encoder import SentenceEncoder
+
+    encoder = SentenceEncoder.load(encoder_path)
+    progress(f"word vectors: encoder {encoder_path} (model.safetensors SHA-256 {encoder.source.model_sha256})")
+    encoder_words = sorted(
+        piece for piece in encoder.tokenizer.ids if piece.isalpha() and len(piece) > 1 and not piece.startswith("##")
+    )
+    vocabulary = build_vocabulary(token_lists, [*lexicon, *encoder_words])
+    started = time.perf_counter()
+    vectors = distill(encoder, vocabulary, descriptions, dims, progress)
+    progress(f"word vectors: {len(vectors.words)} x {vectors.dims} in {time.perf_counter() - started:.0f}s")
+    return vectors
 
 
 def _labels_of(scores: npt.NDArray[np.float64]) -> list[str]:
@@ -247,7 +282,7 @@ def train_english(data_dir: Path, options: TrainingOptions, exclude: Sequence[st
     selection_on = f"held-out {SEMEVAL_DEV}"
     weights, chosen, selection = train_language(
         "en", texts, labels, np.zeros(len(texts), dtype=bool), fold_of, selection_on,
-        read_lexicon(data_dir, "en"), options, progress,
+        read_lexicon(data_dir, "en"), options, progress, read_emoji_descriptions(data_dir),
     )
     return LanguageResult(weights, selection, selection_on, chosen, len(texts), dict(Counter(names)), dict(Counter(labels)))
 
@@ -261,7 +296,8 @@ def train_german(data_dir: Path, options: TrainingOptions, exclude: Sequence[str
     fold_of[in_domain] = np.arange(int(in_domain.sum())) % options.folds
     selection_on = f"{options.folds}-fold CV on GermEval 2017 dev"
     weights, chosen, selection = train_language(
-        "de", texts, labels, in_domain, fold_of, selection_on, read_lexicon(data_dir, "de"), options, progress
+        "de", texts, labels, in_domain, fold_of, selection_on, read_lexicon(data_dir, "de"), options, progress,
+        read_emoji_descriptions(data_dir),
     )
     return LanguageResult(weights, selection, selection_on, chosen, len(texts), dict(Counter(names)), dict(Counter(labels)))
 
@@ -287,6 +323,7 @@ def train(data_dir: Path, version: str, options: TrainingOptions | None = None, 
         "class_weight": options.class_weight,
         "domain_adaptation": options.domain_adaptation,
         "domain_share": options.domain_share,
+        "word_vectors": bool(options.word_vectors),
         "lexicons": {"en": "VADER (MIT) + VADER emoji descriptions", "de": "GerVADER (MIT) + VADER emoji descriptions"},
         "training": {
             lang: {

@@ -36,6 +36,18 @@ def register(subparsers: Any) -> None:
     train.add_argument("--output", type=Path, help="artifact path without suffix; default: the package's shipped model")
     train.add_argument("--model-version", help="version stamped on every enriched event; default fw-sent-<YYYY.MM.DD>")
     train.add_argument("--quick", action="store_true", help="one C value, fewer folds (a smoke run, about 1 minute)")
+    train.add_argument(
+        "--word-vectors",
+        metavar="ENCODER",
+        help=(
+            "experimental, off by default: distil static word vectors from this sentence encoder (a directory or "
+            "wheel holding model.safetensors + vocab.txt + config.json, e.g. all-MiniLM-L6-v2) and add their "
+            "per-text means as features; training-time only, the artifact carries the table"
+        ),
+    )
+    train.add_argument(
+        "--word-vector-languages", default="en", help="comma-separated languages that get word vectors (default en)"
+    )
     train.set_defaults(handler=run_train)
 
     evaluate = subparsers.add_parser(
@@ -91,6 +103,8 @@ def _load_classifier(path: Path | None) -> Any:
 
 
 def run_train(args: argparse.Namespace, settings: Settings) -> int:
+    from dataclasses import replace
+
     from detectors.sentiment import DEFAULT_MODEL_PATH
     from detectors.sentiment.artifact import save_artifact
     from detectors.sentiment.datasets import DataMissingError
@@ -100,6 +114,11 @@ def run_train(args: argparse.Namespace, settings: Settings) -> int:
     data_dir = _data_dir(args, settings)
     version = args.model_version or time.strftime("fw-sent-%Y.%m.%d", time.gmtime())
     options = TrainingOptions(c_values=(10.0,), in_domain_weights=(40.0,), folds=2) if args.quick else TrainingOptions()
+    if args.word_vectors:
+        if not Path(args.word_vectors).exists():
+            raise CommandError(f"--word-vectors: {args.word_vectors} does not exist")
+        languages = tuple(lang.strip() for lang in args.word_vector_languages.split(",") if lang.strip())
+        options = replace(options, word_vectors=str(args.word_vectors), word_vector_languages=languages)
     started = time.monotonic()
 
     def progress(message: str) -> None:
