@@ -25,7 +25,7 @@ the backlash incident) are listed as ``extra``, not as false.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -68,6 +68,22 @@ class ScenarioResult:
             self.detected and self.origin_ok and self.trigger_ok
             and self.delay_minutes is not None and self.delay_minutes <= DELAY_TARGET_MINUTES
         )
+
+    @property
+    def problems(self) -> tuple[str, ...]:
+        """What went wrong, in words (empty when it passed with no false incident)."""
+        found: list[str] = []
+        if self.detected is False:
+            found.append("missed")
+        elif self.detected:
+            if self.delay_minutes is not None and self.delay_minutes > DELAY_TARGET_MINUTES:
+                found.append(f"late {self.delay_minutes:g} min")
+            if not self.origin_ok:
+                found.append("wrong origin")
+            if not self.trigger_ok:
+                found.append("wrong trigger")
+        found += [f"false {kind}" for kind in self.false_types]
+        return tuple(found)
 
 
 def score_incidents(
@@ -147,3 +163,43 @@ def format_table(results: Sequence[ScenarioResult]) -> str:
         f"(target <= {FALSE_PER_BRAND_WEEK_TARGET:g})"
     )
     return "\n".join(lines)
+
+
+def format_sweep(runs: Mapping[str, Sequence[tuple[int, ScenarioResult]]]) -> str:
+    """One row per variant over all its seeds: crises on time, missed, late, wrong origin or
+    trigger, false incidents per brand-week; then every problem as ``scenario@seed: what``.
+
+    >>> ok = ScenarioResult("rude_reply", "acme", 4, "x", True, "owned_post_backlash", 21.0, True, True)
+    >>> late = ScenarioResult("rude_reply", "acme", 4, "x", True, "owned_post_backlash", 41.0, True, True)
+    >>> quiet = ScenarioResult("ordinary_week", "acme", 7, "nothing", None)
+    >>> print(format_sweep({"default": [(1, ok), (2, late), (1, quiet)]}))
+    | variant | crises on time | missed | late | wrong origin/trigger | false incidents | false per brand-week | median delay |
+    |---|---|---|---|---|---|---|---|
+    | default | 1/2 | 0 | 1 | 0 | 0 in 15 brand-days | 0.00 | 41 min |
+    <BLANKLINE>
+    problems:
+      default: rude_reply@2: late 41 min
+    """
+    header = ("variant", "crises on time", "missed", "late", "wrong origin/trigger", "false incidents",
+              "false per brand-week", "median delay")
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    problems: list[str] = []
+    for variant, results in runs.items():
+        crises = [result for _, result in results if result.detected is not None]
+        found = [result for result in crises if result.detected]
+        late = sum(1 for result in found if (result.delay_minutes or 0.0) > DELAY_TARGET_MINUTES)
+        wrong = sum(1 for result in found if not (result.origin_ok and result.trigger_ok))
+        brand_days = sum(result.days for _, result in results)
+        false_total = sum(result.false_incidents for _, result in results)
+        delays = sorted(result.delay_minutes for result in found if result.delay_minutes is not None)
+        median = f"{delays[len(delays) // 2]:g} min" if delays else "-"
+        lines.append("| " + " | ".join((
+            variant, f"{sum(1 for result in crises if result.passed)}/{len(crises)}",
+            str(len(crises) - len(found)), str(late), str(wrong), f"{false_total} in {brand_days} brand-days",
+            f"{7 * false_total / brand_days if brand_days else 0.0:.2f}", median,
+        )) + " |")
+        problems += [
+            f"  {variant}: {result.name}@{seed}: {', '.join(result.problems)}"
+            for seed, result in results if result.problems
+        ]
+    return "\n".join([*lines, "", "problems:", *(problems or ["  none"])])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields, replace
 from typing import Final
 
 from detectors.scenarios import texts
@@ -63,6 +63,83 @@ class BrandSpec:
                 "accounts": {group: handles for group, handles in accounts.items() if handles}}
 
 
+@dataclass(frozen=True, slots=True)
+class Variant:
+    """How a scenario is varied: brand size, time of the episode, languages, crowd, fields.
+
+    Every field left at its default keeps the scenario as it is (``Variant()`` changes
+    nothing, byte for byte). Named variants compose with ``+`` (see :func:`parse_variant`).
+    """
+
+    name: str = "default"
+    events_per_peak_hour: float | None = None
+    """Ordinary traffic in the busiest hour (``None``: the scenario's own level, 80 for most)."""
+    onset_hour: float | None = None
+    """UTC hour of the episode's onset on the last day (``None``: the scenario's own)."""
+    weekend: bool = False
+    """The last day (the episode's) is a Saturday."""
+    languages: tuple[str, ...] | None = None
+    """The brand's only language(s): every text, episode included, is in one of them."""
+    crowd_factor: float = 1.0
+    """Size of every episode's crowd relative to the scenario's own."""
+    ramp_factor: float = 1.0
+    """Duration of every episode's rise relative to the scenario's own (2: builds twice as slowly)."""
+    sparse: bool = False
+    """Events carry no ``lang`` and authors no follower count or verified flag."""
+    scattered: float = 0.0
+    """Share of an episode's in-thread replies and comments posted instead as posts of their own
+    on another platform (screenshots, quotes without a link)."""
+
+    def brand(self, spec: BrandSpec) -> BrandSpec:
+        if self.languages is None:
+            return spec
+        return replace(spec, languages=self.languages, language_weights=tuple(1.0 for _ in self.languages))
+
+    def __add__(self, other: Variant) -> Variant:
+        changes = {
+            item.name: getattr(other, item.name) for item in fields(other)
+            if item.name != "name" and getattr(other, item.name) != getattr(DEFAULT_VARIANT, item.name)
+        }
+        name = other.name if self.name == "default" else f"{self.name}+{other.name}"
+        return replace(self, name=name, **changes)
+
+
+DEFAULT_VARIANT: Final = Variant()
+
+VARIANTS: Final[Mapping[str, Variant]] = {
+    variant.name: variant for variant in (
+        DEFAULT_VARIANT,
+        Variant("small", events_per_peak_hour=10.0),
+        Variant("big", events_per_peak_hour=2000.0),
+        Variant("night", onset_hour=2.5),
+        Variant("peak", onset_hour=17.0),
+        Variant("weekend", weekend=True),
+        Variant("de_only", languages=("de",)),
+        Variant("en_only", languages=("en",)),
+        Variant("small_crowd", crowd_factor=0.2),
+        Variant("slow", ramp_factor=2.0),
+        Variant("sparse", sparse=True),
+        Variant("scattered", scattered=0.4),
+    )
+}
+"""Named variants; ``small+night`` is the small brand's crisis at night."""
+
+
+def parse_variant(spec: str) -> Variant:
+    """``"small+night"`` -> the composed :class:`Variant`.
+
+    >>> variant = parse_variant("small+night")
+    >>> variant.name, variant.events_per_peak_hour, variant.onset_hour
+    ('small+night', 10.0, 2.5)
+    """
+    variant = DEFAULT_VARIANT
+    for part in spec.split("+"):
+        if part not in VARIANTS:
+            raise KeyError(f"unknown variant {part!r}; known: {', '.join(VARIANTS)}")
+        variant = variant + VARIANTS[part]
+    return variant
+
+
 @dataclass(slots=True)
 class StreamBuilder:
     """Builds one brand's event stream; call :meth:`background`, then inject episodes."""
@@ -75,16 +152,21 @@ class StreamBuilder:
     prefix: str = "ev"
     parent_only_share: float = 0.4
     """Share of Twitter replies to replies that name only their parent, not the thread root."""
+    variant: Variant = DEFAULT_VARIANT
     rng: random.Random = field(init=False)
     events: list[RawEvent] = field(default_factory=list)
     _roots: list[RawEvent] = field(default_factory=list)
     _counter: int = 0
     _users: list[Author] = field(default_factory=list)
     _fresh: int = 0
+    _in_episode: bool = False
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)
         self._users = [self._person(index) for index in range(3000)]
+        self.brand = self.variant.brand(self.brand)
+        if self.variant.events_per_peak_hour is not None:
+            self.events_per_peak_hour = self.variant.events_per_peak_hour
 
     # ------------------------------------------------------------ people, words
 
@@ -110,6 +192,17 @@ class StreamBuilder:
 
     def language(self) -> str:
         return self.rng.choices(self.brand.languages, weights=self.brand.language_weights)[0]
+
+    def voice(self, lang: str) -> str:
+        """``lang`` if the brand is discussed in it, else the brand's first language."""
+        return lang if lang in self.brand.languages else self.brand.languages[0]
+
+    def onset(self, hour: float) -> int:
+        """The episode's onset on the last day: at ``hour`` (or the variant's) plus up to 19 minutes."""
+        jitter = self.rng.randrange(0, 20) * MINUTE_MS
+        if self.variant.onset_hour is not None:
+            hour = self.variant.onset_hour
+        return self.start_ms + (self.days - 1) * DAY_MS + int(hour * HOUR_MS) + jitter
 
     def text(self, bank: texts.Bank, lang: str) -> str:
         slots = {key: self.rng.choice(values) for key, values in texts.SLOTS[lang].items()}
@@ -138,9 +231,18 @@ class StreamBuilder:
     ) -> RawEvent:
         self._counter += 1
         event_id = event_id or f"{self.prefix}-{self._counter:06d}"
+        if (
+            self._in_episode and parent is not None and kind in ("reply", "comment") and self.variant.scattered
+            and self.rng.random() < self.variant.scattered
+        ):
+            kind, parent = "post", None
+            platform = self.rng.choice([name for name, _ in PLATFORM_WEIGHTS if name != platform])
         if parent is not None:
             platform = platform or parent.platform
         platform = platform or self.platform()
+        if self.variant.sparse:
+            lang = None
+            author = Author(id=author.id, handle=author.handle)
         root_id = None if parent is None else (parent.root_id or parent.id)
         if parent is not None and parent.parent_id is not None and platform == "twitter" and (
             self.rng.random() < self.parent_only_share
@@ -248,6 +350,14 @@ class StreamBuilder:
             self.emit(time_ms + rng.randrange(2, 120) * MINUTE_MS, self.regular(), "reply",
                       self.text(texts.AGREEING_REPLY, lang), lang, parent=root)
 
+    @property
+    def audience(self) -> float:
+        """How many comments and shares the brand's own posts draw: a brand sized by the variant
+        has an audience growing with its traffic (not proportionally) from 1 at 80 events per
+        peak hour; the scenarios' own levels keep theirs at 1."""
+        size = self.variant.events_per_peak_hour
+        return 1.0 if size is None else (size / 80.0) ** 0.6
+
     def _brand_day(self, day_start: int, weekend: bool) -> None:
         rng = self.rng
         for hour in (9, 13, 17.5) if not weekend else (11,):
@@ -255,8 +365,8 @@ class StreamBuilder:
             post = self.emit(day_start + int(hour * HOUR_MS) + rng.randrange(20) * MINUTE_MS,
                              self.account(self.brand.owned[0]), "post", self.text(texts.OWNED_POST, lang), lang,
                              platform=rng.choice(("facebook", "twitter", "instagram")))
-            self.comments(post, self.poisson(18), 3 * HOUR_MS, negative_share=0.22)
-            for moment in self.times(post.created_at_ms, self.poisson(8), 30 * MINUTE_MS, 2 * HOUR_MS):
+            self.comments(post, self.poisson(18 * self.audience), 3 * HOUR_MS, negative_share=0.22)
+            for moment in self.times(post.created_at_ms, self.poisson(8 * self.audience), 30 * MINUTE_MS, 2 * HOUR_MS):
                 self.emit(moment, self.regular(), "share", None, None, parent=post)
         if self.brand.moderators and rng.random() < 0.7:
             target = self._roots[-1] if self._roots else None
@@ -284,8 +394,11 @@ class StreamBuilder:
         make: Callable[[int, Author], None],
         repeat_share: float = 0.1,
     ) -> None:
-        """An episode's crowd: mostly new voices, some people coming back."""
+        """An episode's crowd: mostly new voices, some people coming back (sized and paced by the variant)."""
         seen: list[Author] = []
+        total = max(1, round(total * self.variant.crowd_factor))
+        ramp_ms = int(ramp_ms * self.variant.ramp_factor)
+        self._in_episode = True
         for moment in self.times(start_ms, total, ramp_ms, decay_ms):
             if seen and self.rng.random() < repeat_share:
                 author = self.rng.choice(seen)
@@ -293,6 +406,7 @@ class StreamBuilder:
                 author = self.newcomer()
                 seen.append(author)
             make(moment, author)
+        self._in_episode = False
 
     def finish(self) -> tuple[RawEvent, ...]:
         end = self.start_ms + self.days * DAY_MS
