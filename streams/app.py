@@ -21,6 +21,7 @@ from typing import Any
 
 import faust
 import orjson
+from aiokafka.partitioner import murmur2
 
 from detectors.dedupe import RecentIds
 from detectors.engine import (
@@ -144,6 +145,8 @@ def create_pipeline(
     # state lacks, and the recent-id window skips what it already has.
     state_cache: dict[bytes, BrandSlot] = {}
     detect_stream: list[faust.StreamT[bytes]] = []
+    gauges_from_table: set[bytes] = set()
+    """Brands without events since the assignment whose open-incident gauges were read from the table."""
 
     @app.on_partitions_revoked.connect
     async def forget_states(app: faust.App, revoked: Any, **kwargs: Any) -> None:
@@ -151,9 +154,10 @@ def create_pipeline(
         # keep alerts firing after it resolves them.
         # Faust waited for every event to be acked before this signal, so each slot's
         # events are in its checkpoint.
-        for key in state_cache:
+        for key in state_cache.keys() | gauges_from_table:
             _forget_brand_gauges(metrics, key.decode())
         state_cache.clear()
+        gauges_from_table.clear()
 
     @app.agent(topics["raw"], name="enrich_events")
     async def enrich_events(stream: faust.StreamT[bytes]) -> None:
@@ -227,17 +231,20 @@ def create_pipeline(
                 metrics.duplicate_events.inc()
                 await manual.ack(event)
                 continue
-            state, output = engine.step(slot.state, enriched)
-            # Incidents are durable before the state that produced them is stored, so a
-            # crash in between re-emits them (same incident_id) rather than losing them.
-            # The slot changes only afterwards: the checkpoint timer may run meanwhile.
-            await _publish(output)
-            slot.state = state
-            slot.recent_ids.remember(enriched.event.id)
-            slot.unacked.append(event)
-            now = time.time()
-            if output.incidents or now - slot.checkpointed_at >= settings.state_checkpoint_seconds:
-                await _checkpoint(key, slot, now)
+            async with slot.lock:
+                state, output = engine.step(slot.state, enriched)
+                # Incidents are durable before the state that produced them is stored, so a
+                # crash in between re-emits them (same incident_id) rather than losing them.
+                # The slot changes only afterwards: the checkpoint timer may run meanwhile.
+                await _publish(output)
+                slot.state = state
+                slot.recent_ids.remember(enriched.event.id)
+                slot.unacked.append(event)
+                now = time.time()
+                slot.last_event_at = now
+                slot.last_event_ms = state.watermark_ms
+                if output.incidents or now - slot.checkpointed_at >= settings.state_checkpoint_seconds:
+                    await _checkpoint(key, slot, now)
             if output.incidents or restored:
                 _set_open_incidents(metrics, brand, state)
             metrics.last_event_time.set(now)
@@ -252,6 +259,52 @@ def create_pipeline(
         for key, slot in list(state_cache.items()):
             if slot.unacked and now - slot.checkpointed_at >= settings.state_checkpoint_seconds:
                 await _checkpoint(key, slot, now)
+
+    @app.timer(interval=30.0)
+    async def advance_idle_brands() -> None:
+        # Buckets close and incidents resolve when event time moves on, and only events
+        # move it; a brand that went quiet would keep its last incident open (and its
+        # alert firing) until its next event. After idle_advance_seconds without events
+        # its event time follows the clock from its last event, as if an event came now.
+        if settings.idle_advance_seconds <= 0:
+            return
+        now = time.time()
+        for key, slot in list(state_cache.items()):
+            last_event_at, last_event_ms = slot.last_event_at, slot.last_event_ms
+            if last_event_ms is None or now - last_event_at < settings.idle_advance_seconds:
+                continue
+            async with slot.lock:
+                if state_cache.get(key) is not slot or slot.last_event_at != last_event_at:
+                    continue  # revoked, or an event came while waiting for the lock
+                target_ms = last_event_ms + int((now - last_event_at) * 1000)
+                state, output = engine.flush(slot.state, closing_watermark(engine, target_ms))
+                if not output.buckets and not output.incidents:
+                    continue
+                await _publish(output)
+                slot.state = state
+                await _checkpoint(key, slot, now)
+                if output.incidents:
+                    _set_open_incidents(metrics, key.decode(), state)
+
+    @app.timer(interval=5.0)
+    async def report_open_incidents_after_assignment() -> None:
+        # The open-incident gauges start at 0 and are set from a brand's state when its
+        # first event after an assignment arrives; a crisis alert must not resolve (and
+        # page again) because a worker restarted. Read only after recovery, never cached:
+        # the state may be restored later from a newer changelog record.
+        if app.rebalancing or app.in_recovery or not app.tables.recovery.completed.is_set():
+            return
+        enriched_topic_name = topic_name(settings, "enriched")
+        assigned = {tp.partition for tp in app.consumer.assignment() if tp.topic == enriched_topic_name}
+        partitions = topic_partitions(settings, "enriched")
+        for brand in registry.names:
+            key = brand.encode()
+            if key in state_cache or key in gauges_from_table or brand_partition(key, partitions) not in assigned:
+                continue
+            stored = state_table.get(key)
+            if stored is not None:
+                _set_open_incidents(metrics, brand, _restore_slot(stored, brand, 0).state)
+            gauges_from_table.add(key)
 
     async def _checkpoint(key: bytes, slot: BrandSlot, now: float) -> None:
         value = orjson.dumps(
@@ -365,6 +418,26 @@ def create_pipeline(
     return Pipeline(app=app, topics=topics, settings=settings)
 
 
+def closing_watermark(engine: CrisisEngine, event_time_ms: int) -> int:
+    """The :meth:`CrisisEngine.flush` watermark that closes exactly the buckets an event at
+    ``event_time_ms`` would close (those whose end plus the allowed lateness has passed),
+    leaving the bucket that is still filling open.
+
+    >>> engine = CrisisEngine()
+    >>> engine.params.bucket_width_ms, engine.params.allowed_lateness_ms
+    (300000, 60000)
+    >>> closing_watermark(engine, 660_000)  # buckets starting at or before 300 s close
+    300000
+    """
+    return event_time_ms - engine.params.bucket_width_ms - engine.params.allowed_lateness_ms
+
+
+def brand_partition(key: bytes, partitions: int) -> int:
+    """The partition Kafka's default partitioner (murmur2, as aiokafka and the Java client)
+    gives a brand's key: where its enriched events and its detector state live."""
+    return (murmur2(key) & 0x7FFFFFFF) % partitions
+
+
 def _observe_latency(metrics: Metrics, stage: str, events: Sequence[Any], now: float) -> None:
     histogram = metrics.processing_latency.labels(stage=stage)
     for event in events:
@@ -384,6 +457,12 @@ class BrandSlot:
     """Partition of the enriched topic (and of the state's changelog) the brand's events come from."""
     unacked: list[Any] = field(default_factory=list)
     checkpointed_at: float = 0.0
+    last_event_at: float = 0.0
+    """Wall-clock time this worker applied the brand's last event."""
+    last_event_ms: int | None = None
+    """The brand's event time (largest seen) after that event; None before the first."""
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    """Held while the brand's state is stepped and published, by the agent or a timer."""
 
 
 @dataclass(frozen=True, slots=True)

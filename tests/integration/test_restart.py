@@ -40,7 +40,9 @@ def test_killed_worker_resumes_without_losing_or_double_counting(kafka_settings:
     settings = kafka_settings.with_overrides(topic_prefix=prefix, worker_id=f"{prefix}-worker", partitions=1)
     ensure_topics(settings)
     lines = EVENTS.read_bytes().splitlines()
-    half = len(lines) // 2
+    # The kill comes while the demo's incident is open (critical since event 1,450).
+    cut = 1500
+    assert _open_after(lines[:cut], tmp_path) == {("owned_post_backlash", "critical"): 1}
     enriched_topic = topic_name(settings, "enriched")
 
     def send(batch: list[bytes]) -> None:
@@ -56,15 +58,20 @@ def test_killed_worker_resumes_without_losing_or_double_counting(kafka_settings:
     # lacks, those events would never be read again and the incidents would differ.
     rare_checkpoints = {env_var("state_checkpoint_seconds"): "60"}
     with worker_process(settings, tmp_path / "first" / "worker.log", BRANDS, rare_checkpoints) as (first, process):
-        send(lines[:half])
-        wait_until(lambda: metric_value(scrape(first), "flarewatch_events_consumed_total", topic=enriched_topic) >= half,
-                   timeout=180, what="the first half detected")
+        send(lines[:cut])
+        wait_until(lambda: metric_value(scrape(first), "flarewatch_events_consumed_total", topic=enriched_topic) >= cut,
+                   timeout=180, what="the first part detected")
         time.sleep(4)  # > Faust's commit interval (2.8 s)
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
 
-    with worker_process(settings, tmp_path / "second" / "worker.log", BRANDS):
-        send(lines[half:])
+    with worker_process(settings, tmp_path / "second" / "worker.log", BRANDS) as (second, _):
+        # Before any new event: the crisis alert must not see the open incident vanish.
+        # (The partitions come only once the group gives up on the killed member.)
+        wait_until(lambda: metric_value(scrape(second), "flarewatch_open_incidents", brand="acme-rail",
+                                        incident_type="owned_post_backlash", level="critical") == 1,
+                   timeout=180, what="the open incident's gauge restored from the stored state")
+        send(lines[cut:])
         live = consume_until(settings, topic_name(settings, "incidents"), lambda got: len(got) >= len(expected), timeout=240)
         # The brand is quiet now; its last events must still be checkpointed and their
         # offsets committed, or every restart would re-read them and a rebalance would wait.
@@ -72,6 +79,19 @@ def test_killed_worker_resumes_without_losing_or_double_counting(kafka_settings:
                    timeout=60, what="the enriched topic's offsets committed")
 
     assert [encode_incident(decode_incident(m.value)) for m in live] == expected
+
+
+def _open_after(lines: list[bytes], tmp_path: Path) -> dict[tuple[str, str], int]:
+    """Open incidents (type, level) after a replay of ``lines``."""
+    events, out = tmp_path / "prefix.jsonl", tmp_path / "prefix-incidents.jsonl"
+    events.write_bytes(b"\n".join(lines) + b"\n")
+    assert main(["replay", str(events), "--brands", str(BRANDS), "--out", str(out), "--no-flush", "--quiet"]) == 0
+    latest = {}
+    for line in out.read_bytes().splitlines():
+        incident = decode_incident(line)
+        latest[incident.incident_id] = incident
+    opened = [i for i in latest.values() if i.status != "resolved"]
+    return {(i.type, i.level): sum(1 for j in opened if (j.type, j.level) == (i.type, i.level)) for i in opened}
 
 
 def _committed(settings: Settings, topic: str) -> int:
