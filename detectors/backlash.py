@@ -92,6 +92,10 @@ class FloodParams:
     max_samples: int = 64
     min_negative_share: float = 0.35
     min_negative_authors: int = 6
+    min_negative_z: float = 3.0
+    """The last hour's negative reactions must also exceed the brand's usual negative share
+    by this many binomial standard deviations: with 20 reactions, 7 negative (35 %) is an
+    ordinary draw at a usual share of 27 %, and a busy brand's posts draw 20 reactions often."""
 
     def __post_init__(self) -> None:
         if self.factor <= 1 or self.min_reactions < 1 or not 0 < self.min_negative_share <= 1:
@@ -152,7 +156,11 @@ class CommentFloodDetector:
             return float(self.params.cold_min_reactions)
         return max(float(self.params.min_reactions), self.params.factor * usual)
 
-    def assess(self, state: FloodState, thread: ThreadState, now_ms: int) -> ThreadVerdict:
+    def assess(
+        self, state: FloodState, thread: ThreadState, now_ms: int, baseline_share: float | None = None
+    ) -> ThreadVerdict:
+        """``baseline_share``: the brand's usual share of negative events (the share detector's
+        baseline); without it only the fixed ``min_negative_share`` gate applies."""
         params = self.params
         threshold = self.threshold(state, thread.root_role())
         window = thread.window(now_ms, params.window_ms)
@@ -165,6 +173,7 @@ class CommentFloodDetector:
         ratio = rate / threshold
         gates = (
             negative_share >= params.min_negative_share
+            and _above_usual(window.negative, window.reactions, baseline_share, params.min_negative_z)
             and len(thread.negative_reactors) >= params.min_negative_authors
             and len(thread.reactors) >= params.min_negative_authors * 2
         )
@@ -183,6 +192,18 @@ class CommentFloodDetector:
             window_seconds=params.window_ms // 1000,
             negative_events=window.negative, total_events=window.reactions,
         )
+
+
+def _above_usual(negative: int, total: int, usual_share: float | None, z: float) -> bool:
+    """``negative`` of ``total`` is more than ``z`` binomial standard deviations above the usual share.
+
+    >>> _above_usual(7, 20, 0.27, 3.0), _above_usual(26, 40, 0.27, 3.0), _above_usual(7, 20, None, 3.0)
+    (False, True, True)
+    """
+    if usual_share is None or total == 0:
+        return True
+    p = min(max(usual_share, 0.01), 0.99)
+    return negative - p * total >= z * math.sqrt(total * p * (1.0 - p))
 
 
 # ----------------------------------------------------------- owned post backlash

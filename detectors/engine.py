@@ -273,7 +273,8 @@ class CrisisEngine:
                 continue
             signals += [
                 self._thread_signal(thread, verdict)
-                for verdict in self._judge(state.flood, thread, now_ms) if verdict.fired
+                for verdict in self._judge(state.flood, thread, now_ms, self.share.baseline_share(state.share))
+                if verdict.fired
             ]
         if not signals:
             return state, []
@@ -392,7 +393,7 @@ class CrisisEngine:
         for thread in sorted(book.threads.values(), key=lambda item: item.thread_id):
             if now_ms - thread.last_seen_ms > params.thread_active_ms:
                 continue
-            for verdict in self._judge(flood_state, thread, now_ms):
+            for verdict in self._judge(flood_state, thread, now_ms, share.baseline_share):
                 scores[verdict.detector] = max(scores[verdict.detector], verdict.score)
                 if verdict.fired:
                     signals.append(self._thread_signal(thread, verdict))
@@ -495,9 +496,11 @@ class CrisisEngine:
         )
         return [*(signal for signal in signals if signal.cause != BRAND_CAUSE), linked]
 
-    def _judge(self, flood_state: FloodState, thread: ThreadState, now_ms: int) -> list[ThreadVerdict]:
+    def _judge(
+        self, flood_state: FloodState, thread: ThreadState, now_ms: int, baseline_share: float
+    ) -> list[ThreadVerdict]:
         return [
-            self.flood.assess(flood_state, thread, now_ms),
+            self.flood.assess(flood_state, thread, now_ms, baseline_share),
             self.owned.assess(thread, now_ms),
             self.moderation.assess(thread, now_ms),
             self.external.assess(thread, now_ms),

@@ -322,8 +322,9 @@ class ThreadTracker:
                 last_moderated = thread_id
             threads[thread_id] = thread
         # A complaint about deleting posted outside the moderated thread counts for that thread.
-        if complaint and (thread is None or thread.deletions == 0) and last_moderated not in (None, thread_id):
-            moderated = threads.get(last_moderated or "")
+        target = self._protested_thread(threads, raw.created_at_ms) or last_moderated if complaint else None
+        if complaint and (thread is None or thread.deletions == 0) and target not in (None, thread_id):
+            moderated = threads.get(target or "")
             if moderated is not None and moderated.last_deletion_ms is not None and (
                 raw.created_at_ms - moderated.last_deletion_ms <= params.complaint_attribution_ms
             ):
@@ -336,10 +337,29 @@ class ThreadTracker:
             aliases[raw.id] = thread_id
             if len(aliases) > params.max_aliases:
                 del aliases[next(iter(aliases))]
+        evicted = book.evicted
         if len(threads) > params.max_threads:
+            # A busy brand fills the book long before threads go idle: the thread pushed out is
+            # finished as far as the comment-flood baseline is concerned, so it is learnt too.
             oldest = min(threads.values(), key=lambda item: (item.last_seen_ms, item.thread_id))
             del threads[oldest.thread_id]
-        return ThreadBook(threads=threads, last_moderated_thread=last_moderated, evicted=book.evicted, aliases=aliases)
+            evicted = (*evicted, oldest)
+        return ThreadBook(threads=threads, last_moderated_thread=last_moderated, evicted=evicted, aliases=aliases)
+
+    def _protested_thread(self, threads: Mapping[str, ThreadState], time_ms: int) -> str | None:
+        """The moderated thread people already protest about (most protesters), if any.
+
+        A complaint posted elsewhere goes there rather than to the last moderated thread: a
+        routine spam removal elsewhere an hour later is not what an ongoing protest is about.
+        """
+        protested = [
+            thread for thread in threads.values()
+            if thread.complainers and thread.last_deletion_ms is not None
+            and time_ms - thread.last_deletion_ms <= self.params.complaint_attribution_ms
+        ]
+        if not protested:
+            return None
+        return max(protested, key=lambda item: (len(item.complainers), item.last_deletion_ms or 0, item.thread_id)).thread_id
 
     def _update(
         self, thread: ThreadState, event: EnrichedEvent, is_root: bool, speaks_for_brand: bool, complaint: bool
@@ -441,7 +461,8 @@ class ThreadTracker:
         return thread
 
     def evict(self, book: ThreadBook, now_ms: int) -> ThreadBook:
-        """Forget threads idle for ``idle_ms``; they are handed out once in ``evicted``."""
+        """Forget threads idle for ``idle_ms``; they are handed out once in ``evicted`` (after
+        those pushed out by :meth:`observe` when the book was full)."""
         keep: dict[str, ThreadState] = {}
         gone: list[ThreadState] = []
         for thread_id, thread in book.threads.items():
@@ -453,7 +474,7 @@ class ThreadTracker:
         aliases = book.aliases or {}
         if gone:
             aliases = {event_id: thread_id for event_id, thread_id in aliases.items() if thread_id in keep}
-        return ThreadBook(threads=keep, last_moderated_thread=last_moderated, evicted=tuple(gone), aliases=aliases)
+        return ThreadBook(threads=keep, last_moderated_thread=last_moderated, evicted=(*book.evicted, *gone), aliases=aliases)
 
     def flag(self, book: ThreadBook, thread_id: str) -> ThreadBook:
         thread = book.threads.get(thread_id)

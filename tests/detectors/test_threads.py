@@ -193,6 +193,26 @@ def test_comment_flood_needs_negative_comments() -> None:
     assert first_firing(angry, "post", judge) == 20  # 20 comments in 3.3 minutes: the cold-start floor of 40/h
 
 
+def test_comment_flood_on_a_busy_brand_needs_more_negatives_than_its_usual_share() -> None:
+    """25 comments in 12 minutes, 10 negative (40 %): an ordinary draw where 27 % of mentions are
+    negative anyway; 20 of 25 is not."""
+    flood = CommentFloodDetector()
+    state = flood.initial_state()
+
+    def usual(thread: ThreadState, now: int) -> ThreadVerdict:
+        return flood.assess(state, thread, now, baseline_share=0.27)
+
+    def comments(negative: Callable[[int], bool]) -> list[EnrichedEvent]:
+        events = [enriched("post", 0, role="owned", text="New timetable")]
+        return events + [enriched(f"c{i}", MINUTE + i * 30_000, parent="post", negative=negative(i), text="Hm")
+                         for i in range(25)]
+
+    ordinary = comments(lambda i: i % 5 in (0, 2))
+    assert first_firing(ordinary, "post", usual) is None
+    assert first_firing(ordinary, "post", lambda thread, now: flood.assess(state, thread, now)) is not None
+    assert first_firing(comments(lambda i: i % 5 != 0), "post", usual) is not None
+
+
 def test_comment_flood_baseline_is_learnt_per_role_and_skips_incident_threads() -> None:
     flood = CommentFloodDetector(FloodParams(min_samples=2))
     tracker = ThreadTracker()
@@ -218,6 +238,19 @@ def test_book_is_bounded_and_round_trips_through_json() -> None:
     assert min(thread.last_seen_ms for thread in book.threads.values()) == T0_MS + 150_000
     restored = from_jsonable(ThreadBook, orjson.loads(orjson.dumps(to_jsonable(book))))
     assert restored == book
+
+
+def test_a_full_book_hands_the_threads_it_pushes_out_to_the_flood_baseline() -> None:
+    """A busy brand fills the book before threads go idle; their peaks must still be learnt,
+    or the comment-flood threshold stays at its cold-start floor for ever."""
+    tracker = ThreadTracker(ThreadParams(max_threads=50))
+    book = tracker.initial_state()
+    for i in range(60):
+        book = tracker.observe(book, enriched(f"c{i}", i * 1000, parent=f"p{i}", text="ok"))
+    book = tracker.evict(book, T0_MS + 61_000)
+    assert [thread.thread_id for thread in book.evicted] == [f"p{i}" for i in range(10)]
+    flood = CommentFloodDetector()
+    assert flood.learn(flood.initial_state(), book.evicted).peaks == {"other": (1,) * 10}
 
 
 def test_idle_threads_are_evicted_once() -> None:
@@ -268,3 +301,23 @@ def test_protests_elsewhere_echo_in_the_moderated_threads_window() -> None:
         book = tracker.observe(book, event)
     window = book.threads["price"].window(T0_MS + HOUR, HOUR)
     assert (window.echoes, window.negative) == (5, 2)
+
+
+def test_protests_elsewhere_stay_with_the_protested_thread_after_a_spam_removal_elsewhere() -> None:
+    """A routine spam deletion in another thread must not inherit an ongoing protest."""
+    moderation = ModerationBacklashDetector()
+    tracker = ThreadTracker()
+    events = moderated_thread(5)
+    events += [
+        enriched("news", 20 * MINUTE, role="owned", text="Timetable change"),
+        enriched("spam", 21 * MINUTE, parent="news", text="Win a free phone"),
+        enriched("del-spam", 25 * MINUTE, kind="deletion", parent="spam", root="news", role="moderator",
+                 deleted_by="moderator"),
+    ]
+    events += [enriched(f"late{i}", 40 * MINUTE + i * MINUTE, negative=True,
+                        text="Zensur! Mein Kommentar wurde gelöscht") for i in range(4)]
+    book = tracker.initial_state()
+    for event in events:
+        book = tracker.observe(book, event)
+    assert len(book.threads["price"].complainers) == 9
+    assert not moderation.assess(book.threads["news"], T0_MS + HOUR).fired
