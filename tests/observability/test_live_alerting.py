@@ -6,7 +6,9 @@ worker opens the incident, Prometheus (shipped config and rules, targets pointed
 test's processes) fires ``FlarewatchCrisisIncidentCritical``, and Alertmanager (shipped
 routing and timings) posts it to a local webhook exactly once. Phase 2 then resolves the
 incident: the alert leaves ``/api/v1/alerts`` and one "resolved" notification follows.
-Timings from the end of producing phase 1 are printed (run with ``-s`` to see them).
+The rules' ``keep_firing_for`` is shortened to ``KEEP_FIRING_FOR`` so the second phase does
+not wait five minutes; the promtool tests cover the shipped value. Timings from the end
+of producing phase 1 are printed (run with ``-s`` to see them).
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "streams" / "samples"
 DEMO_EVENTS = SAMPLES / "demo_events.jsonl"
 DEMO_BRANDS = SAMPLES / "demo_brands.yaml"
 ALERT = "FlarewatchCrisisIncidentCritical"
+KEEP_FIRING_FOR = "30s"
 
 
 @dataclass(frozen=True)
@@ -87,10 +90,26 @@ def produce(settings: Settings, events: list[RawEvent]) -> None:
     send(settings, "raw", ((event.brand.encode(), encode_raw_event(event)) for event in events))
 
 
-def prometheus_config(worker_port: int, alertmanager_port: int) -> dict[str, Any]:
-    """The shipped prometheus.yml (intervals included) with this test's targets."""
+def rule_files_for_test(directory: Path) -> list[Path]:
+    """The shipped rule files with every ``keep_firing_for`` set to ``KEEP_FIRING_FOR``."""
+    directory.mkdir(parents=True, exist_ok=True)
+    copies = []
+    for path in RULE_FILES:
+        document = yaml.safe_load(path.read_text())
+        for group in document["groups"]:
+            for rule in group["rules"]:
+                if "keep_firing_for" in rule:
+                    rule["keep_firing_for"] = KEEP_FIRING_FOR
+        copy = directory / path.name
+        copy.write_text(yaml.safe_dump(document, sort_keys=False))
+        copies.append(copy)
+    return copies
+
+
+def prometheus_config(worker_port: int, alertmanager_port: int, rule_files: list[Path]) -> dict[str, Any]:
+    """The shipped prometheus.yml (intervals included) with this test's targets and rule files."""
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
-    config["rule_files"] = [str(path) for path in RULE_FILES]
+    config["rule_files"] = [str(path) for path in rule_files]
     config["alerting"]["alertmanagers"] = [{"static_configs": [{"targets": [f"127.0.0.1:{alertmanager_port}"]}]}]
     worker = next(job for job in config["scrape_configs"] if job["job_name"] == "flarewatch-worker")
     worker["static_configs"] = [{"targets": [f"127.0.0.1:{worker_port}"]}]
@@ -130,7 +149,7 @@ def live(kafka_settings: Settings, tmp_path: Path) -> Iterator[tuple[Settings, M
         with (
             alertmanager(tmp_path / "am", am_config, port=am_port) as am,
             running_worker(settings, tmp_path / "worker" / "worker.log", DEMO_BRANDS) as worker_settings,
-            prometheus(tmp_path / "prometheus", yaml.safe_dump(prometheus_config(worker_settings.metrics_port, am_port))) as prom,
+            prometheus(tmp_path / "prometheus", yaml.safe_dump(prometheus_config(worker_settings.metrics_port, am_port, rule_files_for_test(tmp_path / "rules")))) as prom,
         ):
             wait_until(
                 lambda: http_json(f"{prom.url}/api/v1/query?query=up")["data"]["result"],

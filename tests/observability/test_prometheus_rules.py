@@ -143,3 +143,20 @@ def test_rules_and_dashboards_only_use_exposed_metrics(metrics_text: str) -> Non
         if name not in exposed
     }
     assert not missing, "\n".join(f"{where}: {name}" for where, name in sorted(missing))
+
+
+def test_inhibit_rules_name_existing_alerts() -> None:
+    """A renamed alert must not silently fall out of an inhibition (and page twice)."""
+    names = {rule["alert"] for rule in alerting_rules()}
+    config = yaml.safe_load(ALERTMANAGER_CONFIG.read_text())
+    for inhibition in config["inhibit_rules"]:
+        for matcher in inhibition["source_matchers"] + inhibition["target_matchers"]:
+            parsed = re.fullmatch(r'(\w+)\s*(=~|=)\s*"(.*)"', matcher)
+            assert parsed, matcher
+            label, operator, value = parsed.groups()
+            if label != "alertname":
+                continue
+            pattern = value if operator == "=~" else re.escape(value)
+            alternatives = pattern.split("|") if operator == "=~" and "(" not in pattern else [pattern]
+            for alternative in alternatives:
+                assert any(re.fullmatch(alternative, name) for name in names), f"{matcher}: no alert matches {alternative!r}"
