@@ -35,6 +35,9 @@ OUTPUT_DIR = Path(__file__).resolve().parent / "dashboards"
 DATASOURCE = {"type": "prometheus", "uid": "flarewatch-prometheus"}
 """The datasource provisioned by provisioning/datasources/prometheus.yaml."""
 
+INPUT_SILENT_SECONDS = 1800
+"""FlarewatchInputSilent's threshold in deploy/prometheus/rules (a test keeps them equal)."""
+
 BRAND = 'brand=~"$brand"'
 BRAND_AND_TYPE = 'brand=~"$brand", incident_type=~"$incident_type"'
 GRID_WIDTH = 24
@@ -201,8 +204,13 @@ def overview() -> Dashboard:
             thresholds=[("red", None), ("green", 1)],
         ), 6),
         (stat(
-            "Since last processed event", [target("time() - max(flarewatch_last_event_processed_timestamp_seconds)", instant=True)],
-            unit="s", thresholds=[("green", None), ("orange", 120), ("red", 600)],
+            "Since last processed event",
+            [target("time() - max(max_over_time(flarewatch_last_event_processed_timestamp_seconds[6h]))", instant=True)],
+            unit="s", thresholds=[("green", None), ("orange", INPUT_SILENT_SECONDS / 3), ("red", INPUT_SILENT_SECONDS)],
+            description=(
+                "Time since any worker last processed an event (across worker restarts). Red from the "
+                "FlarewatchInputSilent threshold on: collectors or producers may have stopped."
+            ),
         ), 6),
         (timeseries(
             "Incident forwarding", targets(("outcome:flarewatch_incidents_forwarded:rate5m", "{{outcome}}")),

@@ -4,12 +4,18 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 from types import ModuleType
 
 import pytest
 import yaml
 
-from tests.observability.artefacts import DASHBOARD_FILES, GRAFANA_ALERT_FILES, GRAFANA_DIR
+from tests.observability.artefacts import (
+    DASHBOARD_FILES,
+    GRAFANA_ALERT_FILES,
+    GRAFANA_DIR,
+    alerting_rules,
+)
 
 PROVISIONING = GRAFANA_DIR / "provisioning"
 
@@ -89,3 +95,23 @@ def test_grafana_alert_rules_reference_known_datasources_and_dashboards() -> Non
 def test_dashboard_provider_points_at_a_directory() -> None:
     document = yaml.safe_load((PROVISIONING / "dashboards" / "flarewatch.yaml").read_text())
     assert [provider["type"] for provider in document["providers"]] == ["file"]
+
+
+def test_input_silence_threshold_is_the_same_everywhere(generator: ModuleType) -> None:
+    """FlarewatchInputSilent's "> N" is the threshold; the Grafana alert and the dashboard's red follow it."""
+    rule = next(rule for rule in alerting_rules() if rule["alert"] == "FlarewatchInputSilent")
+    match = re.search(r">\s*(\d+)\s*$", rule["expr"].strip())
+    assert match, rule["expr"]
+    threshold = float(match.group(1))
+    grafana = [
+        query["model"]["conditions"][0]["evaluator"]["params"][0]
+        for path in GRAFANA_ALERT_FILES
+        for group in yaml.safe_load(path.read_text())["groups"]
+        for rule in group["rules"] if rule["annotations"]["runbook_url"].endswith("#flarewatchinputsilent")
+        for query in rule["data"] if query["refId"] == rule["condition"]
+    ]
+    assert grafana == [threshold]
+    assert threshold == generator.INPUT_SILENT_SECONDS
+    overview = json.loads((GRAFANA_DIR / "dashboards" / "flarewatch-overview.json").read_text())
+    panel = next(panel for panel in overview["panels"] if panel["title"] == "Since last processed event")
+    assert panel["fieldConfig"]["defaults"]["thresholds"]["steps"][-1] == {"color": "red", "value": threshold}

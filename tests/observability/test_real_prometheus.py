@@ -2,7 +2,9 @@
 
 Prometheus scrapes a registry built by :meth:`streams.metrics.Metrics.create` with every
 metric touched, served over HTTP the way the worker serves it, so a query that names a
-metric or label the worker does not export comes back empty and fails here too.
+metric or label the worker does not export comes back empty and fails here too. A second
+Prometheus without the rules shows that the Grafana-managed alerts, which run *instead
+of* the Prometheus rules, do not depend on recorded series.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from tests.observability.artefacts import (
     as_instant_query,
     dashboard_queries,
     grafana_alert_queries,
+    rules,
     touch_every_metric,
 )
 from tests.observability.processes import (
@@ -41,14 +44,14 @@ pytestmark = pytest.mark.prometheus
 SCRAPE_INTERVAL = "1s"
 # Alert queries that are empty on a healthy worker by design; any other query returning
 # nothing means a wrong metric name or label.
-MAY_BE_EMPTY = ("'flarewatch pipeline stalled'",)
+MAY_BE_EMPTY = ("'flarewatch pipeline stalled'", "'Kafka refuses incident events'")
 
 
-def config_for_test(scrape_port: int) -> dict[str, Any]:
+def config_for_test(scrape_port: int, with_rules: bool = True) -> dict[str, Any]:
     """The shipped prometheus.yml with absolute rule paths, fast intervals, a test target."""
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
     config["global"].update(scrape_interval=SCRAPE_INTERVAL, evaluation_interval=SCRAPE_INTERVAL)
-    config["rule_files"] = [str(path) for path in RULE_FILES]
+    config["rule_files"] = [str(path) for path in RULE_FILES] if with_rules else []
     config.pop("alerting", None)
     worker = next(job for job in config["scrape_configs"] if job["job_name"] == "flarewatch-worker")
     worker.update(scrape_interval=SCRAPE_INTERVAL, static_configs=[{"targets": [f"127.0.0.1:{scrape_port}"]}])
@@ -121,6 +124,19 @@ def live_prometheus(tmp_path_factory: pytest.TempPathFactory, metrics_port: int)
         yield server
 
 
+@pytest.fixture(scope="module")
+def prometheus_without_rules(tmp_path_factory: pytest.TempPathFactory, metrics_port: int) -> Iterator[ManagedProcess]:
+    """The same scrape of the same sample worker, without any recording or alerting rule."""
+    workdir: Path = tmp_path_factory.mktemp("prometheus-without-rules")
+    with prometheus(workdir, yaml.safe_dump(config_for_test(metrics_port, with_rules=False))) as server:
+        wait_until(
+            lambda: query(server, 'count_over_time(up{job="flarewatch-worker"}[1m]) >= 3')["data"]["result"],
+            timeout=30,
+            what="three scrapes of the sample worker",
+        )
+        yield server
+
+
 def test_target_is_up(live_prometheus: ManagedProcess) -> None:
     result = query(live_prometheus, 'up{job="flarewatch-worker"}')["data"]["result"]
     assert [sample["value"][1] for sample in result] == ["1"]
@@ -156,3 +172,24 @@ def test_query_runs_and_finds_data(live_prometheus: ManagedProcess, where: str, 
     if not any(name in where for name in MAY_BE_EMPTY):
         assert answer["data"]["result"], f"{where}: no data for\n{promql}"
 
+
+
+def series(server: ManagedProcess, expr: str) -> list[dict[str, str]]:
+    answer = query(server, as_instant_query(expr))
+    assert answer["status"] == "success", f"{expr}\n{answer.get('error')}"
+    return sorted((sample["metric"] for sample in answer["data"]["result"]), key=lambda labels: sorted(labels.items()))
+
+
+@pytest.mark.parametrize(("where", "expr"), list(grafana_alert_queries()), ids=lambda value: value if len(value) < 80 else value[:77] + "...")
+def test_grafana_alert_query_needs_no_recording_rules(
+    live_prometheus: ManagedProcess, prometheus_without_rules: ManagedProcess, where: str, expr: str,
+) -> None:
+    """Grafana alerts run instead of the Prometheus rules: a query over recorded series
+    would come back empty (never fires) or unfiltered (fires on a healthy worker) there."""
+    assert series(prometheus_without_rules, expr) == series(live_prometheus, expr), where
+
+
+def test_grafana_alerts_name_no_recorded_series() -> None:
+    recorded = {rule["record"] for rule in rules() if "record" in rule}
+    used = {(where, name) for where, expr in grafana_alert_queries() for name in recorded if name in expr}
+    assert not used, f"Grafana alerts must use raw metrics: {sorted(used)}"
