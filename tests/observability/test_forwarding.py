@@ -22,6 +22,7 @@ from streams.forwarding import (
     RetryPolicy,
     WebhookForwarder,
     dedupe_key,
+    latest_incidents,
     webhook_body,
 )
 from streams.metrics import Metrics
@@ -190,6 +191,97 @@ def test_follower_stops_after_max_matching_incidents() -> None:
     lines = printed.getvalue().splitlines()
     assert handled == 2
     assert [json.loads(line)["incident_id"] for line in lines] == ["inc-0", "inc-1"]
+
+
+@dataclass(frozen=True)
+class Record:
+    offset: int
+    timestamp: int
+    value: bytes
+
+
+@dataclass
+class TopicLog:
+    """A kafka-python consumer over fixed partitions: assign, offsets, seek, position, poll."""
+
+    partitions: dict[int, list[bytes]]
+    oldest: int = 0
+    """Offsets below this were deleted by retention."""
+    seeks: list[tuple[int, int]] = field(default_factory=list)
+    assigned: list[Any] = field(default_factory=list)
+    positions: dict[Any, int] = field(default_factory=dict)
+
+    def partitions_for_topic(self, topic: str) -> set[int]:
+        return set(self.partitions)
+
+    def assign(self, partitions: list[Any]) -> None:
+        self.assigned = list(partitions)
+
+    def beginning_offsets(self, partitions: list[Any]) -> dict[Any, int]:
+        return {tp: self.oldest for tp in partitions}
+
+    def end_offsets(self, partitions: list[Any]) -> dict[Any, int]:
+        return {tp: len(self.partitions[tp.partition]) for tp in partitions}
+
+    def seek(self, partition: Any, offset: int) -> None:
+        self.seeks.append((partition.partition, offset))
+        self.positions[partition] = offset
+
+    def position(self, partition: Any) -> int:
+        return self.positions[partition]
+
+    def poll(self, timeout_ms: int, max_records: int | None = None) -> dict[Any, list[Record]]:
+        batches = {}
+        for tp in self.assigned:
+            start = self.positions[tp]
+            values = self.partitions[tp.partition][start : start + (max_records or 500)]
+            # Timestamps: partition 0 writes at even, partition 1 at odd milliseconds.
+            batches[tp] = [Record(start + n, 2 * (start + n) + tp.partition, value) for n, value in enumerate(values)]
+            self.positions[tp] = start + len(values)
+        return batches
+
+
+def incident_values(*brands: str) -> list[bytes]:
+    return [encode_incident(make_incident(incident_id=f"inc-{brand}-{n}", brand=brand)) for n, brand in enumerate(brands)]
+
+
+def ids(incidents: list[Incident]) -> list[str]:
+    return [incident.incident_id for incident in incidents]
+
+
+def test_latest_reads_back_only_as_far_as_it_must() -> None:
+    log = TopicLog({0: incident_values("acme", *["globex"] * 6, "acme", "globex", "globex")})
+    acme = IncidentFilter(brands=frozenset({"acme"}))
+    found, complete = latest_incidents(log, "incidents", 1, acme, first_window=2)
+    assert (ids(found), complete) == (["inc-acme-7"], True)
+    assert log.seeks == [(0, 8), (0, 4)]  # the newest 2 messages, then the 4 before them
+
+    log.seeks.clear()
+    found, complete = latest_incidents(log, "incidents", 2, acme, first_window=2)
+    assert ids(found) == ["inc-acme-0", "inc-acme-7"]
+    assert log.seeks == [(0, 8), (0, 4), (0, 0)]  # the third window (8) is cut at offset 0
+
+
+def test_latest_stops_at_retention_and_on_an_empty_topic() -> None:
+    log = TopicLog({0: incident_values("acme", "acme", "acme", "globex")}, oldest=2)
+    found, complete = latest_incidents(log, "incidents", 5, IncidentFilter(brands=frozenset({"acme"})), first_window=1)
+    assert (ids(found), complete) == (["inc-acme-2"], True)
+    assert latest_incidents(TopicLog({0: []}), "incidents", 5) == ([], True)
+
+
+def test_latest_merges_partitions_by_kafka_timestamp() -> None:
+    log = TopicLog({0: incident_values("a", "b", "c"), 1: incident_values("x", "y", "z")})
+    found, _ = latest_incidents(log, "incidents", 3)
+    assert ids(found) == ["inc-y-1", "inc-c-2", "inc-z-2"]
+
+
+def test_latest_reports_an_incomplete_search_at_the_deadline() -> None:
+    ticks = iter(range(100))
+    log = TopicLog({0: incident_values(*["globex"] * 40)})
+    found, complete = latest_incidents(
+        log, "incidents", 1, IncidentFilter(brands=frozenset({"acme"})), timeout=3, clock=lambda: next(ticks), first_window=1,
+    )
+    assert (found, complete) == ([], False)
 
 
 def test_printer_block_shows_what_a_person_needs() -> None:
