@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from streams.cli import CommandError
+from streams.errors import CommandError
 from streams.settings import Settings
 
 
