@@ -7,7 +7,20 @@ from pathlib import Path
 
 import pytest
 
-from detectors.scenarios import SCENARIOS, build_scenario, demo_files, registry_data, texts
+from detectors.scenarios import (
+    DEFAULT_VARIANT,
+    NORTHLINE,
+    SCENARIOS,
+    START_MS,
+    VARIANTS,
+    StreamBuilder,
+    Variant,
+    build_scenario,
+    demo_files,
+    parse_variant,
+    registry_data,
+    texts,
+)
 from schemas.brands import load_brand_registry
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -25,6 +38,25 @@ def test_same_seed_same_stream_other_seed_other_stream(name: str) -> None:
     first, again, other = build_scenario(name, 3), build_scenario(name, 3), build_scenario(name, 4)
     assert first.events == again.events
     assert first.events != other.events
+
+
+def test_the_default_variant_changes_nothing_and_variants_change_what_they_say() -> None:
+    assert build_scenario("moderation_backlash", 2, DEFAULT_VARIANT).events == build_scenario("moderation_backlash", 2).events
+    plain = build_scenario("rude_reply", 2)
+    small, big = build_scenario("rude_reply", 2, "small"), build_scenario("rude_reply", 2, "big")
+    assert 4 * len(small.events) < len(plain.events) < len(big.events) / 10
+    night = build_scenario("rude_reply", 2, "night+weekend+de_only+sparse")
+    assert night.expectation is not None and night.variant == "night+weekend+de_only+sparse"
+    onset_hour = (night.expectation.onset_ms % 86_400_000) / 3_600_000
+    assert 2.5 <= onset_hour < 3.0
+    assert (night.expectation.onset_ms // 86_400_000 + 3) % 7 == 5  # a Saturday
+    assert all(event.lang is None and event.author.followers is None for event in night.events)
+    german = build_scenario("former_employee_leak", 2, "de_only")
+    assert registry_data(parse_variant("de_only"))["brands"][1]["languages"] == ["de"]
+    assert any("ehemaliger Mitarbeiter" in (event.text or "") for event in german.events if event.id == "leak-post")
+    assert len(build_scenario("ceo_post_flood", 2, "small_crowd").events) < len(build_scenario("ceo_post_flood", 2).events)
+    with pytest.raises(KeyError):
+        parse_variant("small+tiny")
 
 
 def test_every_scenario_has_days_of_ordinary_traffic_before_its_episode() -> None:
@@ -98,3 +130,47 @@ def test_every_crisis_is_found_in_time_and_controls_stay_quiet(capsys: pytest.Ca
     assert "FAIL" not in table, table
     per_week = float(table.split(" per brand-week")[0].rsplit(" ", 1)[-1])
     assert per_week <= 1.0, table
+
+
+def _evaluate(scenario, variant: Variant):  # type: ignore[no-untyped-def]
+    from detectors.engine import CrisisEngine
+    from detectors.enrichment import Enricher
+    from detectors.offline import run_offline
+    from detectors.scenarios.evaluation import score_incidents
+    from detectors.sentiment import SentimentClassifier
+    from schemas.brands import registry_from_dict
+
+    registry = registry_from_dict(registry_data(variant), "scenario brands")
+    run = run_offline(scenario.events, Enricher(registry, SentimentClassifier.load_default()), CrisisEngine(), registry,
+                      keep_enriched=False)
+    return run, score_incidents(scenario.name, scenario.brand, scenario.days, run.incidents, scenario.expectation)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("name", "variant"),
+    [("rude_reply", "small"), ("moderation_backlash", "small+night"), ("ceo_post_flood", "small+small_crowd"),
+     ("former_employee_leak_de", "small+sparse")],
+)
+def test_a_small_brands_crisis_is_found_with_its_trigger_and_nothing_else(name: str, variant: str) -> None:
+    """10 events in the busiest hour: the thread detectors' absolute minimums still work."""
+    _, result = _evaluate(build_scenario(name, 1, variant), parse_variant(variant))
+    assert result.detected and result.origin_ok and result.trigger_ok, result
+    assert result.false_incidents == 0, result
+
+
+@pytest.mark.slow
+def test_a_big_brands_ordinary_days_open_no_incident() -> None:
+    """2000 events in the busiest hour, brand posts drawing a hundred comments: from the first
+    (cold) day on, no peak, busy thread or ordinary complaint opens an incident."""
+    big = VARIANTS["big"]
+    builder = StreamBuilder(brand=NORTHLINE, seed=1, start_ms=START_MS, days=2, prefix="big", variant=big)
+    builder.background()
+    events = builder.finish()
+    assert len(events) > 50_000
+    from detectors.scenarios import Scenario
+
+    scenario = Scenario(name="big_days", description="", brand=NORTHLINE.name, days=2, start_ms=START_MS,
+                        events=events, expectation=None)
+    run, _ = _evaluate(scenario, big)
+    assert [(incident.type, incident.detected_at_ms) for incident in run.incidents] == []
