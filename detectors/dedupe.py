@@ -2,7 +2,7 @@
 
 Kafka delivery is at least once: a restarted worker re-reads events, and raw events
 enriched again get new offsets, so offsets cannot tell duplicates apart; event ids can
-(the input contract makes them unique per platform event). The live worker and the
+(the input contract makes them unique across a brand's platforms). The live worker and the
 offline replay use the same window, so they agree on repeated ids too.
 """
 
