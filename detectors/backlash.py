@@ -160,13 +160,24 @@ class CommentFloodDetector:
         self, state: FloodState, thread: ThreadState, now_ms: int, baseline_share: float | None = None
     ) -> ThreadVerdict:
         """``baseline_share``: the brand's usual share of negative events (the share detector's
-        baseline); without it only the fixed ``min_negative_share`` gate applies."""
+        baseline); without it only the fixed ``min_negative_share`` gate applies.
+
+        Once the role's usual peak is learnt, a thread more negative than usual needs
+        proportionally fewer reactions (``threshold x usual share / its share``, not below
+        ``min_reactions``): the negative reactions are judged against the usual negative rate.
+        A busy brand's posts draw many comments, so its total-rate threshold is high, and an
+        angry crowd on the CEO's post would otherwise have to outnumber a whole busy hour.
+        """
         params = self.params
         threshold = self.threshold(state, thread.root_role())
         window = thread.window(now_ms, params.window_ms)
         if window.reactions == 0:
             return _quiet(thread, "comment_flood", threshold)
         negative_share = window.negative / window.reactions
+        if baseline_share is not None and negative_share > baseline_share and (
+            self.usual_peak(state, thread.root_role()) is not None
+        ):
+            threshold = max(float(params.min_reactions), threshold * baseline_share / negative_share)
         # The last half window, extrapolated, sees a fast-rising flood before the full window fills.
         half = thread.window(now_ms, params.window_ms // 2)
         rate = max(window.reactions, 2 * half.reactions) if 2 * window.reactions >= threshold else window.reactions

@@ -11,6 +11,7 @@ from detectors.backlash import (
     CommentFloodDetector,
     ExternalPostBacklashDetector,
     FloodParams,
+    FloodState,
     ModerationBacklashDetector,
     OwnedPostBacklashDetector,
     ThreadVerdict,
@@ -211,6 +212,29 @@ def test_comment_flood_on_a_busy_brand_needs_more_negatives_than_its_usual_share
     assert first_firing(ordinary, "post", usual) is None
     assert first_firing(ordinary, "post", lambda thread, now: flood.assess(state, thread, now)) is not None
     assert first_firing(comments(lambda i: i % 5 != 0), "post", usual) is not None
+
+
+def test_a_busy_brands_threshold_is_lower_for_a_thread_far_more_negative_than_usual() -> None:
+    """Brand posts usually peak at 60 reactions an hour (threshold 180): 100 an hour at about the
+    usual share is a busy post; 100 an hour of which 80 % negative is 3 times the usual negative rate."""
+    flood = CommentFloodDetector()
+    state = FloodState(peaks={"owned": (60,) * 8})
+    assert flood.threshold(state, "owned") == 180.0
+
+    def thread_with(negative: Callable[[int], bool]) -> ThreadState:
+        tracker = ThreadTracker()
+        book = tracker.observe(tracker.initial_state(), enriched("post", 0, role="owned", text="New timetable"))
+        for i in range(50):
+            book = tracker.observe(book, enriched(f"c{i}", MINUTE + i * 30_000, parent="post",
+                                                  negative=negative(i), text="Hm"))
+        return book.threads["post"]
+
+    now = T0_MS + 27 * MINUTE
+    angry = thread_with(lambda i: i % 5 != 0)
+    assert flood.assess(state, angry, now, baseline_share=0.27).fired
+    assert not flood.assess(state, angry, now).fired
+    busy = flood.assess(state, thread_with(lambda i: i % 4 == 0), now, baseline_share=0.27)
+    assert not busy.fired and busy.expected == 180.0
 
 
 def test_comment_flood_baseline_is_learnt_per_role_and_skips_incident_threads() -> None:
