@@ -4,9 +4,7 @@ A pure step function over a small frozen state, fed one closed event-time bucket
 time with the bucket's negative and total counts (empty buckets as ``0, 0``).
 
 The observed share is pooled over the last ``smoothing_buckets`` buckets, so a single
-bucket with 2 of 3 negative is not a crisis; pools twice, four and eight times as long
-(up to ``max_smoothing_buckets``) are judged as well and the strongest counts, so a shift
-at night or for a small brand, too thin for 15 minutes, shows over an hour or two. The baseline share is the pooled share of
+bucket with 2 of 3 negative is not a crisis. The baseline share is the pooled share of
 the last day (kept as 24 hourly count pairs plus the hour in progress, so the state is
 bounded) with a weak prior, and the jump is measured as a binomial z-score inflated by
 a running over-dispersion factor (real streams vary more than coin flips). The detector
@@ -61,10 +59,6 @@ class ShareParams:
     """Buckets at or above this z-score are learned at the baseline share."""
     smoothing_buckets: int = 3
     """Buckets pooled into the observed share (3 x 5 min = 15 minutes)."""
-    max_smoothing_buckets: int = 24
-    """Longer pools are judged too (``smoothing_buckets`` doubled up to this: 15, 30, 60 minutes
-    and 2 hours) and the strongest counts: at night or for a small brand 15 minutes hold too
-    few events for any shift to be significant, an hour or two can."""
     min_total: int = 20
     """Events needed in the pooled window before the share means anything."""
     min_negative: int = 8
@@ -85,8 +79,8 @@ class ShareParams:
             raise ValueError(f"bucket_ms must be positive, got {self.bucket_ms}")
         if self.threshold <= 0 or self.protect_z <= 0:
             raise ValueError("threshold and protect_z must be positive")
-        if not 1 <= self.smoothing_buckets <= self.max_smoothing_buckets:
-            raise ValueError("smoothing_buckets must be at least 1 and at most max_smoothing_buckets")
+        if self.smoothing_buckets < 1:
+            raise ValueError(f"smoothing_buckets must be at least 1, got {self.smoothing_buckets}")
         if self.min_total < 1 or self.min_negative < 0:
             raise ValueError("min_total must be at least 1 and min_negative non-negative")
         if not 0 <= self.min_share_increase < 1:
@@ -169,36 +163,6 @@ class NegativeShareDetector:
         total = sum(state.hourly_total) + state.hour_total
         return (negative + p.prior_share * p.prior_events) / (total + p.prior_events)
 
-    def _pools(self) -> tuple[int, ...]:
-        """Pool lengths judged: ``smoothing_buckets``, doubled while within ``max_smoothing_buckets``."""
-        p = self.params
-        lengths = [p.smoothing_buckets]
-        while lengths[-1] * 2 <= p.max_smoothing_buckets:
-            lengths.append(lengths[-1] * 2)
-        return tuple(lengths)
-
-    def _judge_pool(
-        self, state: ShareState, baseline: float, negatives: tuple[int, ...], totals: tuple[int, ...]
-    ) -> tuple[float, float, float]:
-        """``(share, z, z counted)`` of one pool; z counts only with enough events and a real jump,
-        and for a longer pool only while its newer half is raised too (a shift that has ended
-        must not keep an hours-long pool alarming)."""
-        p = self.params
-        pooled_negative, pooled_total = sum(negatives), sum(totals)
-        if len(totals) > p.smoothing_buckets:
-            half = len(totals) // 2
-            newer_negative, newer_total = sum(negatives[-half:]), sum(totals[-half:])
-            if not newer_total or newer_negative / newer_total - baseline < p.min_share_increase:
-                return (pooled_negative / pooled_total if pooled_total else 0.0), 0.0, 0.0
-        share = pooled_negative / pooled_total if pooled_total else 0.0
-        z = 0.0
-        if pooled_total:
-            variance = baseline * (1.0 - baseline) / pooled_total * state.dispersion
-            z = (share - baseline) / math.sqrt(variance)
-        enough = pooled_total >= p.min_total and pooled_negative >= p.min_negative
-        jump = share - baseline >= p.min_share_increase
-        return share, z, max(z, 0.0) if enough and jump else 0.0
-
     def step(
         self, state: ShareState, bucket_start_ms: int, negative: int, total: int
     ) -> tuple[ShareState, ShareVerdict]:
@@ -206,12 +170,20 @@ class NegativeShareDetector:
         p = self.params
         total = max(int(total), 0)
         negative = min(max(int(negative), 0), total)
-        window_negative = (*state.window_negative, negative)[-p.max_smoothing_buckets :]
-        window_total = (*state.window_total, total)[-p.max_smoothing_buckets :]
+        window_negative = (*state.window_negative, negative)[-p.smoothing_buckets :]
+        window_total = (*state.window_total, total)[-p.smoothing_buckets :]
+        pooled_negative, pooled_total = sum(window_negative), sum(window_total)
+        share = pooled_negative / pooled_total if pooled_total else 0.0
         baseline = self.baseline_share(state)
         warming_up = state.buckets_seen < p.warmup_buckets
-        judged = [self._judge_pool(state, baseline, window_negative[-k:], window_total[-k:]) for k in self._pools()]
-        share, z, z_effective = max(judged, key=lambda item: (item[2], -judged.index(item)))
+
+        z = 0.0
+        if pooled_total:
+            variance = baseline * (1.0 - baseline) / pooled_total * state.dispersion
+            z = (share - baseline) / math.sqrt(variance)
+        enough = pooled_total >= p.min_total and pooled_negative >= p.min_negative
+        jump = share - baseline >= p.min_share_increase
+        z_effective = max(z, 0.0) if enough and jump else 0.0
         score = z_effective / (z_effective + p.threshold)
         if state.last_bucket_ms is not None and bucket_start_ms <= state.last_bucket_ms:
             return state, ShareVerdict(score, False, share, baseline, warming_up)

@@ -28,16 +28,6 @@ def stream(days: int, share: float = 0.15, seed: int = 3) -> list[tuple[int, int
     return rows
 
 
-def shifted(rows: list[tuple[int, int]], onset: int, buckets: int, share: float, seed: int) -> list[tuple[int, int]]:
-    """``rows`` with the negatives of ``buckets`` buckets from ``onset`` drawn at ``share``."""
-    generator = np.random.default_rng(seed)
-    changed = list(rows)
-    for index in range(onset, onset + buckets):
-        total = rows[index][1]
-        changed[index] = (int(generator.binomial(total, share)), total)
-    return changed
-
-
 def run(detector: NegativeShareDetector, rows: list[tuple[int, int]]) -> tuple[ShareState, list[ShareVerdict]]:
     state = detector.initial_state()
     verdicts = []
@@ -58,34 +48,18 @@ def test_ordinary_stream_with_daily_rhythm_never_fires() -> None:
 
 
 def test_share_jump_at_ordinary_volume_fires_within_three_buckets() -> None:
+    rows = stream(3)
     onset = BUCKETS_PER_DAY * 2 + 150
-    _, verdicts = run(NegativeShareDetector(), shifted(stream(3), onset, 24, 0.45, seed=11))
+    generator = np.random.default_rng(11)
+    for index in range(onset, onset + 24):
+        total = rows[index][1]
+        rows[index] = (int(generator.binomial(total, 0.45)), total)
+    _, verdicts = run(NegativeShareDetector(), rows)
     alarms = fired(verdicts)
     assert alarms and onset <= alarms[0] <= onset + 2
     assert all(onset <= index < onset + 24 for index in alarms)
     # not learned: the baseline share stays near the old share during the shift
     assert verdicts[onset + 23].baseline_share < 0.2
-
-
-def test_shift_at_night_volume_fires_over_a_longer_pool() -> None:
-    """Three events a bucket: 15 minutes never hold a significant shift, an hour or two do."""
-    generator = np.random.default_rng(7)
-    quiet = [(int(generator.binomial(total, 0.25)), total) for total in generator.poisson(3, 3 * BUCKETS_PER_DAY)]
-    onset = BUCKETS_PER_DAY * 2 + 60
-    rows = shifted(quiet, onset, 48, 0.7, seed=8)
-    _, verdicts = run(NegativeShareDetector(), rows)
-    alarms = fired(verdicts)
-    assert alarms and onset < alarms[0] < onset + 24
-    assert all(onset <= index < onset + 48 for index in alarms)
-    _, short_only = run(NegativeShareDetector(ShareParams(max_smoothing_buckets=3)), rows)
-    assert fired(short_only) == []
-
-
-def test_ended_shift_does_not_alarm_again_from_a_long_pool() -> None:
-    """A two-hour shift fires once; after the cooldown the long pools still hold its end, but
-    their newer half is back to normal."""
-    _, verdicts = run(NegativeShareDetector(), shifted(stream(3), BUCKETS_PER_DAY * 2 + 100, 30, 0.45, seed=13))
-    assert len(fired(verdicts)) == 1
 
 
 def test_volume_surge_at_the_usual_share_does_not_fire() -> None:
@@ -136,7 +110,7 @@ def test_state_stays_bounded_and_odd_counts_are_clamped() -> None:
     detector = NegativeShareDetector()
     state, _ = run(detector, stream(5))
     assert len(state.hourly_total) == len(state.hourly_negative) == 24
-    assert len(state.window_total) == detector.params.max_smoothing_buckets
+    assert len(state.window_total) == detector.params.smoothing_buckets
     start = (state.last_bucket_ms or 0) + BUCKET_MS
     _, verdict = detector.step(state, start, negative=50, total=10)
     assert verdict.share <= 1.0
