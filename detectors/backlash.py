@@ -363,6 +363,10 @@ class ExternalParams:
     this many times the engagement an insider's (former employee's) claim needs."""
     acceleration: float = 1.5
     """Reactions in the last window at least this times the window before."""
+    second_wave: float = 0.5
+    """A thread that was already part of an incident fires again only on a second wave: its
+    last window's reactions, as an hourly rate, at least this share of the thread's busiest hour
+    (the tail of the first wave accelerates by chance: 5 reactions after 3 is not news)."""
     horizon_ms: int = 24 * HOUR_MS
 
     def __post_init__(self) -> None:
@@ -409,7 +413,10 @@ class ExternalPostBacklashDetector:
             recent.reactions / (factor * params.min_recent),
             len(thread.reactors) / (factor * params.min_engaged_authors),
         )
-        accelerating = recent.reactions >= params.acceleration * before.reactions
+        accelerating = recent.reactions >= params.acceleration * before.reactions and (
+            not thread.flagged
+            or recent.reactions * HOUR_MS / params.window_ms >= params.second_wave * thread.peak_hourly_reactions
+        )
         fired = ratio >= 1 and accelerating
         base = 4.0 + 2 * root.reach + (1 if root.claim == "former_employee" else 0)
         return ThreadVerdict(

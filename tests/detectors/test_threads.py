@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 
 import orjson
 import pytest
@@ -159,6 +160,30 @@ def leak(engagers: int, claim: str | None = "former_employee", reach: float = 0.
 def test_external_post_fires_at_the_fifth_engager_for_an_insider_claim() -> None:
     external = ExternalPostBacklashDetector()
     assert first_firing(leak(10), "leak", external.assess) == 5
+
+
+def test_a_leak_already_in_an_incident_fires_again_only_on_a_second_wave() -> None:
+    """The first wave: 120 reactions in an hour. Hours later its tail accelerating from 3 to 6
+    in half an hour is not news; 40 in half an hour is."""
+    external = ExternalPostBacklashDetector()
+    tracker = ThreadTracker()
+    book = tracker.initial_state()
+    for event in leak(120, spacing_ms=30_000):
+        book = tracker.observe(book, event)
+    book = tracker.flag(book, "leak")
+
+    def later(minutes: list[float]) -> ThreadState:
+        tail = book
+        for i, minute in enumerate(minutes):
+            tail = tracker.observe(tail, enriched(f"t{i}", 5 * HOUR + int(minute * MINUTE), parent="leak",
+                                                  author=f"late{i}", kind="share"))
+        return tail.threads["leak"]
+
+    six_o_clock = T0_MS + 6 * HOUR
+    trickle = later([5, 15, 25, 35, 38, 41, 44, 47, 50])
+    assert not external.assess(trickle, six_o_clock).fired
+    assert external.assess(replace(trickle, flagged=False), six_o_clock).fired
+    assert external.assess(later([5, 15, 25] + [30 + i * 0.7 for i in range(40)]), six_o_clock).fired
 
 
 def test_a_customer_complaint_needs_more_engagement_than_an_insider() -> None:
