@@ -46,7 +46,8 @@ def register(subparsers: Any) -> None:
     parser.add_argument(
         "--variant", action="append", metavar="NAME[+NAME]",
         help="vary every scenario (repeatable; combine with +, e.g. small+night): "
-             "small / big (10 / 2000 events per peak hour instead of 80), night / peak (onset 02:30 / 17:00 UTC), "
+             "small / big (10 / 2000 events in the busiest hour instead of the scenario's 80, or 300 for "
+             "sentiment_shift), night / peak (onset 02:30 / 17:00 UTC), "
              "weekend (episode on a Saturday), de_only / en_only (brand languages), small_crowd (crowd x 0.2), "
              "slow (episode rises over twice as long), sparse (no lang, no follower counts), scattered (40 %% of "
              "in-thread reactions posted on other platforms instead); default: none",
