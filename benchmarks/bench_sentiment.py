@@ -94,6 +94,7 @@ def main() -> int:
                         help=f"labelled data [env: {env_var('data_dir')}]")
     parser.add_argument("--texts", type=int, default=10_000, help="texts per measurement (batch 1 uses a tenth)")
     parser.add_argument("--repeat", type=int, default=3, help="best of this many runs")
+    parser.add_argument("--model", type=Path, help="artifact to measure (default: the one shipped in the package)")
     args = parser.parse_args()
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
@@ -102,7 +103,7 @@ def main() -> int:
         return 2
     from detectors.sentiment import SentimentClassifier
 
-    classifier = SentimentClassifier.load_default()
+    classifier = SentimentClassifier.load(args.model) if args.model else SentimentClassifier.load_default()
     texts, langs = load_texts(args.data_dir, args.texts)
     warm = load_texts(args.data_dir, 5_000, warm_up=True)
     print(f"machine: {os.cpu_count()} CPUs, {_cpu_model()}, Python {sys.version.split()[0]}")
