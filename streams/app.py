@@ -254,10 +254,10 @@ def create_pipeline(
     @app.timer(interval=min(1.0, max(settings.state_checkpoint_seconds, 0.1)))
     async def checkpoint_quiet_brands() -> None:
         # A brand that went quiet still holds unacked events, which hold back the
-        # partition's committed offset (and a rebalance, which waits for every ack).
+        # partition's committed offset; a rebalance waits for every ack, so then all go now.
         now = time.time()
         for key, slot in list(state_cache.items()):
-            if slot.unacked and now - slot.checkpointed_at >= settings.state_checkpoint_seconds:
+            if slot.unacked and (app.rebalancing or now - slot.checkpointed_at >= settings.state_checkpoint_seconds):
                 await _checkpoint(key, slot, now)
 
     @app.timer(interval=30.0)
