@@ -299,11 +299,12 @@ def create_pipeline(
         partitions = topic_partitions(settings, "enriched")
         for brand in registry.names:
             key = brand.encode()
-            if key in state_cache or key in gauges_from_table or brand_partition(key, partitions) not in assigned:
+            partition = brand_partition(key, partitions)
+            if key in state_cache or key in gauges_from_table or partition not in assigned:
                 continue
             stored = state_table.get(key)
             if stored is not None:
-                _set_open_incidents(metrics, brand, _restore_slot(stored, brand, 0).state)
+                _set_open_incidents(metrics, brand, _restore_slot(stored, brand, partition).state)
             gauges_from_table.add(key)
 
     async def _checkpoint(key: bytes, slot: BrandSlot, now: float) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import signal
 import time
 import uuid
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -90,8 +91,7 @@ def _open_after(lines: list[bytes], tmp_path: Path) -> dict[tuple[str, str], int
     for line in out.read_bytes().splitlines():
         incident = decode_incident(line)
         latest[incident.incident_id] = incident
-    opened = [i for i in latest.values() if i.status != "resolved"]
-    return {(i.type, i.level): sum(1 for j in opened if (j.type, j.level) == (i.type, i.level)) for i in opened}
+    return dict(Counter((i.type, i.level) for i in latest.values() if i.status != "resolved"))
 
 
 def _committed(settings: Settings, topic: str) -> int:
