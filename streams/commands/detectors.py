@@ -52,14 +52,23 @@ def register(subparsers: Any) -> None:
              "slow (episode rises over twice as long), sparse (no lang, no follower counts), scattered (40 %% of "
              "in-thread reactions posted on other platforms instead); default: none",
     )
+    parser.add_argument(
+        "--suite", choices=("design", "heldout"), default="design",
+        help="design (default): the suite the detectors were designed on; heldout: scenarios written afterwards "
+             "(detectors/scenarios/heldout.py), the out-of-sample check",
+    )
     parser.add_argument("--list", action="store_true", help="list the scenarios and variants and exit")
     parser.add_argument("--incidents", type=Path, metavar="DIR", help="also write each scenario's incidents (JSONL) here")
     parser.set_defaults(handler=run_evaluate_detectors)
 
 
 def run_evaluate_detectors(args: argparse.Namespace, settings: Settings) -> int:
-    from detectors.scenarios import SCENARIOS, VARIANTS, build_scenario, parse_variant
+    from detectors.scenarios import VARIANTS, parse_variant
 
+    if args.suite == "heldout":
+        from detectors.scenarios.heldout import SCENARIOS, build_scenario
+    else:
+        from detectors.scenarios import SCENARIOS, build_scenario
     if args.list:
         for name in SCENARIOS:
             scenario = build_scenario(name, args.seed)
@@ -75,6 +84,7 @@ def run_evaluate_detectors(args: argparse.Namespace, settings: Settings) -> int:
     except KeyError as error:
         raise CommandError(str(error.args[0])) from None
     seeds = args.seeds or [args.seed]
+    suite = "" if args.suite == "design" else f" --suite {args.suite}"
 
     from detectors.engine import CrisisEngine
     from detectors.enrichment import Enricher
@@ -114,11 +124,11 @@ def run_evaluate_detectors(args: argparse.Namespace, settings: Settings) -> int:
                         b"".join(encode_incident(incident) + b"\n" for incident in run.incidents)
                     )
             if len(seeds) == 1 and len(variants) == 1:
-                print(f"flarewatch evaluate-detectors --seed {seed}"
+                print(f"flarewatch evaluate-detectors --seed {seed}" + suite
                       + ("" if variant.name == "default" else f" --variant {variant.name}"))
                 print(format_table(results))
     if len(seeds) > 1 or len(variants) > 1:
-        print(f"flarewatch evaluate-detectors --seeds {','.join(map(str, seeds))} "
+        print(f"flarewatch evaluate-detectors --seeds {','.join(map(str, seeds))}{suite} "
               + " ".join(f"--variant {variant.name}" for variant in variants)
               + "".join(f" --scenario {name}" for name in args.scenario or ()))
         print(format_sweep(sweep))
