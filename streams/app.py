@@ -20,21 +20,14 @@ from datetime import timedelta
 from typing import Any
 
 import faust
-import orjson
 from aiokafka.partitioner import murmur2
 
+from detectors.checkpoint import CheckpointError, decode_checkpoint, encode_checkpoint
 from detectors.dedupe import RecentIds
-from detectors.engine import (
-    BrandState,
-    CrisisEngine,
-    EngineOutput,
-    brand_state_from_dict,
-    brand_state_to_dict,
-)
+from detectors.engine import BrandState, CrisisEngine, EngineOutput
 from detectors.enrichment import Enricher
 from schemas.brands import BrandRegistry
 from schemas.codec import (
-    ENCODE_OPTIONS,
     InvalidEvent,
     decode_enriched_event,
     encode_enriched_event,
@@ -308,10 +301,7 @@ def create_pipeline(
             gauges_from_table.add(key)
 
     async def _checkpoint(key: bytes, slot: BrandSlot, now: float) -> None:
-        value = orjson.dumps(
-            {"state": brand_state_to_dict(slot.state), "recent_ids": slot.recent_ids.to_list()},
-            option=ENCODE_OPTIONS,
-        )
+        value = encode_checkpoint(slot.state, slot.recent_ids)
         # Faust's table.__setitem__ takes the changelog partition from the event being
         # processed, which the timer does not have; a brand's events all come from one
         # partition, the one its state belongs to.
@@ -325,12 +315,11 @@ def create_pipeline(
     def _restore_slot(stored: bytes | None, brand: str, partition: int) -> BrandSlot:
         if stored is not None:
             try:
-                checkpoint = orjson.loads(stored)
-                return BrandSlot(brand_state_from_dict(checkpoint["state"]), RecentIds(checkpoint["recent_ids"]),
-                                 partition)
-            except (ValueError, TypeError, KeyError) as error:
+                state, recent_ids = decode_checkpoint(stored)
+                return BrandSlot(state, recent_ids, partition)
+            except CheckpointError as error:
                 # e.g. a new STATE_VERSION after an upgrade: the baseline is re-learned.
-                log.warning("stored detector state of %s is unreadable (%r); starting fresh", brand, error)
+                log.warning("stored detector state of %s is unreadable (%s); starting fresh", brand, error)
         return BrandSlot(engine.initial_state(brand, registry.language(brand)), RecentIds(), partition)
 
     async def _send_durably(messages: list[Outgoing]) -> None:
