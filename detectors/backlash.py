@@ -302,10 +302,19 @@ class ModerationParams:
     min_complainers: int = 3
     """Distinct outside authors complaining about the deleting."""
     horizon_ms: int = 12 * HOUR_MS
+    window_ms: int = 30 * 60_000
+    second_wave: float = 0.5
+    """A thread that was already part of an incident fires again only while it is protested
+    again: a deletion in the last ``window_ms``, or reactions and protests elsewhere in that
+    window, as an hourly rate, at least this share of the thread's busiest hour (its
+    complainers are counted for ever, so without this a thread whose incident resolved would
+    reopen at its next event)."""
 
     def __post_init__(self) -> None:
         if self.min_deletions < 1 or self.min_complainers < 1:
             raise ValueError("min_deletions and min_complainers must be at least 1")
+        if self.window_ms <= 0 or self.second_wave < 0:
+            raise ValueError("window_ms must be positive and second_wave non-negative")
 
 
 class ModerationBacklashDetector:
@@ -337,7 +346,7 @@ class ModerationBacklashDetector:
         ):
             return _quiet(thread, "moderation_backlash")
         ratio = len(thread.complainers) / params.min_complainers
-        fired = ratio >= 1
+        fired = ratio >= 1 and (not thread.flagged or self._protested_again(thread, now_ms))
         return ThreadVerdict(
             detector="moderation_backlash", thread_id=thread.thread_id,
             score=min(1.0, ratio), fired=fired,
@@ -347,6 +356,15 @@ class ModerationBacklashDetector:
             window_seconds=max(0, (now_ms - thread.first_deletion_ms) // 1000),
             negative_events=thread.negative_reactions, total_events=thread.reactions,
         )
+
+    def _protested_again(self, thread: ThreadState, now_ms: int) -> bool:
+        params = self.params
+        if thread.last_deletion_ms is not None and now_ms - thread.last_deletion_ms <= params.window_ms:
+            return True
+        recent = thread.window(now_ms, params.window_ms)
+        activity = recent.reactions + recent.echoes
+        hourly = activity * HOUR_MS / params.window_ms
+        return activity >= params.min_complainers and hourly >= params.second_wave * thread.peak_hourly_reactions
 
 
 # -------------------------------------------------------- external post backlash

