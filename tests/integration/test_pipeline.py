@@ -21,6 +21,7 @@ from streams.kafka_admin import ensure_topics
 from streams.kafka_clients import make_producer
 from streams.settings import Settings
 from streams.topics import topic_name
+from tests.demo_samples import DEMO_BRANDS, DEMO_EVENTS
 from tests.integration.worker_process import (
     consume_until,
     metric_value,
@@ -31,9 +32,6 @@ from tests.integration.worker_process import (
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
-SAMPLES = Path(__file__).resolve().parents[2] / "streams" / "samples"
-DEMO_EVENTS = SAMPLES / "demo_events.jsonl"
-DEMO_BRANDS = SAMPLES / "demo_brands.yaml"
 
 
 @pytest.fixture(scope="module")

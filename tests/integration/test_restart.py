@@ -17,6 +17,7 @@ from streams.kafka_admin import admin_client, ensure_topics
 from streams.kafka_clients import make_consumer, make_producer
 from streams.settings import Settings, env_var
 from streams.topics import topic_name
+from tests.demo_samples import DEMO_BRANDS, DEMO_EVENTS
 from tests.integration.worker_process import (
     consume_until,
     metric_value,
@@ -27,20 +28,16 @@ from tests.integration.worker_process import (
 
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
-SAMPLES = Path(__file__).resolve().parents[2] / "streams" / "samples"
-EVENTS = SAMPLES / "demo_events.jsonl"
-BRANDS = SAMPLES / "demo_brands.yaml"
-
 
 def test_killed_worker_resumes_without_losing_or_double_counting(kafka_settings: Settings, tmp_path: Path) -> None:
     replay_out = tmp_path / "replay.jsonl"
-    assert main(["replay", str(EVENTS), "--brands", str(BRANDS), "--out", str(replay_out), "--no-flush", "--quiet"]) == 0
+    assert main(["replay", str(DEMO_EVENTS), "--brands", str(DEMO_BRANDS), "--out", str(replay_out), "--no-flush", "--quiet"]) == 0
     expected = replay_out.read_bytes().splitlines()
 
     prefix = f"restart-{uuid.uuid4().hex[:8]}"
     settings = kafka_settings.with_overrides(topic_prefix=prefix, worker_id=f"{prefix}-worker", partitions=1)
     ensure_topics(settings)
-    lines = EVENTS.read_bytes().splitlines()
+    lines = DEMO_EVENTS.read_bytes().splitlines()
     # The kill comes while the demo's incident is open (critical since event 1,450).
     cut = 1500
     assert _open_after(lines[:cut], tmp_path) == {("owned_post_backlash", "critical"): 1}
@@ -58,7 +55,7 @@ def test_killed_worker_resumes_without_losing_or_double_counting(kafka_settings:
     # before the next checkpoint. Were offsets committed for events the stored state
     # lacks, those events would never be read again and the incidents would differ.
     rare_checkpoints = {env_var("state_checkpoint_seconds"): "60"}
-    with worker_process(settings, tmp_path / "first" / "worker.log", BRANDS, rare_checkpoints) as (first, process):
+    with worker_process(settings, tmp_path / "first" / "worker.log", DEMO_BRANDS, rare_checkpoints) as (first, process):
         send(lines[:cut])
         wait_until(lambda: metric_value(scrape(first), "flarewatch_events_consumed_total", topic=enriched_topic) >= cut,
                    timeout=180, what="the first part detected")
@@ -66,7 +63,7 @@ def test_killed_worker_resumes_without_losing_or_double_counting(kafka_settings:
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=30)
 
-    with worker_process(settings, tmp_path / "second" / "worker.log", BRANDS) as (second, _):
+    with worker_process(settings, tmp_path / "second" / "worker.log", DEMO_BRANDS) as (second, _):
         # Before any new event: the crisis alert must not see the open incident vanish.
         # (The partitions come only once the group gives up on the killed member.)
         wait_until(lambda: metric_value(scrape(second), "flarewatch_open_incidents", brand="acme-rail",
@@ -86,7 +83,7 @@ def _open_after(lines: list[bytes], tmp_path: Path) -> dict[tuple[str, str], int
     """Open incidents (type, level) after a replay of ``lines``."""
     events, out = tmp_path / "prefix.jsonl", tmp_path / "prefix-incidents.jsonl"
     events.write_bytes(b"\n".join(lines) + b"\n")
-    assert main(["replay", str(events), "--brands", str(BRANDS), "--out", str(out), "--no-flush", "--quiet"]) == 0
+    assert main(["replay", str(events), "--brands", str(DEMO_BRANDS), "--out", str(out), "--no-flush", "--quiet"]) == 0
     latest = {}
     for line in out.read_bytes().splitlines():
         incident = decode_incident(line)

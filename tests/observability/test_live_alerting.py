@@ -27,6 +27,7 @@ from schemas.codec import encode_raw_event
 from schemas.records import Incident, RawEvent
 from streams.kafka_admin import ensure_topics
 from streams.settings import Settings
+from tests.demo_samples import DEMO_BRANDS, DEMO_EVENTS
 from tests.integration.worker_process import running_worker, scrape
 from tests.observability.artefacts import ALERTMANAGER_CONFIG, PROMETHEUS_DIR, RULE_FILES
 from tests.observability.processes import (
@@ -44,9 +45,6 @@ from tests.observability.test_prometheus_rules import KNOWN_METRIC_LINT_PROBLEMS
 
 pytestmark = [pytest.mark.kafka, pytest.mark.prometheus, pytest.mark.slow, pytest.mark.timeout(900)]
 
-SAMPLES = Path(__file__).resolve().parents[2] / "streams" / "samples"
-DEMO_EVENTS = SAMPLES / "demo_events.jsonl"
-DEMO_BRANDS = SAMPLES / "demo_brands.yaml"
 ALERT = "FlarewatchCrisisIncidentCritical"
 KEEP_FIRING_FOR = "30s"
 

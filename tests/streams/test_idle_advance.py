@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from detectors.engine import BrandState, CrisisEngine
@@ -13,8 +11,8 @@ from streams.app import closing_watermark
 from streams.jsonl import load_events
 from streams.runtime import load_components
 from streams.settings import Settings
+from tests.demo_samples import DEMO_BRANDS, DEMO_EVENTS
 
-SAMPLES = Path(__file__).resolve().parents[2] / "streams" / "samples"
 MINUTE_MS = 60_000
 
 
@@ -41,9 +39,9 @@ def test_advance_closes_exactly_the_buckets_an_event_at_that_time_would_close(qu
 
 def test_a_quiet_brands_open_incident_resolves_when_its_time_advances() -> None:
     settings = Settings.from_env()
-    components = load_components(settings, SAMPLES / "demo_brands.yaml")
-    registry = load_brand_registry(SAMPLES / "demo_brands.yaml")
-    events = load_events(SAMPLES / "demo_events.jsonl").events[:1500]  # the incident is open and critical
+    components = load_components(settings, DEMO_BRANDS)
+    registry = load_brand_registry(DEMO_BRANDS)
+    events = load_events(DEMO_EVENTS).events[:1500]  # the incident is open and critical
     engine = components.engine
     state = engine.initial_state("acme-rail", registry.language("acme-rail"))
     opened = []

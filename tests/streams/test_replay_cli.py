@@ -8,10 +8,7 @@ import pytest
 
 from schemas.codec import decode_incident
 from streams.cli import main
-
-SAMPLES = Path(__file__).resolve().parents[2] / "streams" / "samples"
-EVENTS = SAMPLES / "demo_events.jsonl"
-BRANDS = SAMPLES / "demo_brands.yaml"
+from tests.demo_samples import DEMO_BRANDS, DEMO_EVENTS
 
 pytestmark = pytest.mark.slow
 
@@ -19,7 +16,7 @@ pytestmark = pytest.mark.slow
 def test_replay_is_deterministic_and_finds_the_demo_crisis(tmp_path: Path) -> None:
     first, second = tmp_path / "a.jsonl", tmp_path / "b.jsonl"
     for out in (first, second):
-        assert main(["replay", str(EVENTS), "--brands", str(BRANDS), "--out", str(out), "--quiet"]) == 0
+        assert main(["replay", str(DEMO_EVENTS), "--brands", str(DEMO_BRANDS), "--out", str(out), "--quiet"]) == 0
     assert first.read_bytes() == second.read_bytes()
     incidents = [decode_incident(line) for line in first.read_bytes().splitlines()]
     assert incidents[0].status == "opened"
@@ -30,13 +27,13 @@ def test_replay_is_deterministic_and_finds_the_demo_crisis(tmp_path: Path) -> No
 
 
 def test_bad_lines_are_reported_with_numbers_and_skipped(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    lines = EVENTS.read_bytes().splitlines()
+    lines = DEMO_EVENTS.read_bytes().splitlines()
     broken = tmp_path / "broken.jsonl"
     broken.write_bytes(b"\n".join([lines[0], b"{not json", *lines[1:], b'{"id": "x"}']) + b"\n")
     clean_out, broken_out = tmp_path / "clean.jsonl", tmp_path / "broken-out.jsonl"
-    assert main(["replay", str(EVENTS), "--brands", str(BRANDS), "--out", str(clean_out), "--quiet"]) == 0
+    assert main(["replay", str(DEMO_EVENTS), "--brands", str(DEMO_BRANDS), "--out", str(clean_out), "--quiet"]) == 0
     capsys.readouterr()
-    assert main(["replay", str(broken), "--brands", str(BRANDS), "--out", str(broken_out), "--quiet"]) == 0
+    assert main(["replay", str(broken), "--brands", str(DEMO_BRANDS), "--out", str(broken_out), "--quiet"]) == 0
     err = capsys.readouterr().err
     assert "skipped 2 lines that break the input contract" in err
     assert f"{broken}:2: bad_json" in err
@@ -45,15 +42,15 @@ def test_bad_lines_are_reported_with_numbers_and_skipped(tmp_path: Path, capsys:
 
 
 def test_missing_registry_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["replay", str(EVENTS), "--brands", str(tmp_path / "none.yaml"), "--quiet"]) == 2
+    assert main(["replay", str(DEMO_EVENTS), "--brands", str(tmp_path / "none.yaml"), "--quiet"]) == 2
     assert "none.yaml does not exist" in capsys.readouterr().err
 
 
 def test_repeated_event_ids_are_counted_once(tmp_path: Path) -> None:
-    lines = EVENTS.read_bytes().splitlines()
+    lines = DEMO_EVENTS.read_bytes().splitlines()
     doubled = tmp_path / "doubled.jsonl"
     doubled.write_bytes(b"\n".join(line for line in lines for _ in (0, 1)) + b"\n")
     clean_out, doubled_out = tmp_path / "clean.jsonl", tmp_path / "doubled-out.jsonl"
-    assert main(["replay", str(EVENTS), "--brands", str(BRANDS), "--out", str(clean_out), "--quiet"]) == 0
-    assert main(["replay", str(doubled), "--brands", str(BRANDS), "--out", str(doubled_out), "--quiet"]) == 0
+    assert main(["replay", str(DEMO_EVENTS), "--brands", str(DEMO_BRANDS), "--out", str(clean_out), "--quiet"]) == 0
+    assert main(["replay", str(doubled), "--brands", str(DEMO_BRANDS), "--out", str(doubled_out), "--quiet"]) == 0
     assert doubled_out.read_bytes() == clean_out.read_bytes()
