@@ -19,14 +19,19 @@ describe a past that incidents have already been judged on. Thread state always
 uses an event's own time.
 
 **Self-protection.** At most ``max_events_per_author`` events of one author
-count per bucket (one angry customer posting fifty times is not a crowd); the
-thread detectors count distinct authors; the volume and share detectors do not
+count per bucket (one angry customer posting fifty times is not a crowd), and
+for the share detector's longer pools at most as many in any 2 hours
+(``BrandState.pool_authors``), so that one customer posting every few
+minutes does not fill an hour's pool on a quiet brand; the thread detectors
+count distinct authors; the volume and share detectors do not
 learn anomalies into their baselines. A jump in event time of more than
 ``max_gap_buckets`` empty buckets skips ahead instead of closing them all.
 
 **Bounded and deterministic.** The state holds the open buckets, the two
-series detectors' bounded states, at most ``ThreadParams.max_threads`` threads
-and the incidents of the last hours. The same events in the same order give
+series detectors' bounded states, at most ``ThreadParams.max_threads`` threads,
+at most ``max_pool_authors`` recent authors (each with at most
+``max_events_per_author`` bucket starts: about 60 KB of JSON when full) and the
+incidents of the last hours. The same events in the same order give
 identical incidents, and the state round-trips through
 :func:`brand_state_to_dict` / :func:`brand_state_from_dict` and JSON.
 
@@ -99,6 +104,11 @@ class EngineParams:
     allowed_lateness_ms: int = 60_000
     max_lateness_ms: int = 6 * 3_600_000
     max_events_per_author: int = 3
+    max_pool_authors: int = 1024
+    """Authors remembered for the share detector's per-author cap over its longest pool. When
+    more posted within that pool, the least recently counted are forgotten (down to three
+    quarters of this), so on a brand with more than about this many authors in 2 hours the cap
+    covers a shorter span; one author's few events are immaterial there."""
     max_gap_buckets: int = 2016
     """One week of 5-minute buckets: longer silences skip ahead."""
     thread_active_ms: int = 3_600_000
@@ -138,17 +148,23 @@ class EngineParams:
             raise ValueError("allowed_lateness_ms must be in [0, max_lateness_ms]")
         if self.spike_pool_buckets < 1 or self.spike_min_ratio < 1 or self.spike_min_excess < 0:
             raise ValueError("spike_pool_buckets must be at least 1, spike_min_ratio at least 1, spike_min_excess >= 0")
-        if self.max_events_per_author < 1 or self.max_gap_buckets < 1:
-            raise ValueError("max_events_per_author and max_gap_buckets must be at least 1")
+        if self.max_events_per_author < 1 or self.max_gap_buckets < 1 or self.max_pool_authors < 4:
+            raise ValueError("max_events_per_author and max_gap_buckets must be at least 1, max_pool_authors at least 4")
 
 
 @dataclass(frozen=True, slots=True)
 class BucketTally:
-    """Counts of one open bucket (author-capped) and the evidence an incident may need."""
+    """Counts of one open bucket (author-capped) and the evidence an incident may need.
+
+    ``pool_total`` / ``pool_negative``: the events the share detector counts, capped per
+    author over its longest pool rather than per bucket.
+    """
 
     start_ms: int
     total: int = 0
     negative: int = 0
+    pool_total: int = 0
+    pool_negative: int = 0
     authors: Mapping[str, int] = field(default_factory=dict)
     negative_platforms: Mapping[str, int] = field(default_factory=dict)
     terms: Mapping[str, int] = field(default_factory=dict)
@@ -174,6 +190,9 @@ class BrandState:
     """Negative counts of the last ``attribution_buckets`` closed buckets."""
     late_events: int = 0
     dropped_events: int = 0
+    pool_authors: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    """Hashed author -> bucket starts of their events the share detector counted within its
+    longest pool (at most ``max_events_per_author`` each, at most ``max_pool_authors`` authors)."""
     version: int = STATE_VERSION
 
 
@@ -244,11 +263,13 @@ class CrisisEngine:
                 return replace(state, dropped_events=state.dropped_events + 1), EngineOutput()
             state = replace(state, late_events=state.late_events + 1)
             bucket = open_from
+        pool_authors, pooled = self._pool_count(state.pool_authors, bucket, event)
         state = replace(
             state,
             open_from_ms=open_from,
-            buckets=self._tally(state.buckets, bucket, event),
+            buckets=self._tally(state.buckets, bucket, event, pooled),
             threads=self.tracker.observe(state.threads, event),
+            pool_authors=pool_authors,
         )
         watermark = time_ms if state.watermark_ms is None else max(state.watermark_ms, time_ms)
         state = replace(state, watermark_ms=watermark)
@@ -315,7 +336,35 @@ class CrisisEngine:
         state = replace(state, watermark_ms=watermark)
         return self._close_until(state, self.bucket_of(watermark_ms) + self.params.bucket_width_ms)
 
-    def _tally(self, buckets: tuple[BucketTally, ...], start_ms: int, event: EnrichedEvent) -> tuple[BucketTally, ...]:
+    def _pool_span_ms(self) -> int:
+        return self.params.share.pool_buckets[-1] * self.params.bucket_width_ms
+
+    def _pool_count(
+        self, pool_authors: Mapping[str, tuple[int, ...]], start_ms: int, event: EnrichedEvent
+    ) -> tuple[Mapping[str, tuple[int, ...]], bool]:
+        """Whether the share detector counts this event: its author has fewer than
+        ``max_events_per_author`` counted events in the buckets of the longest pool ending here.
+
+        So no window of that span (and none of the shorter pools) holds more than that many
+        events of one author. Returns the updated author map (bounded, see ``max_pool_authors``).
+        """
+        params = self.params
+        if event.event.kind == "deletion":
+            return pool_authors, False
+        author = str(author_key(event.event.author.id))
+        oldest = start_ms - self._pool_span_ms()
+        recent = tuple(time for time in pool_authors.get(author, ()) if time > oldest)
+        if len(recent) >= params.max_events_per_author:
+            return pool_authors, False
+        updated = {**pool_authors, author: (*recent, start_ms)}
+        if len(updated) > params.max_pool_authors:
+            keep = sorted(updated.items(), key=lambda item: (-item[1][-1], item[0]))[: params.max_pool_authors * 3 // 4]
+            updated = dict(sorted(keep))
+        return updated, True
+
+    def _tally(
+        self, buckets: tuple[BucketTally, ...], start_ms: int, event: EnrichedEvent, pooled: bool
+    ) -> tuple[BucketTally, ...]:
         params = self.params
         raw = event.event
         tallies = list(buckets)
@@ -333,6 +382,8 @@ class CrisisEngine:
             tally,
             total=tally.total + 1,
             negative=tally.negative + int(negative),
+            pool_total=tally.pool_total + int(pooled),
+            pool_negative=tally.pool_negative + int(pooled and negative),
             authors={**tally.authors, author: tally.authors.get(author, 0) + 1},
         )
         if negative:
@@ -382,7 +433,9 @@ class CrisisEngine:
         buckets = tuple(t for t in state.buckets if t.start_ms != start_ms)
 
         volume_state, volume = self.volume.step(state.volume, start_ms, tally.negative)
-        share_state, share = self.share.step(state.share, start_ms, tally.negative, tally.total)
+        share_state, share = self.share.step(
+            state.share, start_ms, tally.negative, tally.total, tally.pool_negative, tally.pool_total
+        )
         book = self.tracker.evict(state.threads, now_ms)
         flood_state = self.flood.learn(state.flood, book.evicted)
 
@@ -427,7 +480,12 @@ class CrisisEngine:
             signals.append(Signal(
                 type="negative_shift", cause=BRAND_CAUSE, origin="unknown",
                 severity=self._series_severity(share.score, 3), onset_ms=onset, trigger=None,
-                evidence=replace(brand_evidence, observed=round(share.share, 4), expected=round(share.baseline_share, 4)),
+                evidence=replace(
+                    brand_evidence, observed=round(share.share, 4), expected=round(share.baseline_share, 4),
+                    window_seconds=share.pool_buckets * params.bucket_width_ms // 1000,
+                    negative_events=share.pool_negative, total_events=share.pool_total,
+                ),
+                sustained=share.pool_buckets > params.share.pool_buckets[0],
             ))
 
         # Attribution of brand-wide signals to a thread: its share of the last hour's negatives.
@@ -454,8 +512,10 @@ class CrisisEngine:
             share_baseline=share.baseline_share,
             scores=scores,
         )
+        oldest = start_ms + params.bucket_width_ms - self._pool_span_ms()
+        pool_authors = {author: times for author, times in state.pool_authors.items() if times[-1] > oldest}
         state = replace(
-            state, volume=volume_state, share=share_state, threads=book, flood=flood_state,
+            state, volume=volume_state, share=share_state, threads=book, flood=flood_state, pool_authors=pool_authors,
             incidents=incident_book, buckets=buckets, elevated_since_ms=elevated_since,
             recent_negative=(*state.recent_negative, tally.negative)[-params.attribution_buckets :],
         )

@@ -12,7 +12,8 @@ signals that fired. The manager
   so a spike caused by the brand's own rude reply ends up as one
   ``owned_post_backlash`` incident with origin ``self_inflicted``;
 * opens only after ``persistence_buckets`` consecutive signalling buckets
-  (``shift_persistence_buckets`` for the noisier share shift);
+  (``shift_persistence_buckets`` for the noisier share shift, unless its signal is
+  ``sustained``: judged over a longer pool that is itself the persistence);
 * emits ``updated`` only on escalation (higher severity) or a newly merged
   signal type, and at most once per ``update_interval_ms``;
 * resolves after ``quiet_ms`` without a signal and then ignores the same cause
@@ -70,6 +71,11 @@ class Signal:
     onset_ms: int
     trigger: Trigger | None
     evidence: Evidence
+    sustained: bool = False
+    """The detector's evidence already spans several buckets and shows the rise still going on
+    (a share shift judged over 30 minutes or more, whose newer half is raised as well): a
+    ``negative_shift`` then opens at its first signalling bucket instead of waiting for
+    ``shift_persistence_buckets``."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +229,9 @@ class IncidentManager:
             else:
                 key = f"{lead.type}|{BRAND_CAUSE}"
                 pending[key] = previous_pending.get(key, 0) + 1
-                needed = params.shift_persistence_buckets if lead.type == "negative_shift" else params.persistence_buckets
+                needed = params.persistence_buckets
+                if lead.type == "negative_shift" and not lead.sustained:
+                    needed = params.shift_persistence_buckets
                 if pending[key] >= needed and not self._cooling(records, BRAND_CAUSE, lead.type, now_ms):
                     del pending[key]
                     record = self._open(lead, brand_signals, now_ms, brand)

@@ -3,23 +3,38 @@
 A pure step function over a small frozen state, fed one closed event-time bucket at a
 time with the bucket's negative and total counts (empty buckets as ``0, 0``).
 
-The observed share is pooled over the last ``smoothing_buckets`` buckets, so a single
-bucket with 2 of 3 negative is not a crisis. The baseline share is the pooled share of
-the last day (kept as 24 hourly count pairs plus the hour in progress, so the state is
-bounded) with a weak prior, and the jump is measured as a binomial z-score inflated by
-a running over-dispersion factor (real streams vary more than coin flips). The detector
-fires when
+The observed share is pooled over several spans of recent buckets (``pool_buckets``: 15
+minutes, 30 minutes, 1 hour and 2 hours), so a single bucket with 2 of 3 negative is not a
+crisis, and a quiet brand (or a busy one at night), whose 15 minutes hold a handful of
+events, still shows a lasting shift once a longer span holds enough of them. The
+baseline share is the pooled share of the last day (kept as 24 hourly count pairs plus
+the hour in progress, so the state is bounded) with a weak prior, and the jump is
+measured as a binomial z-score inflated by a running over-dispersion factor (real
+streams vary more than coin flips). The detector fires when
 
-* the pooled window holds at least ``min_total`` events and ``min_negative`` negative
+* a pooled window holds at least ``min_total`` events and ``min_negative`` negative
   ones (the minimum count),
-* the share is at least ``min_share_increase`` above the baseline, and
-* the z-score reaches ``threshold`` (``score = z / (z + threshold)``, 0.5 at the threshold),
+* its share is at least ``min_share_increase`` above the baseline (for the longer pools,
+  the share of their newer half as well: a shift that has ended does not fire again from
+  the long pools that still hold it), and
+* its z-score reaches ``threshold`` (``score = z / (z + threshold)``, 0.5 at the threshold;
+  the verdict reports the pool with the highest score),
 
 outside the cooldown and after ``warmup_buckets``. It does not care whether the total is
 high: a rise in volume at the usual share is the volume detector's business, and a
-surge of criticism shows here even when volume is flat.
+surge of criticism shows here even when volume is flat. Each longer pool's z-score is
+inflated by its own running over-dispersion factor (never below the single bucket's),
+because a share that drifts for an hour varies more over an hour than independent
+buckets would.
 
-Self-protection: while the z-score is at or above ``protect_z`` the hour aggregates learn
+The longer pools take their own counts (``pool_negative`` / ``pool_total`` of
+:meth:`NegativeShareDetector.step`), capped per author over the longest pool: the engine
+counts at most 3 events of one author in any 2 hours there, because one customer posting
+every 4 minutes stays under a per-bucket cap yet fills an hour's pool on a quiet brand.
+The shortest pool and the baseline keep the per-bucket counts.
+
+Self-protection: while the shortest pool's z-score, or a longer pool's z-score that passes
+its minimum count and share gates, is at or above ``protect_z``, the hour aggregates learn
 the expected negative count (``total x baseline share``), not the observed one, so an
 ongoing shift keeps its old baseline.
 
@@ -35,6 +50,20 @@ ongoing shift keeps its old baseline.
 ...     fired.append(verdict.anomalous)
 >>> fired, round(verdict.share, 2), round(verdict.baseline_share, 2)
 ([False, True, False], 0.35, 0.1)
+
+A quiet brand with 2 events a bucket: 15 minutes never hold the 20 events a share needs,
+but once three in four are negative the 1-hour pool fires after an hour.
+
+>>> quiet = NegativeShareDetector(ShareParams(warmup_buckets=24))
+>>> state = quiet.initial_state()
+>>> for i in range(48):  # one in four negative
+...     state, verdict = quiet.step(state, i * 300_000, negative=i % 2, total=2)
+>>> fired = []
+>>> for i in range(48, 72):  # three in four negative
+...     state, verdict = quiet.step(state, i * 300_000, negative=1 + i % 2, total=2)
+...     fired += [(i - 48, verdict.pool_buckets, verdict.pool_negative, verdict.pool_total)] if verdict.anomalous else []
+>>> fired
+[(11, 12, 18, 24)]
 """
 
 from __future__ import annotations
@@ -57,12 +86,13 @@ class ShareParams:
     """Over-dispersion-adjusted binomial z-score at which the share is anomalous (score 0.5)."""
     protect_z: float = 3.0
     """Buckets at or above this z-score are learned at the baseline share."""
-    smoothing_buckets: int = 3
-    """Buckets pooled into the observed share (3 x 5 min = 15 minutes)."""
+    pool_buckets: tuple[int, ...] = (3, 6, 12, 24)
+    """Spans (in buckets, shortest first) over which the observed share is pooled and judged:
+    15 minutes, 30 minutes, 1 hour and 2 hours."""
     min_total: int = 20
-    """Events needed in the pooled window before the share means anything."""
+    """Events needed in a pooled window before its share means anything."""
     min_negative: int = 8
-    """Negative events needed in the pooled window."""
+    """Negative events needed in a pooled window."""
     min_share_increase: float = 0.1
     """Absolute share increase (0.1 = ten percentage points) needed to fire."""
     warmup_buckets: int = 288
@@ -79,8 +109,8 @@ class ShareParams:
             raise ValueError(f"bucket_ms must be positive, got {self.bucket_ms}")
         if self.threshold <= 0 or self.protect_z <= 0:
             raise ValueError("threshold and protect_z must be positive")
-        if self.smoothing_buckets < 1:
-            raise ValueError(f"smoothing_buckets must be at least 1, got {self.smoothing_buckets}")
+        if not self.pool_buckets or min(self.pool_buckets) < 1 or list(self.pool_buckets) != sorted(set(self.pool_buckets)):
+            raise ValueError(f"pool_buckets must be increasing spans of at least 1 bucket, got {self.pool_buckets}")
         if self.min_total < 1 or self.min_negative < 0:
             raise ValueError("min_total must be at least 1 and min_negative non-negative")
         if not 0 <= self.min_share_increase < 1:
@@ -98,7 +128,10 @@ class ShareState:
     """What the detector remembers about one brand (JSON-able, bounded).
 
     ``hourly_negative`` / ``hourly_total``: learned counts of the last 24 complete hours,
-    oldest first.
+    oldest first. ``window_negative`` / ``window_total``: the shortest pool's buckets;
+    ``pool_window_negative`` / ``pool_window_total``: the longest pool's buckets (counted
+    with the per-author cap over that pool); ``pool_dispersion``: one over-dispersion
+    factor per longer pool.
     """
 
     buckets_seen: int = 0
@@ -112,6 +145,9 @@ class ShareState:
     hour_total: float = 0.0
     dispersion: float = 1.0
     cooldown_remaining: int = 0
+    pool_window_negative: tuple[int, ...] = ()
+    pool_window_total: tuple[int, ...] = ()
+    pool_dispersion: tuple[float, ...] = ()
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> Self:
@@ -128,6 +164,9 @@ class ShareState:
             hour_total=float(data["hour_total"]),
             dispersion=float(data["dispersion"]),
             cooldown_remaining=int(data["cooldown_remaining"]),
+            pool_window_negative=tuple(int(v) for v in data.get("pool_window_negative", ())),
+            pool_window_total=tuple(int(v) for v in data.get("pool_window_total", ())),
+            pool_dispersion=tuple(float(v) for v in data.get("pool_dispersion", ())),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -140,9 +179,14 @@ class ShareVerdict:
     """Anomaly score in [0, 1]; 0.5 at the threshold."""
     anomalous: bool
     share: float
-    """Negative share of the pooled window (0 when it is empty)."""
+    """Negative share of the pooled window that scored highest (0 when it is empty)."""
     baseline_share: float
     warming_up: bool
+    pool_buckets: int = 3
+    """Span of that window, in buckets."""
+    pool_negative: int = 0
+    pool_total: int = 0
+    """Negative and all events in that window."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,39 +208,83 @@ class NegativeShareDetector:
         return (negative + p.prior_share * p.prior_events) / (total + p.prior_events)
 
     def step(
-        self, state: ShareState, bucket_start_ms: int, negative: int, total: int
+        self,
+        state: ShareState,
+        bucket_start_ms: int,
+        negative: int,
+        total: int,
+        pool_negative: int | None = None,
+        pool_total: int | None = None,
     ) -> tuple[ShareState, ShareVerdict]:
-        """Judge one closed bucket; odd counts are clamped (``0 <= negative <= total``)."""
+        """Judge one closed bucket; odd counts are clamped (``0 <= negative <= total``).
+
+        ``negative`` / ``total`` feed the baseline and the shortest pool; ``pool_negative`` /
+        ``pool_total`` (the same bucket counted with a per-author cap over the longest pool;
+        by default the same counts) feed the longer pools.
+        """
         p = self.params
         total = max(int(total), 0)
         negative = min(max(int(negative), 0), total)
-        window_negative = (*state.window_negative, negative)[-p.smoothing_buckets :]
-        window_total = (*state.window_total, total)[-p.smoothing_buckets :]
-        pooled_negative, pooled_total = sum(window_negative), sum(window_total)
-        share = pooled_negative / pooled_total if pooled_total else 0.0
+        pool_total = total if pool_total is None else max(int(pool_total), 0)
+        pool_negative = negative if pool_negative is None else min(max(int(pool_negative), 0), pool_total)
+        shortest, longest = p.pool_buckets[0], p.pool_buckets[-1]
+        window_negative = (*state.window_negative, negative)[-shortest:]
+        window_total = (*state.window_total, total)[-shortest:]
+        long_negative = (*state.pool_window_negative, pool_negative)[-longest:]
+        long_total = (*state.pool_window_total, pool_total)[-longest:]
         baseline = self.baseline_share(state)
         warming_up = state.buckets_seen < p.warmup_buckets
+        unit_variance = baseline * (1.0 - baseline)
+        dispersions = state.pool_dispersion
+        if len(dispersions) != len(p.pool_buckets) - 1:
+            dispersions = (1.0,) * (len(p.pool_buckets) - 1)
 
-        z = 0.0
-        if pooled_total:
-            variance = baseline * (1.0 - baseline) / pooled_total * state.dispersion
-            z = (share - baseline) / math.sqrt(variance)
-        enough = pooled_total >= p.min_total and pooled_negative >= p.min_negative
-        jump = share - baseline >= p.min_share_increase
-        z_effective = max(z, 0.0) if enough and jump else 0.0
-        score = z_effective / (z_effective + p.threshold)
+        pools = [(shortest, sum(window_negative), sum(window_total), state.dispersion)]
+        pools += [
+            (span, sum(long_negative[-span:]), sum(long_total[-span:]), max(state.dispersion, pool_dispersion))
+            for span, pool_dispersion in zip(p.pool_buckets[1:], dispersions, strict=True)
+        ]
+        best: tuple[float, float, int, int, int] | None = None  # score, share, span, negative, total
+        protect_z = 0.0
+        squared: list[float | None] = []
+        for span, pooled_negative, pooled_total, dispersion_factor in pools:
+            share = pooled_negative / pooled_total if pooled_total else 0.0
+            unit_z = (share - baseline) / math.sqrt(unit_variance / pooled_total) if pooled_total else 0.0
+            z = unit_z / math.sqrt(dispersion_factor)
+            enough = pooled_total >= p.min_total and pooled_negative >= p.min_negative
+            jump = share - baseline >= p.min_share_increase
+            if span == shortest:
+                protect_z = z
+            else:
+                squared.append(unit_z**2 if pooled_total else None)
+                # a longer pool speaks only while its newer half is raised too: a shift that has
+                # ended leaves a long pool raised for its whole span and must not fire again
+                recent_negative, recent_total = sum(long_negative[-(span // 2) :]), sum(long_total[-(span // 2) :])
+                jump = jump and recent_total > 0 and recent_negative / recent_total - baseline >= p.min_share_increase
+            z_effective = max(z, 0.0) if enough and jump else 0.0
+            if span != shortest:
+                protect_z = max(protect_z, z_effective)
+            score = z_effective / (z_effective + p.threshold)
+            if best is None or score > best[0]:
+                best = (score, share, span, pooled_negative, pooled_total)
+        assert best is not None
+        score, share, span, best_negative, best_total = best
         if state.last_bucket_ms is not None and bucket_start_ms <= state.last_bucket_ms:
-            return state, ShareVerdict(score, False, share, baseline, warming_up)
+            return state, ShareVerdict(score, False, share, baseline, warming_up, span, best_negative, best_total)
 
         anomalous = not warming_up and score >= 0.5 and state.cooldown_remaining == 0
         cooldown = max(p.cooldown_buckets - 1, 0) if anomalous else max(state.cooldown_remaining - 1, 0)
-        protect = not warming_up and z >= p.protect_z
+        protect = not warming_up and protect_z >= p.protect_z
         dispersion = state.dispersion
-        if not protect and total:
-            bucket_variance = baseline * (1.0 - baseline) / total
-            squared = (negative / total - baseline) ** 2 / bucket_variance
-            decay = 0.5 ** (1.0 / p.dispersion_halflife_buckets)
-            dispersion = max(1.0, decay * dispersion + (1.0 - decay) * min(squared, 25.0))
+        decay = 0.5 ** (1.0 / p.dispersion_halflife_buckets)
+        if not protect:
+            if total:
+                bucket_squared = (negative / total - baseline) ** 2 / (unit_variance / total)
+                dispersion = max(1.0, decay * dispersion + (1.0 - decay) * min(bucket_squared, 25.0))
+            dispersions = tuple(
+                old if pool_squared is None else max(1.0, decay * old + (1.0 - decay) * min(pool_squared, 25.0))
+                for old, pool_squared in zip(dispersions, squared, strict=True)
+            )
         learned_negative = baseline * total if protect else float(negative)
         new_state = _learn_hour(state, bucket_start_ms, learned_negative, float(total))
         new_state = replace(
@@ -207,8 +295,11 @@ class NegativeShareDetector:
             window_total=window_total,
             dispersion=dispersion,
             cooldown_remaining=cooldown,
+            pool_window_negative=long_negative,
+            pool_window_total=long_total,
+            pool_dispersion=dispersions,
         )
-        return new_state, ShareVerdict(score, anomalous, share, baseline, warming_up)
+        return new_state, ShareVerdict(score, anomalous, share, baseline, warming_up, span, best_negative, best_total)
 
 
 def _learn_hour(state: ShareState, bucket_start_ms: int, negative: float, total: float) -> ShareState:

@@ -120,6 +120,57 @@ def test_one_author_counts_at_most_three_times_per_bucket() -> None:
     assert (out.buckets[0].total, out.buckets[0].negative) == (3, 3)
 
 
+def quiet_brand(hours: int, negative_share: float = 0.25, start: int = 0, first: int = 0) -> list[EnrichedEvent]:
+    """A small brand: one post every 5 minutes (12 an hour), each by someone else."""
+    every = round(1 / negative_share)
+    return [enriched(f"q{start}-{i}", start + i * 5 * MINUTE + 90_000, author=f"regular{first + i}",
+                     negative=(first + i) % every == 0, text="Taking the train today")
+            for i in range(hours * 12)]
+
+
+def shift_incidents(incidents: list[Incident]) -> list[Incident]:
+    return [incident for incident in incidents if incident.status == "opened" and incident.type == "negative_shift"]
+
+
+def test_one_author_posting_every_four_minutes_on_a_small_brand_does_not_open_a_shift() -> None:
+    """Per bucket the customer stays under the cap (1-2 posts), but over 2 hours they would hold
+    30 of the 54 events of the share detector's longest pool; they count 3 times there."""
+    engine = CrisisEngine()
+    onset = 30 * HOUR
+    events = quiet_brand(34)
+    events += [enriched(f"rant{i}", onset + i * 4 * MINUTE, author="angry", negative=True, text="Where is my refund?")
+               for i in range(30)]
+    _, incidents, out = run(engine, sorted(events, key=lambda e: e.event.created_at_ms), flush_at=T0_MS + 34 * HOUR)
+    assert shift_incidents(incidents) == []
+    assert max(report.scores["negative_shift"] for report in out.buckets) < 0.5
+    assert sum(report.total for report in out.buckets) == len(events)  # the volume detector still sees them all
+
+
+def test_a_lasting_shift_on_a_small_brand_is_found_by_the_longer_pools() -> None:
+    """Fifteen minutes hold 3 events, never the 20 a share needs; two hours hold enough."""
+    engine = CrisisEngine()
+    onset = 30 * HOUR
+    events = quiet_brand(30) + quiet_brand(4, negative_share=0.75, start=onset, first=10_000)
+    _, incidents, _ = run(engine, events, flush_at=T0_MS + 34 * HOUR)
+    opened = shift_incidents(incidents)
+    assert len(opened) == 1
+    assert opened[0].evidence.window_seconds >= 3600
+    assert onset + HOUR <= opened[0].detected_at_ms - T0_MS <= onset + 150 * MINUTE
+
+
+def test_the_share_detectors_author_cap_spans_its_longest_pool() -> None:
+    """Posts every 4 minutes for 160 minutes: all count for the volume detector (1-2 a bucket),
+    but the share detector's 2-hour pools never hold more than 3 of them."""
+    engine = CrisisEngine()
+    events = [enriched(f"s{i}", i * 4 * MINUTE, author="angry", negative=True, text="Terrible!") for i in range(40)]
+    state, _, out = run(engine, events, flush_at=T0_MS + 159 * MINUTE)
+    assert sum(report.total for report in out.buckets) == 40
+    pooled = state.share.pool_window_total  # the last 24 buckets: 40 to 160 minutes
+    assert len(pooled) == 24 and sum(pooled) == 3
+    # counted again at 120 and 124 minutes, when 0 and 4 left the 2 hours, then at 128 (5 left)
+    assert pooled[-8:-5] == (2, 1, 0)
+
+
 def test_rude_owned_reply_opens_one_self_inflicted_incident_with_the_reply_as_trigger() -> None:
     engine = CrisisEngine()
     onset = 24 * HOUR + 10 * MINUTE
@@ -196,6 +247,7 @@ def test_state_stays_bounded() -> None:
     events = [enriched(f"p{i}", i * 1000, author=f"u{i}", kind="comment", parent=f"post{i}") for i in range(3000)]
     state, _, _ = run(engine, events)
     assert len(state.threads.threads) <= engine.params.threads.max_threads
+    assert len(state.pool_authors) <= engine.params.max_pool_authors
     assert len(orjson.dumps(brand_state_to_dict(state))) < 400_000
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 
 from detectors.incidents import (
@@ -86,6 +87,14 @@ def test_share_shift_needs_two_consecutive_buckets() -> None:
     manager = IncidentManager()
     _, out = drive(manager, [[signal("negative_shift")], [], [signal("negative_shift")], [signal("negative_shift")]])
     assert statuses(out) == [(3, "opened", "negative_shift")]
+
+
+def test_a_sustained_share_shift_opens_at_its_first_bucket() -> None:
+    """A shift judged over a longer pool (whose newer half is raised too) is its own persistence."""
+    manager = IncidentManager()
+    sustained = dataclasses.replace(signal("negative_shift"), sustained=True)
+    _, out = drive(manager, [[], [sustained], [sustained]])
+    assert statuses(out) == [(1, "opened", "negative_shift")]
 
 
 def test_signals_on_one_thread_merge_and_precedence_picks_the_type() -> None:

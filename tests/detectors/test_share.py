@@ -110,7 +110,8 @@ def test_state_stays_bounded_and_odd_counts_are_clamped() -> None:
     detector = NegativeShareDetector()
     state, _ = run(detector, stream(5))
     assert len(state.hourly_total) == len(state.hourly_negative) == 24
-    assert len(state.window_total) == detector.params.smoothing_buckets
+    assert len(state.window_total) == detector.params.pool_buckets[0]
+    assert len(state.pool_window_total) == detector.params.pool_buckets[-1]
     start = (state.last_bucket_ms or 0) + BUCKET_MS
     _, verdict = detector.step(state, start, negative=50, total=10)
     assert verdict.share <= 1.0
@@ -122,7 +123,7 @@ def test_state_stays_bounded_and_odd_counts_are_clamped() -> None:
 
 @pytest.mark.parametrize(
     "bad",
-    [{"threshold": 0.0}, {"smoothing_buckets": 0}, {"min_total": 0}, {"min_share_increase": 1.5}, {"prior_share": 1.0}],
+    [{"threshold": 0.0}, {"pool_buckets": ()}, {"pool_buckets": (6, 3)}, {"min_total": 0}, {"min_share_increase": 1.5}, {"prior_share": 1.0}],
 )
 def test_bad_params_raise_value_error(bad: dict[str, float]) -> None:
     with pytest.raises(ValueError):
