@@ -1,4 +1,4 @@
-"""Term-burst detector: golden streams (when it must and must not fire), bounds, round trip."""
+"""Term-burst detector: golden streams (when it must and must not fire), bounds, round trip, engine wiring."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ import orjson
 import pytest
 
 import detectors.terms
+from detectors.engine import CrisisEngine, EngineParams
+from detectors.incidents import BRAND_CAUSE, Signal
 from detectors.jsonable import from_jsonable, to_jsonable
-from detectors.terms import TermBurstDetector, TermBurstParams, TermBurstState
+from detectors.terms import TermBurstDetector, TermBurstParams, TermBurstState, TermBurstVerdict
 from detectors.testing import enriched
+from schemas.records import EnrichedEvent, Evidence, Incident
 
 HOUR_MS = 3_600_000
 BUCKET_MS = 300_000
@@ -182,3 +185,57 @@ def test_only_negative_posts_of_their_own_count() -> None:
     state = detector.observe_event(state, enriched("post", 0, negative=True, text="Outage, outage! #AppDown"))
     assert sorted(state.slots) == ["appdown", "outage"]
     assert all(len(slot.authors) == 1 for slot in state.slots.values())
+
+
+def _engine_stream(burst_texts: list[str]) -> list[EnrichedEvent]:
+    """Three quiet hours of varied negative posts, then 40 new authors within 30 minutes."""
+    rng = random.Random(11)
+    events = []
+    for index in range(3 * 12 * 8):
+        offset = index * (BUCKET_MS // 8) + rng.randrange(BUCKET_MS // 8)
+        words = " ".join(rng.sample(VOCABULARY, 3))
+        events.append(enriched(f"bg{index}", offset, author=f"regular{rng.randrange(150)}", negative=True, text=words))
+    start = 3 * HOUR_MS
+    for index, text in enumerate(burst_texts):
+        events.append(enriched(f"c{index}", start + index * 45_000, author=f"new{index}", negative=True, text=text))
+    return sorted(events, key=lambda event: event.event.created_at_ms)
+
+
+def _incidents(events: list[EnrichedEvent]) -> list[Incident]:
+    engine = CrisisEngine(EngineParams(terms=TermBurstParams(warmup_ms=HOUR_MS)))
+    state = engine.initial_state("acme")
+    incidents = []
+    for event in events:
+        state, output = engine.step(state, event)
+        incidents += output.incidents
+    state, output = engine.flush(state, events[-1].event.created_at_ms + HOUR_MS)
+    return [*incidents, *output.incidents]
+
+
+def test_engine_opens_a_negative_spike_naming_the_bursting_term() -> None:
+    texts = [f"Not buying a ticket #BoycottAcme {VOCABULARY[i]}" for i in range(40)]
+    opened = [incident for incident in _incidents(_engine_stream(texts)) if incident.status == "opened"]
+    assert [(i.type, i.origin, i.trigger) for i in opened] == [("negative_spike", "unknown", None)]
+    assert opened[0].evidence.top_terms[:3] == ("boycottacme", "buying", "ticket")
+
+
+def test_engine_stays_quiet_when_the_same_posts_use_different_words() -> None:
+    assert _incidents(_engine_stream([f"#Complaint{i} {VOCABULARY[i]}" for i in range(40)])) == []
+
+
+def test_a_burst_in_the_same_bucket_as_a_volume_spike_is_one_spike_naming_the_terms() -> None:
+    engine = CrisisEngine()
+    evidence = Evidence(observed=30, expected=9, window_seconds=300, negative_events=30, total_events=70,
+                        top_terms=("delay", "late"))
+    spike = Signal(type="negative_spike", cause=BRAND_CAUSE, origin="unknown", severity=6, onset_ms=0,
+                   trigger=None, evidence=evidence)
+    burst = TermBurstVerdict(score=0.6, anomalous=True, terms=("outage",), observed=18, expected=0.0,
+                             onset_ms=-600_000, warming_up=False)
+    merged = engine._with_term_burst([spike], burst, evidence, 0)
+    assert merged == [dataclasses.replace(spike, evidence=dataclasses.replace(evidence, top_terms=("outage", "delay", "late")))]
+    alone = engine._with_term_burst([], burst, evidence, 0)
+    assert [(s.type, s.cause, s.origin, s.trigger, s.onset_ms, s.evidence.top_terms) for s in alone] == [
+        ("negative_spike", BRAND_CAUSE, "unknown", None, -600_000, ("outage", "delay", "late"))
+    ]
+    quiet = dataclasses.replace(burst, anomalous=False, terms=())
+    assert engine._with_term_burst([spike], quiet, evidence, 0) == [spike]
