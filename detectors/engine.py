@@ -74,6 +74,7 @@ from detectors.backlash import (
 from detectors.incidents import BRAND_CAUSE, IncidentBook, IncidentManager, IncidentParams, Signal
 from detectors.jsonable import from_jsonable, to_jsonable
 from detectors.share import NegativeShareDetector, ShareParams, ShareState
+from detectors.terms import TermBurstDetector, TermBurstParams, TermBurstState, TermBurstVerdict
 from detectors.threads import (
     ThreadBook,
     ThreadParams,
@@ -131,6 +132,7 @@ class EngineParams:
     max_samples: int = 5
     volume: VolumeParams = field(default_factory=VolumeParams)
     share: ShareParams = field(default_factory=ShareParams)
+    terms: TermBurstParams = field(default_factory=TermBurstParams)
     threads: ThreadParams = field(default_factory=ThreadParams)
     flood: FloodParams = field(default_factory=FloodParams)
     owned: OwnedBacklashParams = field(default_factory=OwnedBacklashParams)
@@ -184,6 +186,8 @@ class BrandState:
     open_from_ms: int | None = None
     """Start of the earliest bucket not yet closed."""
     buckets: tuple[BucketTally, ...] = ()
+    term_bursts: TermBurstState = field(default_factory=TermBurstState)
+    """Terms of recent negative posts and who used them (see :mod:`detectors.terms`)."""
     elevated_since_ms: int | None = None
     """First bucket of the current run of raised spike/shift scores: the onset estimate."""
     recent_negative: tuple[int, ...] = ()
@@ -229,6 +233,7 @@ class CrisisEngine:
         self.params = params
         self.volume = VolumeDetector(params.volume)
         self.share = NegativeShareDetector(params.share)
+        self.term_bursts = TermBurstDetector(params.terms)
         self.tracker = ThreadTracker(params.threads)
         self.flood = CommentFloodDetector(params.flood)
         self.owned = OwnedPostBacklashDetector(params.owned)
@@ -273,6 +278,7 @@ class CrisisEngine:
         )
         watermark = time_ms if state.watermark_ms is None else max(state.watermark_ms, time_ms)
         state = replace(state, watermark_ms=watermark)
+        state = replace(state, term_bursts=self.term_bursts.observe_event(state.term_bursts, event))
         state, closed = self._close_until(state, watermark - params.allowed_lateness_ms)
         state, early = self._detect_early(state, event, watermark)
         if not early:
@@ -476,6 +482,9 @@ class CrisisEngine:
                 severity=self._series_severity(volume.score, 4), onset_ms=onset, trigger=None,
                 evidence=brand_evidence,
             ))
+        term_bursts, burst = self.term_bursts.step(state.term_bursts, now_ms)
+        state = replace(state, term_bursts=term_bursts)
+        signals = self._with_term_burst(signals, burst, brand_evidence, onset)
         if share.anomalous or (share.score >= 0.5 and not share.warming_up):
             signals.append(Signal(
                 type="negative_shift", cause=BRAND_CAUSE, origin="unknown",
@@ -520,6 +529,29 @@ class CrisisEngine:
             recent_negative=(*state.recent_negative, tally.negative)[-params.attribution_buckets :],
         )
         return state, report, emitted
+
+    def _with_term_burst(
+        self, signals: list[Signal], burst: TermBurstVerdict, evidence: Evidence, onset_ms: int
+    ) -> list[Signal]:
+        """A term burst is a negative spike whose evidence names the bursting terms first.
+
+        Many new authors posting the same terms ("outage", a hashtag) raise the brand's
+        negative volume only moderately, so the volume test may stay quiet; when it fires
+        too, its spike signal is kept and names the terms.
+        """
+        if not burst.anomalous:
+            return signals
+        terms = tuple(dict.fromkeys((*burst.terms, *evidence.top_terms)))[: self.params.top_terms]
+        spike = next((signal for signal in signals if signal.type == "negative_spike" and signal.cause == BRAND_CAUSE), None)
+        if spike is not None:
+            named = replace(spike, evidence=replace(spike.evidence, top_terms=terms))
+            return [named if signal is spike else signal for signal in signals]
+        onset = onset_ms if burst.onset_ms is None else min(onset_ms, burst.onset_ms)
+        return [*signals, Signal(
+            type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
+            severity=self._series_severity(burst.score, 4), onset_ms=onset, trigger=None,
+            evidence=replace(evidence, top_terms=terms),
+        )]
 
     def _link_to_hostile_post(
         self, signals: list[Signal], book: ThreadBook, incidents: IncidentBook, now_ms: int

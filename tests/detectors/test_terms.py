@@ -1,0 +1,241 @@
+"""Term-burst detector: golden streams (when it must and must not fire), bounds, round trip, engine wiring."""
+
+from __future__ import annotations
+
+import dataclasses
+import doctest
+import random
+
+import orjson
+import pytest
+
+import detectors.terms
+from detectors.engine import CrisisEngine, EngineParams
+from detectors.incidents import BRAND_CAUSE, Signal
+from detectors.jsonable import from_jsonable, to_jsonable
+from detectors.terms import TermBurstDetector, TermBurstParams, TermBurstState, TermBurstVerdict
+from detectors.testing import enriched
+from schemas.records import EnrichedEvent, Evidence, Incident
+
+HOUR_MS = 3_600_000
+BUCKET_MS = 300_000
+VOCABULARY = [f"word{i}" for i in range(80)]
+
+
+def ordinary_day(rng: random.Random, day: int, authors: int = 300) -> list[tuple[int, int, list[str]]]:
+    """One day of ordinary negative posts: about 12 an hour from a crowd of regulars, three
+    words each from a broad vocabulary, and "delay" from 20 different people every morning."""
+    posts = []
+    for hour in range(24):
+        for _ in range(12):
+            time_ms = day * 24 * HOUR_MS + hour * HOUR_MS + rng.randrange(HOUR_MS)
+            posts.append((time_ms, rng.randrange(authors), rng.sample(VOCABULARY, 3)))
+    for index in range(20):
+        time_ms = day * 24 * HOUR_MS + 8 * HOUR_MS + rng.randrange(30 * 60_000)
+        posts.append((time_ms, 10_000 + day * 100 + index, ["delay", rng.choice(VOCABULARY)]))
+    return posts
+
+
+def run(detector: TermBurstDetector, posts: list[tuple[int, int, list[str]]], state: TermBurstState | None = None,
+        start_ms: int = 0, end_ms: int | None = None) -> tuple[TermBurstState, list[tuple[int, tuple[str, ...], int]]]:
+    """Observe posts in time order and judge at every 5-minute close; returns (close, terms, observed) of firings."""
+    state = detector.initial_state() if state is None else state
+    fired = []
+    ordered = sorted(posts)
+    end_ms = end_ms if end_ms is not None else (ordered[-1][0] // BUCKET_MS + 1) * BUCKET_MS
+    close = start_ms + BUCKET_MS
+    index = 0
+    while close <= end_ms:
+        while index < len(ordered) and ordered[index][0] < close:
+            time_ms, author, terms = ordered[index]
+            state = detector.observe(state, time_ms, author, terms)
+            index += 1
+        state, verdict = detector.step(state, close)
+        if verdict.anomalous:
+            fired.append((close, verdict.terms, verdict.observed))
+        close += BUCKET_MS
+    return state, fired
+
+
+def test_doctests() -> None:
+    failures, tried = doctest.testmod(detectors.terms)
+    assert tried > 0 and failures == 0
+
+
+@pytest.fixture(scope="module")
+def warmed() -> tuple[TermBurstDetector, TermBurstState, int]:
+    """Three ordinary days (the first is the warm-up): nothing fires."""
+    detector = TermBurstDetector()
+    rng = random.Random(3)
+    posts = [post for day in range(3) for post in ordinary_day(rng, day)]
+    state, fired = run(detector, posts, end_ms=3 * 24 * HOUR_MS)
+    assert fired == []
+    return detector, state, 3 * 24 * HOUR_MS
+
+
+def test_one_term_from_40_new_authors_in_30_minutes_fires(warmed: tuple[TermBurstDetector, TermBurstState, int]) -> None:
+    detector, state, day3 = warmed
+    rng = random.Random(5)
+    start = day3 + 15 * HOUR_MS
+    burst = [(start + i * 45_000, 50_000 + i, ["outage", *rng.sample(VOCABULARY, 2)]) for i in range(40)]
+    _, fired = run(detector, burst, state, start_ms=start, end_ms=start + 40 * 60_000)
+    assert fired, "40 new authors posting 'outage' within 30 minutes must burst"
+    close, terms, observed = fired[0]
+    assert terms == ("outage",)
+    assert (close, observed) == (start + 10 * 60_000, 14)  # 7 new authors at the 5-minute close: not yet
+    assert all(terms == ("outage",) for _, terms, _ in fired)
+
+
+def test_the_same_40_negatives_spread_over_40_terms_do_not_fire(
+    warmed: tuple[TermBurstDetector, TermBurstState, int],
+) -> None:
+    detector, state, day3 = warmed
+    start = day3 + 15 * HOUR_MS
+    spread = [(start + i * 45_000, 50_000 + i, [f"complaint{i}", VOCABULARY[i % 80]]) for i in range(40)]
+    assert run(detector, spread, state, start_ms=start, end_ms=start + 2 * HOUR_MS)[1] == []
+
+
+def test_one_author_repeating_a_term_40_times_does_not_fire(
+    warmed: tuple[TermBurstDetector, TermBurstState, int],
+) -> None:
+    detector, state, day3 = warmed
+    start = day3 + 15 * HOUR_MS
+    repeated = [(start + i * 45_000, 77, ["outage"]) for i in range(40)]
+    assert run(detector, repeated, state, start_ms=start, end_ms=start + 2 * HOUR_MS)[1] == []
+
+
+def test_a_daily_recurring_term_does_not_fire_but_the_same_crowd_on_a_new_term_does(
+    warmed: tuple[TermBurstDetector, TermBurstState, int],
+) -> None:
+    detector, state, day3 = warmed
+    morning = day3 + 8 * HOUR_MS
+    crowd = [(morning + i * 90_000, 20_000 + i, ["delay"]) for i in range(20)]  # 20 people never seen before
+    assert run(detector, crowd, state, start_ms=morning, end_ms=morning + HOUR_MS)[1] == []
+    novel = [(time_ms, author, ["strike"]) for time_ms, author, _ in crowd]
+    assert run(detector, novel, state, start_ms=morning, end_ms=morning + HOUR_MS)[1]
+
+
+def test_nothing_fires_during_the_warm_up() -> None:
+    detector = TermBurstDetector()
+    burst = [(HOUR_MS + i * 45_000, i, ["outage"]) for i in range(40)]
+    assert run(detector, burst, end_ms=3 * HOUR_MS)[1] == []
+    assert run(TermBurstDetector(TermBurstParams(warmup_ms=0)), burst, end_ms=3 * HOUR_MS)[1]
+
+
+def test_a_campaign_building_for_hours_keeps_firing_and_is_not_learnt(
+    warmed: tuple[TermBurstDetector, TermBurstState, int],
+) -> None:
+    detector, state, day3 = warmed
+    start = day3 + 10 * HOUR_MS
+    per_hour = (5, 14, 25, 40)
+    campaign = [
+        (start + hour * HOUR_MS + i * (HOUR_MS // count), 90_000 + hour * 100 + i, ["#boycott", "boycott"])
+        for hour, count in enumerate(per_hour) for i in range(count)
+    ]
+    state, fired = run(detector, campaign, state, start_ms=start, end_ms=start + 4 * HOUR_MS)
+    fired_hours = {(close - start - 1) // HOUR_MS for close, _, _ in fired}
+    assert fired_hours == {1, 2, 3}
+    assert state.slots["boycott"].usual <= detector.params.protect_share * detector.params.min_authors
+
+
+def test_state_stays_bounded_and_forgets_rare_terms() -> None:
+    params = TermBurstParams(max_terms=16, max_authors=20, warmup_ms=0)
+    detector = TermBurstDetector(params)
+    posts = [(i * 1_000, i, [f"unique{i}", "common"]) for i in range(500)]
+    state, _ = run(detector, posts, end_ms=HOUR_MS)
+    assert len(state.slots) <= params.max_terms
+    assert all(len(slot.authors) == len(slot.first_ms) <= params.max_authors for slot in state.slots.values())
+    assert "common" in state.slots
+    later, _ = run(detector, [], state, start_ms=HOUR_MS, end_ms=8 * HOUR_MS)
+    assert set(later.slots) <= {"common"}  # rare terms with nobody recent are dropped
+
+
+def test_state_round_trips_through_json_and_steps_are_pure(
+    warmed: tuple[TermBurstDetector, TermBurstState, int],
+) -> None:
+    detector, state, day3 = warmed
+    restored = from_jsonable(TermBurstState, orjson.loads(orjson.dumps(to_jsonable(state))))
+    assert restored == state
+    before = to_jsonable(state)
+    again = detector.observe(state, day3 + 60_000, 4, ["outage"])
+    assert to_jsonable(state) == before
+    assert detector.step(again, day3 + BUCKET_MS) == detector.step(
+        detector.observe(restored, day3 + 60_000, 4, ["outage"]), day3 + BUCKET_MS
+    )
+
+
+@pytest.mark.parametrize("changes", [
+    {"window_ms": 0}, {"memory_ms": 60_000}, {"min_authors": 1}, {"factor": 0.5}, {"max_authors": 5},
+    {"max_terms": 0}, {"protect_share": 0.0}, {"usual_halflife_hours": 0.0}, {"warmup_ms": -1},
+])
+def test_bad_parameters_raise(changes: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        dataclasses.replace(TermBurstParams(), **changes)
+
+
+def test_only_negative_posts_of_their_own_count() -> None:
+    detector = TermBurstDetector()
+    state = detector.initial_state()
+    for event in (
+        enriched("reply", 0, parent="p", negative=True, text="outage again"),
+        enriched("happy", 0, text="no outage today"),
+        enriched("gone", 0, kind="deletion", negative=True, text="outage"),
+    ):
+        assert detector.observe_event(state, event) == state
+    state = detector.observe_event(state, enriched("post", 0, negative=True, text="Outage, outage! #AppDown"))
+    assert sorted(state.slots) == ["appdown", "outage"]
+    assert all(len(slot.authors) == 1 for slot in state.slots.values())
+
+
+def _engine_stream(burst_texts: list[str]) -> list[EnrichedEvent]:
+    """Three quiet hours of varied negative posts, then 40 new authors within 30 minutes."""
+    rng = random.Random(11)
+    events = []
+    for index in range(3 * 12 * 8):
+        offset = index * (BUCKET_MS // 8) + rng.randrange(BUCKET_MS // 8)
+        words = " ".join(rng.sample(VOCABULARY, 3))
+        events.append(enriched(f"bg{index}", offset, author=f"regular{rng.randrange(150)}", negative=True, text=words))
+    start = 3 * HOUR_MS
+    for index, text in enumerate(burst_texts):
+        events.append(enriched(f"c{index}", start + index * 45_000, author=f"new{index}", negative=True, text=text))
+    return sorted(events, key=lambda event: event.event.created_at_ms)
+
+
+def _incidents(events: list[EnrichedEvent]) -> list[Incident]:
+    engine = CrisisEngine(EngineParams(terms=TermBurstParams(warmup_ms=HOUR_MS)))
+    state = engine.initial_state("acme")
+    incidents = []
+    for event in events:
+        state, output = engine.step(state, event)
+        incidents += output.incidents
+    state, output = engine.flush(state, events[-1].event.created_at_ms + HOUR_MS)
+    return [*incidents, *output.incidents]
+
+
+def test_engine_opens_a_negative_spike_naming_the_bursting_term() -> None:
+    texts = [f"Not buying a ticket #BoycottAcme {VOCABULARY[i]}" for i in range(40)]
+    opened = [incident for incident in _incidents(_engine_stream(texts)) if incident.status == "opened"]
+    assert [(i.type, i.origin, i.trigger) for i in opened] == [("negative_spike", "unknown", None)]
+    assert opened[0].evidence.top_terms[:3] == ("boycottacme", "buying", "ticket")
+
+
+def test_engine_stays_quiet_when_the_same_posts_use_different_words() -> None:
+    assert _incidents(_engine_stream([f"#Complaint{i} {VOCABULARY[i]}" for i in range(40)])) == []
+
+
+def test_a_burst_in_the_same_bucket_as_a_volume_spike_is_one_spike_naming_the_terms() -> None:
+    engine = CrisisEngine()
+    evidence = Evidence(observed=30, expected=9, window_seconds=300, negative_events=30, total_events=70,
+                        top_terms=("delay", "late"))
+    spike = Signal(type="negative_spike", cause=BRAND_CAUSE, origin="unknown", severity=6, onset_ms=0,
+                   trigger=None, evidence=evidence)
+    burst = TermBurstVerdict(score=0.6, anomalous=True, terms=("outage",), observed=18, expected=0.0,
+                             onset_ms=-600_000, warming_up=False)
+    merged = engine._with_term_burst([spike], burst, evidence, 0)
+    assert merged == [dataclasses.replace(spike, evidence=dataclasses.replace(evidence, top_terms=("outage", "delay", "late")))]
+    alone = engine._with_term_burst([], burst, evidence, 0)
+    assert [(s.type, s.cause, s.origin, s.trigger, s.onset_ms, s.evidence.top_terms) for s in alone] == [
+        ("negative_spike", BRAND_CAUSE, "unknown", None, -600_000, ("outage", "delay", "late"))
+    ]
+    quiet = dataclasses.replace(burst, anomalous=False, terms=())
+    assert engine._with_term_burst([spike], quiet, evidence, 0) == [spike]
