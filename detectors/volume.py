@@ -68,6 +68,9 @@ WEEK_HOURS = 168
 DAY_HOURS = 24
 MIN_PEAK_DAYS = 3
 MEAN_ABSOLUTE_TO_SIGMA = math.sqrt(math.pi / 2)
+MAX_BUCKET_VALUE = 1e12
+"""Larger bucket values are read as this: sums of a few values near the float limit would
+overflow the hourly means to infinity (no real series has 10^12 events in a bucket)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,7 +222,7 @@ class VolumeDetector:
         returned unchanged), so a replayed or late bucket cannot corrupt the baseline.
         """
         p = self.params
-        value = float(value) if math.isfinite(value) and value > 0 else 0.0
+        value = min(float(value), MAX_BUCKET_VALUE) if math.isfinite(value) and value > 0 else 0.0
         seasonal = self._seasonal(state, bucket_start_ms + p.bucket_ms / 2)
         window_seasonal = self._seasonal(
             state, bucket_start_ms + p.bucket_ms * (1 - p.sustained_buckets / 2)

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from detectors.volume import (
@@ -254,6 +254,7 @@ def test_a_series_that_spikes_every_day_needs_a_bigger_spike() -> None:
         max_size=120,
     )
 )
+@example(steps=[(1, 9e307)] * 14)  # hourly sums overflowed to infinity before values were capped
 @settings(max_examples=60, deadline=None)
 def test_any_stream_gives_bounded_scores_and_round_tripping_state(steps: list[tuple[int, float]]) -> None:
     detector = VolumeDetector(VolumeParams(warmup_buckets=10, recent_buckets=4, sustained_buckets=4))
