@@ -484,6 +484,8 @@ class CrisisEngine:
             ))
         term_bursts, burst = self.term_bursts.step(state.term_bursts, now_ms)
         state = replace(state, term_bursts=term_bursts)
+        # A burst opens a negative_spike: the score the dashboards and the plot show must say so.
+        scores["negative_spike"] = max(scores["negative_spike"], burst.score)
         signals = self._with_term_burst(signals, burst, brand_evidence, onset)
         if share.anomalous or (share.score >= 0.5 and not share.warming_up):
             signals.append(Signal(

@@ -219,6 +219,17 @@ def test_engine_opens_a_negative_spike_naming_the_bursting_term() -> None:
     assert opened[0].evidence.top_terms[:3] == ("boycottacme", "buying", "ticket")
 
 
+def test_the_bucket_reports_show_the_burst_as_the_negative_spike_score() -> None:
+    texts = [f"Not buying a ticket #BoycottAcme {VOCABULARY[i]}" for i in range(40)]
+    engine = CrisisEngine(EngineParams(terms=TermBurstParams(warmup_ms=HOUR_MS)))
+    state = engine.initial_state("acme")
+    reports = []
+    for event in _engine_stream(texts):
+        state, output = engine.step(state, event)
+        reports += output.buckets
+    assert max(report.scores["negative_spike"] for report in reports) >= 0.5
+
+
 def test_engine_stays_quiet_when_the_same_posts_use_different_words() -> None:
     assert _incidents(_engine_stream([f"#Complaint{i} {VOCABULARY[i]}" for i in range(40)])) == []
 
