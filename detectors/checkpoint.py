@@ -36,10 +36,15 @@ class CheckpointError(ValueError):
 
 
 def encode_checkpoint(state: BrandState, recent_ids: RecentIds) -> bytes:
-    """Deterministic bytes (sorted keys) for a brand's state and recently applied event ids."""
+    """Bytes for a brand's state and recently applied event ids.
+
+    Keys keep the state's own order, not sorted: some bounded maps in the state forget their
+    oldest entry first (``ThreadBook.aliases``), so a restored state must hold its entries in
+    the order the live one did, or a restarted worker would forget different ones than an
+    uninterrupted run. The state is deterministic, so the bytes are too.
+    """
     return orjson.dumps(
-        {"format": CHECKPOINT_FORMAT, "state": brand_state_to_dict(state), "recent_ids": recent_ids.to_list()},
-        option=orjson.OPT_SORT_KEYS,
+        {"format": CHECKPOINT_FORMAT, "state": brand_state_to_dict(state), "recent_ids": recent_ids.to_list()}
     )
 
 

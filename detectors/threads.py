@@ -266,7 +266,8 @@ class ThreadBook:
     evicted: tuple[ThreadState, ...] = ()
     aliases: Mapping[str, str] | None = None
     """Event id -> thread id for recent non-root events of tracked threads, so a reply to a
-    reply that names only its parent (no ``root_id``) still lands in the right thread."""
+    reply that names only its parent (no ``root_id``) still lands in the right thread.
+    Ordered least recently used first (at most ``max_aliases``; checkpoints keep the order)."""
     """Threads forgotten by the last :meth:`ThreadTracker.evict` (read once, then dropped)."""
 
 
@@ -340,11 +341,20 @@ class ThreadTracker:
                     self._complain(moderated, event), raw.created_at_ms, echoes=1
                 )
         aliases = book.aliases or {}
-        if thread is not None and not is_root and raw.id not in aliases:
-            aliases = dict(aliases)
-            aliases[raw.id] = thread_id
-            if len(aliases) > params.max_aliases:
-                del aliases[next(iter(aliases))]
+        parent = raw.root_id or raw.parent_id
+        # Least recently used goes first: a reply everybody answers (the brand's rude reply
+        # on a busy brand) must not be pushed out by a thousand later replies.
+        refresh = parent is not None and parent in aliases
+        add = thread is not None and not is_root and raw.id not in aliases
+        if refresh or add:
+            updated = dict(aliases)
+            if parent is not None and refresh:
+                updated[parent] = updated.pop(parent)
+            if add:
+                updated[raw.id] = thread_id
+                if len(updated) > params.max_aliases:
+                    del updated[next(iter(updated))]
+            aliases = updated
         evicted = book.evicted
         if len(threads) > params.max_threads:
             # A busy brand fills the book long before threads go idle: the thread pushed out is

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import dataclasses
 import doctest
 
 import orjson
@@ -36,6 +37,16 @@ def test_a_busy_state_and_its_recent_ids_round_trip_byte_for_byte() -> None:
     assert restored == state
     assert restored_ids.to_list() == recent.to_list()
     assert encode_checkpoint(restored, restored_ids) == payload
+
+
+def test_bounded_maps_keep_their_order_through_a_checkpoint() -> None:
+    # Aliases are forgotten least recently used first: a restored state in another order
+    # would forget other entries than the uninterrupted run and drift from it.
+    state = _busy_state()
+    ordered = {"zz-reply": "t1", "aa-reply": "t2", "mm-reply": "t1"}
+    state = dataclasses.replace(state, threads=dataclasses.replace(state.threads, aliases=ordered))
+    restored, _ = decode_checkpoint(encode_checkpoint(state, RecentIds()))
+    assert list(restored.threads.aliases or {}) == ["zz-reply", "aa-reply", "mm-reply"]
 
 
 def test_checkpoints_written_before_the_format_number_still_load() -> None:

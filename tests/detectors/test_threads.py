@@ -62,6 +62,22 @@ def rude_thread(reactions: int, same_author: bool = False) -> list[EnrichedEvent
     return events
 
 
+def test_replies_to_a_reply_everybody_answers_stay_in_its_thread_on_a_busy_brand() -> None:
+    # Found at the 2000-events-an-hour variant: a thousand later replies pushed the brand's
+    # rude reply out of the alias table, and the rest of the outrage opened a second incident
+    # on a thread without a root.
+    tracker = ThreadTracker(ThreadParams(max_aliases=10))
+    book = tracker.initial_state()
+    book = tracker.observe(book, enriched("q", 0, negative=True, text="Train cancelled"))
+    book = tracker.observe(book, enriched("rude", MINUTE, parent="q", role="owned", text="Not our problem."))
+    for i in range(40):
+        book = tracker.observe(book, enriched(f"other{i}", 2 * MINUTE + i * 1000, parent="q"))
+        book = tracker.observe(book, enriched(f"r{i}", 2 * MINUTE + i * 1000 + 500, parent="rude", negative=True))
+    assert "rude" not in book.threads
+    assert book.threads["q"].negative_reactions == 40
+    assert len(book.aliases or {}) == 10
+
+
 # ---------------------------------------------------------------- owned posts
 
 def test_owned_backlash_fires_at_the_fifth_distinct_negative_reactor() -> None:
