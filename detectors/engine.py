@@ -486,7 +486,7 @@ class CrisisEngine:
         state = replace(state, term_bursts=term_bursts)
         # A burst opens a negative_spike: the score the dashboards and the plot show must say so.
         scores["negative_spike"] = max(scores["negative_spike"], burst.score)
-        signals = self._with_term_burst(signals, burst, brand_evidence, onset)
+        signals = self._with_term_burst(signals, burst, brand_evidence, onset, self._open_thread_terms(state, book))
         if share.anomalous or (share.score >= 0.5 and not share.warming_up):
             signals.append(Signal(
                 type="negative_shift", cause=BRAND_CAUSE, origin="unknown",
@@ -532,27 +532,46 @@ class CrisisEngine:
         )
         return state, report, emitted
 
+    def _open_thread_terms(self, state: BrandState, book: ThreadBook) -> dict[str, frozenset[str]]:
+        """The words of each open thread incident (by cause): its evidence's top terms and,
+        while the book still holds the thread (a busy brand pushes quiet threads out), its terms."""
+        words: dict[str, frozenset[str]] = {}
+        for record in state.incidents.records:
+            if not record.is_open or record.cause == BRAND_CAUSE:
+                continue
+            thread = book.threads.get(record.cause)
+            words[record.cause] = frozenset((*record.evidence.top_terms, *((thread.terms or {}) if thread else {})))
+        return words
+
     def _with_term_burst(
-        self, signals: list[Signal], burst: TermBurstVerdict, evidence: Evidence, onset_ms: int
+        self, signals: list[Signal], burst: TermBurstVerdict, evidence: Evidence, onset_ms: int,
+        open_thread_terms: Mapping[str, frozenset[str]] | None = None,
     ) -> list[Signal]:
         """A term burst is a negative spike whose evidence names the bursting terms first.
 
         Many new authors posting the same terms ("outage", a hashtag) raise the brand's
         negative volume only moderately, so the volume test may stay quiet; when it fires
-        too, its spike signal is kept and names the terms.
+        too, its spike signal is kept and names the terms. A burst of the words of a thread
+        whose incident is open is that crisis spreading into posts of their own: the spike
+        belongs to that incident (on a busy brand the thread holds too small a share of the
+        brand's negatives to be merged into it by share, and it would page a second time).
         """
         if not burst.anomalous:
             return signals
+        attribute_to = next(
+            (cause for cause, words in sorted((open_thread_terms or {}).items()) if words.intersection(burst.terms)),
+            None,
+        )
         terms = tuple(dict.fromkeys((*burst.terms, *evidence.top_terms)))[: self.params.top_terms]
         spike = next((signal for signal in signals if signal.type == "negative_spike" and signal.cause == BRAND_CAUSE), None)
         if spike is not None:
-            named = replace(spike, evidence=replace(spike.evidence, top_terms=terms))
+            named = replace(spike, evidence=replace(spike.evidence, top_terms=terms), attribute_to=attribute_to)
             return [named if signal is spike else signal for signal in signals]
         onset = onset_ms if burst.onset_ms is None else min(onset_ms, burst.onset_ms)
         return [*signals, Signal(
             type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
             severity=self._series_severity(burst.score, 4), onset_ms=onset, trigger=None,
-            evidence=replace(evidence, top_terms=terms),
+            evidence=replace(evidence, top_terms=terms), attribute_to=attribute_to,
         )]
 
     def _link_to_hostile_post(

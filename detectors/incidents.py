@@ -71,6 +71,10 @@ class Signal:
     onset_ms: int
     trigger: Trigger | None
     evidence: Evidence
+    attribute_to: str | None = None
+    """For a brand-wide signal: the thread whose open incident it belongs to, when the engine
+    can tell by other means than the thread's share of negatives (a burst of that thread's
+    words in posts of their own)."""
     sustained: bool = False
     """The detector's evidence already spans several buckets and shows the rise still going on
     (a share shift judged over 30 minutes or more, whose newer half is raised as well): a
@@ -221,7 +225,13 @@ class IncidentManager:
         brand_signals = by_cause.get(BRAND_CAUSE, [])
         if brand_signals:
             lead = pick(brand_signals, BRAND_PRECEDENCE)
-            target = self._attribution_target(records, negative_by_thread, negative_total)
+            target = next(
+                (found for signal in brand_signals if signal.attribute_to is not None
+                 and (found := self._find(records, signal.attribute_to)) is not None),
+                None,
+            )
+            if target is None:
+                target = self._attribution_target(records, negative_by_thread, negative_total)
             if target is None:
                 target = self._find(records, BRAND_CAUSE)
             if target is not None:

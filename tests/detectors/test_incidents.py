@@ -135,6 +135,20 @@ def test_unrelated_spike_stays_its_own_incident() -> None:
     assert statuses(out) == [(0, "opened", "owned_post_backlash"), (1, "opened", "negative_spike")]
 
 
+def test_a_spike_the_engine_attributes_to_an_open_thread_incident_joins_it_whatever_its_share() -> None:
+    # A busy brand: the thread holds 1 of 40 negatives, but the spike is a burst of its words.
+    manager = IncidentManager()
+    attributed = dataclasses.replace(signal("negative_spike", severity=6), attribute_to="thread")
+    buckets = [[signal("owned_post_backlash", "thread", origin="self_inflicted")], [attributed]]
+    book, out = drive(manager, buckets, attribution={"thread": 1}, total=40)
+    assert statuses(out) == [(0, "opened", "owned_post_backlash")]  # no second page (updates are rate-limited)
+    assert [(record.cause, record.is_open) for record in book.records] == [("thread", True)]
+    # Attributed to a thread whose incident is not open: an incident of its own, as before.
+    elsewhere = dataclasses.replace(signal("negative_spike"), attribute_to="gone")
+    _, out = drive(manager, [[elsewhere]])
+    assert statuses(out) == [(0, "opened", "negative_spike")]
+
+
 def test_early_signals_only_open() -> None:
     manager = IncidentManager()
     book, emitted = manager.step(manager.initial_state(), [signal("owned_post_backlash", "t", origin="self_inflicted")],

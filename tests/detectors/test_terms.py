@@ -248,5 +248,7 @@ def test_a_burst_in_the_same_bucket_as_a_volume_spike_is_one_spike_naming_the_te
     assert [(s.type, s.cause, s.origin, s.trigger, s.onset_ms, s.evidence.top_terms) for s in alone] == [
         ("negative_spike", BRAND_CAUSE, "unknown", None, -600_000, ("outage", "delay", "late"))
     ]
+    of_open_thread = engine._with_term_burst([], burst, evidence, 0, {"t1": frozenset({"delay"}), "t2": frozenset({"outage"})})
+    assert [s.attribute_to for s in of_open_thread] == ["t2"]
     quiet = dataclasses.replace(burst, anomalous=False, terms=())
     assert engine._with_term_burst([spike], quiet, evidence, 0) == [spike]
