@@ -81,9 +81,10 @@ def registry_data(variant: Variant = DEFAULT_VARIANT) -> Mapping[str, Any]:
     return brands_registry([variant.brand(brand) for brand in BRANDS])
 
 
-def _builder(brand: BrandSpec, seed: int, days: int, prefix: str, variant: Variant) -> StreamBuilder:
+def _builder(brand: BrandSpec, seed: int, days: int, prefix: str, variant: Variant, *,
+             saturday: bool = False) -> StreamBuilder:
     start = START_MS
-    if variant.weekend:  # start so that the last day is a Saturday (START_MS is a Monday)
+    if saturday or variant.weekend:  # start so that the last day is a Saturday (START_MS is a Monday)
         start += ((5 - (days - 1)) % 7) * DAY_MS
     return StreamBuilder(brand=brand, seed=seed, start_ms=start, days=days, prefix=prefix, variant=variant)
 
@@ -341,10 +342,15 @@ SCENARIOS: Final[Mapping[str, Callable[[int, Variant], Scenario]]] = {
 
 def build_scenario(name: str, seed: int = 1, variant: Variant | str = DEFAULT_VARIANT) -> Scenario:
     """Scenario ``name`` from ``seed``, varied by ``variant`` (a :class:`Variant` or a name like ``"small+night"``)."""
+    return _build(SCENARIOS, "scenario", name, seed, variant)
+
+
+def _build(factories: Mapping[str, Callable[[int, Variant], Scenario]], kind: str, name: str, seed: int,
+           variant: Variant | str) -> Scenario:
     try:
-        factory = SCENARIOS[name]
+        factory = factories[name]
     except KeyError:
-        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(SCENARIOS)}") from None
+        raise KeyError(f"unknown {kind} {name!r}; known: {', '.join(factories)}") from None
     scenario = factory(seed, parse_variant(variant) if isinstance(variant, str) else variant)
     return scenario if scenario.name == name else dataclasses.replace(scenario, name=name)
 

@@ -24,20 +24,24 @@ True
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Callable, Mapping
 from typing import Final
 
-from detectors.scenarios import ACME_RAIL, NORTHLINE, START_MS, Expectation, Scenario, texts
+from detectors.scenarios import (
+    ACME_RAIL,
+    NORTHLINE,
+    Expectation,
+    Scenario,
+    _build,
+    _builder,
+    _finish,
+    texts,
+)
 from detectors.scenarios.generator import (
-    DAY_MS,
     DEFAULT_VARIANT,
     HOUR_MS,
     MINUTE_MS,
-    BrandSpec,
-    StreamBuilder,
     Variant,
-    parse_variant,
 )
 from schemas.records import Author, RawEvent
 
@@ -215,20 +219,6 @@ HELDOUT_BANKS: Final[Mapping[str, texts.Bank]] = {
 
 # ---------------------------------------------------------------- scenarios
 
-def _builder(brand: BrandSpec, seed: int, days: int, prefix: str, variant: Variant, *,
-             saturday: bool = False) -> StreamBuilder:
-    start = START_MS
-    if saturday or variant.weekend:  # the last day is a Saturday (START_MS is a Monday)
-        start += ((5 - (days - 1)) % 7) * DAY_MS
-    return StreamBuilder(brand=brand, seed=seed, start_ms=start, days=days, prefix=prefix, variant=variant)
-
-
-def _finish(builder: StreamBuilder, name: str, description: str, expectation: Expectation | None = None) -> Scenario:
-    return Scenario(name=name, description=description, brand=builder.brand.name, days=builder.days,
-                    start_ms=builder.start_ms, events=builder.finish(), expectation=expectation,
-                    variant=builder.variant.name)
-
-
 def executive_weekend_remark(seed: int, variant: Variant = DEFAULT_VARIANT) -> Scenario:
     """The CEO's personal account calls passengers spoiled on a Saturday evening; the outrage
     spreads as quote-shares and posts of their own, few replies in the thread."""
@@ -382,9 +372,4 @@ SCENARIOS: Final[Mapping[str, Callable[[int, Variant], Scenario]]] = {
 
 def build_scenario(name: str, seed: int = 1, variant: Variant | str = DEFAULT_VARIANT) -> Scenario:
     """Held-out scenario ``name`` from ``seed``, varied by ``variant`` (as :func:`detectors.scenarios.build_scenario`)."""
-    try:
-        factory = SCENARIOS[name]
-    except KeyError:
-        raise KeyError(f"unknown held-out scenario {name!r}; known: {', '.join(SCENARIOS)}") from None
-    scenario = factory(seed, parse_variant(variant) if isinstance(variant, str) else variant)
-    return scenario if scenario.name == name else dataclasses.replace(scenario, name=name)
+    return _build(SCENARIOS, "held-out scenario", name, seed, variant)
