@@ -140,9 +140,14 @@ def live(events: list[RawEvent], brands_file: Path, partitions: int) -> None:
         print(f"live: {len(events)} events, {partitions} partitions, one worker")
         print(f"  produce: {len(events) / produced:,.0f} events/s")
         print(f"  produce -> every event through detection: {total:.1f} s = {len(events) / total:,.0f} events/s")
-    finally:
+        stopping = time.perf_counter()
         worker.send_signal(signal.SIGTERM)
         worker.wait(timeout=60)
+        print(f"  stop (SIGTERM -> every brand checkpointed, offsets committed, exit): {time.perf_counter() - stopping:.1f} s")
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.wait()
         log.close()
 
 

@@ -14,7 +14,7 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -48,6 +48,21 @@ from streams.topics import TOPIC_SPECS, topic_name, topic_partitions
 log = logging.getLogger("flarewatch.worker")
 
 STATE_TABLE = "brand_to_detector_state"
+
+
+class _App(faust.App):
+    """A Faust app that runs its ``before_stop`` callbacks first when it stops, while the
+    agents, the producer and the tables still work (Faust then stops the consumer and
+    waits until every event it handed out is acked)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.before_stop: list[Callable[[], Awaitable[None]]] = []
+
+    async def on_stop(self) -> None:
+        for callback in self.before_stop:
+            await callback()
+        await super().on_stop()
 
 
 @dataclass(slots=True)
@@ -93,7 +108,7 @@ def create_pipeline(
 ) -> Pipeline:
     datadir = settings.home / "worker" / settings.worker_id
     datadir.parent.mkdir(parents=True, exist_ok=True)
-    app = faust.App(
+    app = _App(
         settings.worker_id,
         broker=faust_broker_url(settings),
         broker_credentials=_broker_credentials(settings),
@@ -140,6 +155,21 @@ def create_pipeline(
     detect_stream: list[faust.StreamT[bytes]] = []
     gauges_from_table: set[bytes] = set()
     """Brands without events since the assignment whose open-incident gauges were read from the table."""
+    stopping = False
+    """Set when the worker stops: every event is checkpointed (and acked) at once from then on."""
+
+    async def checkpoint_every_brand() -> None:
+        # Faust's shutdown waits until every event is acked, and events are acked by
+        # checkpoints, whose timer has already stopped by then: without this the stop
+        # would hang until the service manager kills the worker.
+        nonlocal stopping
+        stopping = True
+        for key, slot in list(state_cache.items()):
+            async with slot.lock:
+                if slot.unacked and state_cache.get(key) is slot:
+                    await _checkpoint(key, slot, time.time())
+
+    app.before_stop.append(checkpoint_every_brand)
 
     @app.on_partitions_revoked.connect
     async def forget_states(app: faust.App, revoked: Any, **kwargs: Any) -> None:
@@ -236,7 +266,7 @@ def create_pipeline(
                 now = time.time()
                 slot.last_event_at = now
                 slot.last_event_ms = state.watermark_ms
-                if output.incidents or now - slot.checkpointed_at >= settings.state_checkpoint_seconds:
+                if output.incidents or stopping or now - slot.checkpointed_at >= settings.state_checkpoint_seconds:
                     await _checkpoint(key, slot, now)
             if output.incidents or restored:
                 _set_open_incidents(metrics, brand, state)

@@ -1,9 +1,11 @@
 """A worker killed mid-stream resumes from the checkpointed detector state without
-losing or double-counting events: the incidents equal an uninterrupted replay."""
+losing or double-counting events: the incidents equal an uninterrupted replay. A worker
+stopped with SIGTERM exits promptly and leaves nothing to re-read."""
 
 from __future__ import annotations
 
 import signal
+import subprocess
 import time
 import uuid
 from collections import Counter
@@ -29,12 +31,19 @@ from tests.integration.worker_process import (
 pytestmark = [pytest.mark.kafka, pytest.mark.slow]
 
 
-def test_killed_worker_resumes_without_losing_or_double_counting(kafka_settings: Settings, tmp_path: Path) -> None:
+STOP_SECONDS = 20.0
+"""How long a worker may take to stop after SIGTERM (a service manager kills it later)."""
+
+
+@pytest.mark.parametrize("stop_signal", [signal.SIGKILL, signal.SIGTERM], ids=["killed", "stopped"])
+def test_worker_resumes_without_losing_or_double_counting(
+    kafka_settings: Settings, tmp_path: Path, stop_signal: signal.Signals
+) -> None:
     replay_out = tmp_path / "replay.jsonl"
     assert main(["replay", str(DEMO_EVENTS), "--brands", str(DEMO_BRANDS), "--out", str(replay_out), "--no-flush", "--quiet"]) == 0
     expected = replay_out.read_bytes().splitlines()
 
-    prefix = f"restart-{uuid.uuid4().hex[:8]}"
+    prefix = f"restart-{stop_signal.name.lower()}-{uuid.uuid4().hex[:8]}"
     settings = kafka_settings.with_overrides(topic_prefix=prefix, worker_id=f"{prefix}-worker", partitions=1)
     ensure_topics(settings)
     lines = DEMO_EVENTS.read_bytes().splitlines()
@@ -51,7 +60,7 @@ def test_killed_worker_resumes_without_losing_or_double_counting(kafka_settings:
         producer.close()
 
     # The first worker checkpoints the brand's state rarely (and on incidents), while
-    # Faust commits offsets every few seconds: the kill comes after a commit and long
+    # Faust commits offsets every few seconds: the stop comes after a commit and long
     # before the next checkpoint. Were offsets committed for events the stored state
     # lacks, those events would never be read again and the incidents would differ.
     rare_checkpoints = {env_var("state_checkpoint_seconds"): "60"}
@@ -60,8 +69,16 @@ def test_killed_worker_resumes_without_losing_or_double_counting(kafka_settings:
         wait_until(lambda: metric_value(scrape(first), "flarewatch_events_consumed_total", topic=enriched_topic) >= cut,
                    timeout=180, what="the first part detected")
         time.sleep(4)  # > Faust's commit interval (2.8 s)
-        process.send_signal(signal.SIGKILL)
-        process.wait(timeout=30)
+        assert _committed(settings, enriched_topic) < _end_offset(settings, enriched_topic), "nothing left unacked to test"
+        process.send_signal(stop_signal)
+        try:
+            process.wait(timeout=STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            raise AssertionError(f"the worker did not stop within {STOP_SECONDS:.0f}s of {stop_signal.name}") from None
+    if stop_signal == signal.SIGTERM:
+        assert process.returncode == 0, f"worker exited with {process.returncode} after SIGTERM"
+        # A stopped worker checkpointed every brand and committed every offset on its way out.
+        assert _committed(settings, enriched_topic) == _end_offset(settings, enriched_topic)
 
     with worker_process(settings, tmp_path / "second" / "worker.log", DEMO_BRANDS) as (second, _):
         # Before any new event: the crisis alert must not see the open incident vanish.
@@ -76,7 +93,11 @@ def test_killed_worker_resumes_without_losing_or_double_counting(kafka_settings:
         wait_until(lambda: _committed(settings, enriched_topic) == _end_offset(settings, enriched_topic),
                    timeout=60, what="the enriched topic's offsets committed")
 
+        re_read = metric_value(scrape(second), "flarewatch_duplicate_events_total")
+
     assert [encode_incident(decode_incident(m.value)) for m in live] == expected
+    if stop_signal == signal.SIGTERM:
+        assert re_read == 0, "a gracefully stopped worker's successor re-read events it had already applied"
 
 
 def _open_after(lines: list[bytes], tmp_path: Path) -> dict[tuple[str, str], int]:

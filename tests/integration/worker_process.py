@@ -28,7 +28,7 @@ def free_port() -> int:
 
 @contextmanager
 def running_worker(settings: Settings, log_path: Path, brands_file: Path) -> Iterator[Settings]:
-    """Start a worker, wait until it serves /metrics, stop it with SIGTERM afterwards."""
+    """Start a worker, wait until it serves /metrics, stop it with SIGTERM afterwards (failing if it does not stop)."""
     with worker_process(settings, log_path, brands_file) as (running, _process):
         yield running
 
@@ -67,14 +67,30 @@ def worker_process(
             state = "running" if process.poll() is None else f"exited with {process.returncode}"
             tail = log_path.read_text(errors="replace")[-6000:]
             raise AssertionError(f"{error!r}; worker {state}, log {log_path}:\n{tail}") from error
-    finally:
-        if process.poll() is None:
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    except BaseException:
+        _stop(process)
+        raise
+    # Every test also checks that the worker stops when asked to.
+    if not _stop(process):
+        raise AssertionError(f"the worker did not stop within {STOP_SECONDS:.0f}s of SIGTERM; killed it. "
+                             f"Log {log_path}:\n{log_path.read_text(errors='replace')[-4000:]}")
+
+
+STOP_SECONDS = 30.0
+
+
+def _stop(process: subprocess.Popen[bytes]) -> bool:
+    """SIGTERM, then SIGKILL after STOP_SECONDS; whether the worker stopped by itself."""
+    if process.poll() is not None:
+        return True
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(timeout=STOP_SECONDS)
+        return True
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return False
 
 
 def _exited(process: subprocess.Popen[bytes], log_path: Path) -> bool:
