@@ -27,6 +27,8 @@ class OfflineRun:
     enriched: list[EnrichedEvent] = field(default_factory=list)
     incidents: list[Incident] = field(default_factory=list)
     buckets: list[BucketReport] = field(default_factory=list)
+    duplicates: int = 0
+    """Events skipped because their brand had already seen their id."""
 
 
 def event_time_order(events: Iterable[RawEvent]) -> list[RawEvent]:
@@ -56,6 +58,7 @@ def run_offline(
         for enriched in chunk:
             brand = enriched.event.brand
             if not recent.setdefault(brand, RecentIds()).remember(enriched.event.id):
+                run.duplicates += 1
                 continue
             state = states.get(brand)
             if state is None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,7 @@ def register(subparsers: Any) -> None:
     )
     parser.add_argument("events", type=Path, help="JSONL file of raw events ('-' for stdin)")
     parser.add_argument("--brands", type=Path, help=f"brand registry YAML [env: {env_var('brands_file')}]")
-    parser.add_argument("--out", type=Path, help="write incident events here (JSONL); default stdout")
+    parser.add_argument("--out", type=Path, help="write incident events here (JSONL); default (or '-') stdout")
     parser.add_argument(
         "--plot", type=Path, metavar="FILE",
         help="draw volume, negative share, baseline and incidents per brand; the suffix picks the format (.png, .svg, .pdf, ...)",
@@ -44,11 +45,19 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     from streams.jsonl import load_events
     from streams.runtime import load_components
 
+    if args.out is not None and str(args.out) == "-":
+        args.out = None
     if args.out is not None and args.out.is_dir():
         raise CommandError(f"--out {args.out} is a directory; give a file name")
-    for target in (args.out, args.plot):
-        if target is not None and not target.parent.exists():
+    for option, target in (("--out", args.out), ("--plot", args.plot)):
+        if target is None:
+            continue
+        if not target.parent.exists():
             raise CommandError(f"{target.parent} does not exist (for {target})")
+        if not os.access(target if target.exists() else target.parent, os.W_OK):
+            raise CommandError(f"{option} {target}: not writable")
+        if str(args.events) != "-" and target.exists() and target.resolve() == args.events.resolve():
+            raise CommandError(f"{option} {target} is the events file; it would be overwritten")
     if args.plot is not None:
         from streams.plotting import check_plot_path
 
@@ -60,9 +69,13 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     report = load_events(args.events)
     if report.rejected:
         bad = sum(report.rejected.values())
-        print(f"skipped {bad} lines that break the input contract:", file=sys.stderr)
+        reasons = ", ".join(f"{count} {reason}" for reason, count in report.rejected.most_common())
+        print(f"skipped {bad} lines that break the input contract ({reasons}); the first:", file=sys.stderr)
         for line in report.first_errors:
             print(f"  {line}", file=sys.stderr)
+    if not report.events:
+        what = "every line breaks the input contract" if report.rejected else "it holds no events"
+        raise CommandError(f"nothing to replay in {args.events}: {what}")
     unknown = sorted({event.brand for event in report.events} - set(components.registry.names))
     if unknown:
         print(f"note: brands not in the registry (all authors count as 'other'): {', '.join(unknown)}", file=sys.stderr)
@@ -85,6 +98,9 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
         + (f" -> {args.out}" if args.out else ""),
         file=sys.stderr,
     )
+    if run.duplicates:
+        print(f"note: {run.duplicates} events repeated an id their brand had already seen and were counted once",
+              file=sys.stderr)
     if args.plot is not None:
         from streams.plotting import plot_replay
 

@@ -35,7 +35,7 @@ def test_bad_lines_are_reported_with_numbers_and_skipped(tmp_path: Path, capsys:
     capsys.readouterr()
     assert main(["replay", str(broken), "--brands", str(DEMO_BRANDS), "--out", str(broken_out), "--quiet"]) == 0
     err = capsys.readouterr().err
-    assert "skipped 2 lines that break the input contract" in err
+    assert "skipped 2 lines that break the input contract (1 bad_json, 1 missing_field)" in err
     assert f"{broken}:2: bad_json" in err
     assert f"{broken}:{len(lines) + 2}: missing_field" in err
     assert broken_out.read_bytes() == clean_out.read_bytes(), "the valid events give the same incidents"
@@ -46,11 +46,37 @@ def test_missing_registry_is_a_clear_error(tmp_path: Path, capsys: pytest.Captur
     assert "none.yaml does not exist" in capsys.readouterr().err
 
 
-def test_repeated_event_ids_are_counted_once(tmp_path: Path) -> None:
+def test_repeated_event_ids_are_counted_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     lines = DEMO_EVENTS.read_bytes().splitlines()
     doubled = tmp_path / "doubled.jsonl"
     doubled.write_bytes(b"\n".join(line for line in lines for _ in (0, 1)) + b"\n")
     clean_out, doubled_out = tmp_path / "clean.jsonl", tmp_path / "doubled-out.jsonl"
     assert main(["replay", str(DEMO_EVENTS), "--brands", str(DEMO_BRANDS), "--out", str(clean_out), "--quiet"]) == 0
+    capsys.readouterr()
     assert main(["replay", str(doubled), "--brands", str(DEMO_BRANDS), "--out", str(doubled_out), "--quiet"]) == 0
     assert doubled_out.read_bytes() == clean_out.read_bytes()
+    assert f"note: {len(lines)} events repeated an id their brand had already seen" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("content", [b"", b"\n\n", b"{not json\n[1, 2]\n"], ids=["empty", "blank", "all-bad"])
+def test_a_file_without_valid_events_is_an_error(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                 content: bytes) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(content)
+    assert main(["replay", str(events), "--brands", str(DEMO_BRANDS), "--out", str(tmp_path / "out.jsonl"), "--quiet"]) == 2
+    assert f"nothing to replay in {events}" in capsys.readouterr().err
+    assert not (tmp_path / "out.jsonl").exists()
+
+
+def test_out_dash_is_stdout_and_the_events_file_is_never_overwritten(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(DEMO_EVENTS.read_bytes())
+    assert main(["replay", str(events), "--brands", str(DEMO_BRANDS), "--out", "-", "--quiet"]) == 0
+    out = capsys.readouterr().out
+    assert {decode_incident(line).type for line in out.encode().splitlines()} == {"owned_post_backlash"}
+    assert not Path("-").exists()
+    assert main(["replay", str(events), "--brands", str(DEMO_BRANDS), "--out", str(events), "--quiet"]) == 2
+    assert "is the events file" in capsys.readouterr().err
+    assert events.read_bytes() == DEMO_EVENTS.read_bytes()
