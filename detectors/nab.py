@@ -39,6 +39,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -341,25 +342,47 @@ def evaluate_with_parameter_choice(
     )
 
 
+class CorpusError(ValueError):
+    """A NAB labels file flarewatch cannot read (the message names the file and the problem)."""
+
+
+def _read_json_object(path: Path) -> dict[str, object]:
+    try:
+        data = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise CorpusError(f"{path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise CorpusError(f"{path}: cannot read ({error})") from None
+    except json.JSONDecodeError as error:
+        raise CorpusError(f"{path}:{error.lineno}: not JSON ({error.msg})") from None
+    if not isinstance(data, dict):
+        raise CorpusError(f"{path}: expected a JSON object, got {type(data).__name__}")
+    return data
+
+
 def load_profiles(path: Path) -> dict[str, CostProfile]:
     """Profiles from NAB's ``profiles.json``, keyed by NAB's profile name."""
-    data = json.loads(path.read_text())
     profiles = {}
-    for name, body in data.items():
-        matrix = body["CostMatrix"]
-        profiles[name] = CostProfile(
-            name, float(matrix["tpWeight"]), float(matrix["fpWeight"]), float(matrix["fnWeight"])
-        )
+    for name, body in _read_json_object(path).items():
+        try:
+            matrix = body["CostMatrix"]  # type: ignore[index]
+            profiles[name] = CostProfile(
+                name, float(matrix["tpWeight"]), float(matrix["fpWeight"]), float(matrix["fnWeight"])
+            )
+        except (KeyError, TypeError, ValueError) as error:
+            raise CorpusError(f"{path}: profile {name!r} has no readable CostMatrix ({error!r})") from None
     return profiles
 
 
 def load_windows(path: Path) -> dict[str, list[tuple[str, str]]]:
     """Windows from NAB's ``combined_windows.json``, keyed by file name (no directory)."""
-    data = json.loads(path.read_text())
-    return {
-        Path(name).name: [(str(start), str(end)) for start, end in windows]
-        for name, windows in data.items()
-    }
+    windows: dict[str, list[tuple[str, str]]] = {}
+    for name, spans in _read_json_object(path).items():
+        try:
+            windows[Path(name).name] = [(str(start), str(end)) for start, end in spans]  # type: ignore[attr-defined]
+        except (TypeError, ValueError):
+            raise CorpusError(f"{path}: the windows of {name!r} are not [start, end] pairs") from None
+    return windows
 
 
 def window_rows(
@@ -378,6 +401,10 @@ def window_rows(
         if first <= last:
             rows.append((first, last))
     return rows
+
+
+_TIMESTAMP = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?")
+"""NAB's timestamps: UTC, optionally with fractional seconds (ignored)."""
 
 
 class SeriesFormatError(ValueError):
@@ -403,7 +430,7 @@ def parse_series(lines: Sequence[str], source: str = "<series>") -> Series:
     >>> parse_series(["timestamp,value", "yesterday,1"], "x.csv")
     Traceback (most recent call last):
     ...
-    detectors.nab.SeriesFormatError: x.csv:2: bad timestamp 'yesterday' (expected YYYY-MM-DD HH:MM:SS)
+    detectors.nab.SeriesFormatError: x.csv:2: bad timestamp 'yesterday' (expected UTC YYYY-MM-DD HH:MM:SS, no offset)
     """
     from datetime import UTC, datetime
 
@@ -420,10 +447,12 @@ def parse_series(lines: Sequence[str], source: str = "<series>") -> Series:
             raise SeriesFormatError(f"{source}:{number}: expected 'timestamp,value', got {line.strip()!r}")
         stamp, raw = cells[0], cells[1]
         try:
+            if not _TIMESTAMP.fullmatch(stamp):
+                raise ValueError(stamp)
             moment = datetime.strptime(stamp[:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
         except ValueError:
             raise SeriesFormatError(
-                f"{source}:{number}: bad timestamp {stamp!r} (expected YYYY-MM-DD HH:MM:SS)"
+                f"{source}:{number}: bad timestamp {stamp!r} (expected UTC YYYY-MM-DD HH:MM:SS, no offset)"
             ) from None
         try:
             value = float(raw)
@@ -431,6 +460,8 @@ def parse_series(lines: Sequence[str], source: str = "<series>") -> Series:
             raise SeriesFormatError(f"{source}:{number}: value {raw!r} is not a number") from None
         if not math.isfinite(value):
             raise SeriesFormatError(f"{source}:{number}: value {raw!r} is not finite")
+        if value < 0:
+            raise SeriesFormatError(f"{source}:{number}: value {raw!r} is negative (the volume detector scores counts)")
         millis = int(moment.timestamp() * 1000)
         if epoch and millis <= epoch[-1]:
             raise SeriesFormatError(
@@ -443,7 +474,15 @@ def parse_series(lines: Sequence[str], source: str = "<series>") -> Series:
 
 
 def read_series(path: Path) -> Series:
-    return parse_series(path.read_text().splitlines(), str(path))
+    try:
+        text = path.read_text()
+    except IsADirectoryError:
+        raise SeriesFormatError(f"{path}: is a directory, not a CSV file") from None
+    except UnicodeDecodeError:
+        raise SeriesFormatError(f"{path}: not a UTF-8 text file") from None
+    except OSError as error:
+        raise SeriesFormatError(f"{path}: cannot read ({error.strerror or error})") from None
+    return parse_series(text.splitlines(), str(path))
 
 
 PROFILE_ORDER = ("standard", "reward_low_FP_rate", "reward_low_FN_rate")
@@ -457,22 +496,29 @@ class Corpus:
     series: Mapping[str, Series]
     prepared: Mapping[str, PreparedFile]
     profiles: Mapping[str, CostProfile]
+    missing: tuple[str, ...] = ()
+    """Labelled files not present in the directory."""
 
 
 def load_corpus(directory: Path) -> Corpus:
-    """Every CSV of ``directory`` named in ``labels/combined_windows.json``."""
+    """Every CSV of ``directory`` named in ``labels/combined_windows.json``.
+
+    Raises :class:`CorpusError` or :class:`SeriesFormatError` for a file it cannot read.
+    """
     windows = load_windows(directory / "labels" / "combined_windows.json")
     profiles = load_profiles(directory / "labels" / "profiles.json")
     series: dict[str, Series] = {}
     prepared: dict[str, PreparedFile] = {}
+    missing = []
     for name in sorted(windows):
         path = directory / name
         if not path.exists():
+            missing.append(name)
             continue
         series[name] = read_series(path)
         rows = window_rows(series[name].timestamps, windows[name])
         prepared[name] = prepare_file(len(series[name].values), rows)
-    return Corpus(series, prepared, profiles)
+    return Corpus(series, prepared, profiles, tuple(missing))
 
 
 def evaluate_all(

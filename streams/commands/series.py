@@ -41,7 +41,7 @@ def register(subparsers: Any) -> None:
             "0 while an alert cools down (the Numenta Anomaly Benchmark's format)."
         ),
     )
-    score.add_argument("series", type=Path, metavar="SERIES.csv")
+    score.add_argument("series", type=Path, metavar="SERIES.csv", help="the series ('-' for stdin)")
     score.add_argument("--out", type=Path, required=True, metavar="SCORES.csv", help="where to write the scores ('-' for stdout)")
     score.add_argument(
         "--params", choices=("nab", "default"), default="nab",
@@ -79,17 +79,21 @@ def _detector(choice: str) -> Any:
 
 
 def run_score_series(args: argparse.Namespace, settings: Settings) -> int:
-    from detectors.nab import SeriesFormatError, read_series
+    from detectors.nab import SeriesFormatError, parse_series, read_series
     from detectors.volume import nab_scores
 
-    if not args.series.is_file():
-        raise CommandError(f"{args.series}: no such file")
     try:
-        series = read_series(args.series)
+        if str(args.series) == "-":
+            series = parse_series(sys.stdin.read().splitlines(), "<stdin>")
+        elif not args.series.exists():
+            raise CommandError(f"{args.series}: no such file")
+        else:
+            series = read_series(args.series)
     except SeriesFormatError as error:
         raise CommandError(str(error)) from None
     except UnicodeDecodeError:
-        raise CommandError(f"{args.series}: not a text file") from None
+        raise CommandError(f"{args.series}: not a UTF-8 text file") from None
+    _warn_about_spacing(series, "<stdin>" if str(args.series) == "-" else str(args.series))
     scores = nab_scores(_detector(args.params), series.epoch_ms, series.values)
     lines = ["timestamp,value,anomaly_score"]
     lines += [
@@ -107,8 +111,34 @@ def run_score_series(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+BUCKET_MS = 5 * 60 * 1000
+"""The row spacing the volume parameters assume (NAB's realTweets and the live buckets)."""
+
+
+def _warn_about_spacing(series: Any, source: str) -> None:
+    """Rows are scored as consecutive buckets; say so when they are not 5 minutes apart."""
+    steps = [later - earlier for earlier, later in zip(series.epoch_ms, series.epoch_ms[1:], strict=False)]
+    odd = [index for index, step in enumerate(steps) if step != BUCKET_MS]
+    if odd:
+        first = odd[0]
+        print(
+            f"warning: {source}: {len(odd)} of {len(steps)} rows do not follow the previous one by 5 minutes "
+            f"(first: row {first + 3}, {steps[first] / 60000:g} min); the detector's parameters assume "
+            "one row per 5-minute bucket and a missing row is not read as zero",
+            file=sys.stderr,
+        )
+
+
 def run_evaluate_nab(args: argparse.Namespace, settings: Settings) -> int:
-    from detectors.nab import evaluate_all, format_table, load_corpus, read_peer_rows, result_rows
+    from detectors.nab import (
+        CorpusError,
+        SeriesFormatError,
+        evaluate_all,
+        format_table,
+        load_corpus,
+        read_peer_rows,
+        result_rows,
+    )
     from detectors.volume import nab_scores
 
     directory = (args.data_dir or settings.data_dir) / NAB_SUBDIRECTORY
@@ -117,9 +147,16 @@ def run_evaluate_nab(args: argparse.Namespace, settings: Settings) -> int:
             f"no NAB data in {directory} (expected labels/combined_windows.json); "
             f"set {env_var('data_dir')} or --data-dir"
         )
-    corpus = load_corpus(directory)
+    try:
+        corpus = load_corpus(directory)
+    except (CorpusError, SeriesFormatError) as error:
+        raise CommandError(str(error)) from None
     if not corpus.series:
         raise CommandError(f"none of the labelled files is present in {directory}")
+    if corpus.missing:
+        print(f"warning: labelled files missing from {directory}: {', '.join(corpus.missing)}; "
+              "scoring the others, without the published detectors' rows (those are for all files)",
+              file=sys.stderr)
     detector = _detector(args.params)
     scores = {name: nab_scores(detector, s.epoch_ms, s.values) for name, s in corpus.series.items()}
     results = evaluate_all(corpus, scores)
@@ -127,7 +164,7 @@ def run_evaluate_nab(args: argparse.Namespace, settings: Settings) -> int:
     ours = result_rows(name, results)
     if args.parameter_grid:
         ours += result_rows("flarewatch volume", _parameter_choice(corpus, detector), ("loo+params",))
-    rows = ours if args.no_peers else ours + read_peer_rows(directory / "PEERS.md")
+    rows = ours if args.no_peers or corpus.missing else ours + read_peer_rows(directory / "PEERS.md")
     order = {"optimize": 0, "loo": 1, "loo+params": 2}
     rows.sort(key=lambda row: (order.get(row.threshold, 3), -_float(row.standard)))
     print(f"NAB on {len(corpus.series)} files of {directory} ({sum(p.windows for p in corpus.prepared.values())} windows)")
@@ -139,11 +176,14 @@ def _parameter_choice(corpus: Any, detector: Any) -> dict[tuple[str, str], Any]:
     import dataclasses
     import itertools
 
+    from tqdm import tqdm
+
     from detectors.nab import PROFILE_ORDER, evaluate_with_parameter_choice
     from detectors.volume import VolumeDetector, nab_scores
 
     scores_by_choice = []
-    for values in itertools.product(*PARAMETER_GRID.values()):
+    for values in tqdm(list(itertools.product(*PARAMETER_GRID.values())), desc="parameter grid", unit="set",
+                       file=sys.stderr):
         params = dataclasses.replace(detector.params, **dict(zip(PARAMETER_GRID, values, strict=True)))
         candidate = VolumeDetector(params)
         scores_by_choice.append(

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import doctest
+import json
 import math
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -187,11 +189,19 @@ def test_window_rows_match_timestamps_inclusively() -> None:
         ("timestamp,value\n2015-02-26 21:42:53\n", "x.csv:2: expected 'timestamp,value'"),
         ("timestamp,value\n2015-02-26 21:42:53,1\n2015-02-26 21:42:53,2\n", "x.csv:3: timestamp"),
         ("timestamp,value\n2015-02-26 21:42:53,nan\n", "x.csv:2: value 'nan' is not finite"),
+        ("timestamp,value\n2015-02-26 21:42:53,-500\n", "x.csv:2: value '-500' is negative"),
+        ("timestamp,value\n2015-02-26 21:42:53+05:00,1\n", "x.csv:2: bad timestamp .* no offset"),
+        ("timestamp,value\n2015-02-26 21:42:53xyz,1\n", "x.csv:2: bad timestamp"),
     ],
 )
 def test_parse_series_names_the_bad_line(text: str, message: str) -> None:
     with pytest.raises(nab.SeriesFormatError, match=message):
         nab.parse_series(text.splitlines(), "x.csv")
+
+
+def test_parse_series_reads_fractional_seconds_as_nab_writes_them() -> None:
+    series = nab.parse_series(["timestamp,value", "2015-02-26 21:42:53.000000,4"])
+    assert series.epoch_ms == (1424986973000,) and series.values == (4.0,)
 
 
 def test_read_peer_rows_parses_the_markdown_table(tmp_path: Path) -> None:
@@ -240,3 +250,57 @@ def test_evaluate_nab_command_prints_our_rows_and_the_peers(capsys: pytest.Captu
 def test_evaluate_nab_without_data_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["evaluate-nab", "--data-dir", str(tmp_path)]) == 2
     assert "no NAB data" in capsys.readouterr().err
+
+
+def _tiny_corpus(root: Path, files: int = 2) -> Path:
+    """A labelled NAB-like corpus of ``files`` series (one window each) under root/nab_realtweets."""
+    directory = root / "nab_realtweets"
+    (directory / "labels").mkdir(parents=True)
+    cost = {"tpWeight": 1.0, "fnWeight": 1.0, "fpWeight": 0.11, "tnWeight": 1.0}
+    (directory / "labels" / "profiles.json").write_text(json.dumps(
+        {name: {"CostMatrix": cost} for name in nab.PROFILE_ORDER}))
+    windows = {}
+    for index in range(files):
+        name = f"series_{index}.csv"
+        rows = [f"2015-03-01 {minute // 60:02d}:{minute % 60:02d}:00,{10 + (minute == 600) * 500}"
+                for minute in range(0, 1200, 5)]
+        (directory / name).write_text("timestamp,value\n" + "\n".join(rows) + "\n")
+        windows[f"realTweets/{name}"] = [["2015-03-01 09:30:00.000000", "2015-03-01 10:30:00.000000"]]
+    (directory / "labels" / "combined_windows.json").write_text(json.dumps(windows))
+    (directory / "PEERS.md").write_text(
+        "| detector | threshold | standard | reward low FP | reward low FN | windows hit (standard) | false-positive points (standard) |\n"
+        "|---|---|---|---|---|---|---|\n| ARTime | optimize | 88.1 | 82.3 | 92.1 | 16/16 | 18 |\n"
+    )
+    return directory
+
+
+def test_evaluate_nab_warns_about_a_missing_file_and_drops_the_peers(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    directory = _tiny_corpus(tmp_path)
+    assert main(["evaluate-nab", "--data-dir", str(tmp_path)]) == 0
+    assert "| ARTime" in capsys.readouterr().out
+    (directory / "series_1.csv").unlink()
+    assert main(["evaluate-nab", "--data-dir", str(tmp_path)]) == 0
+    captured = capsys.readouterr()
+    assert "labelled files missing" in captured.err and "series_1.csv" in captured.err
+    assert "NAB on 1 files" in captured.out and "| ARTime" not in captured.out
+
+
+@pytest.mark.parametrize(
+    ("damage", "message"),
+    [
+        (lambda d: (d / "labels" / "combined_windows.json").write_text("{broken"), "combined_windows.json:1: not JSON"),
+        (lambda d: (d / "labels" / "combined_windows.json").write_text("[]"), "expected a JSON object, got list"),
+        (lambda d: (d / "labels" / "profiles.json").unlink(), "profiles.json: no such file"),
+        (lambda d: (d / "labels" / "profiles.json").write_text('{"standard": {}}'), "no readable CostMatrix"),
+        (lambda d: (d / "series_0.csv").write_text("timestamp,value\ngarbage,1\n"), "series_0.csv:2: bad timestamp"),
+    ],
+    ids=["windows-not-json", "windows-not-object", "profiles-missing", "profile-without-costs", "bad-row"],
+)
+def test_evaluate_nab_names_the_unreadable_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: Any, message: str
+) -> None:
+    damage(_tiny_corpus(tmp_path))
+    assert main(["evaluate-nab", "--data-dir", str(tmp_path)]) == 2
+    assert message in capsys.readouterr().err

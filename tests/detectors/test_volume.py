@@ -225,6 +225,25 @@ def test_score_series_reports_the_bad_line(tmp_path: Path, capsys: pytest.Captur
     assert main(["score-series", str(series), "--out", str(tmp_path / "o.csv")]) == 2
     assert "series.csv:3: value 'lots' is not a number" in capsys.readouterr().err
     assert main(["score-series", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "missing.csv: no such file" in capsys.readouterr().err
+    assert main(["score-series", str(tmp_path), "--out", str(tmp_path / "o.csv")]) == 2
+    assert "is a directory" in capsys.readouterr().err
+
+
+def test_score_series_reads_stdin_and_warns_about_uneven_rows(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import io
+
+    series = tmp_path / "series.csv"
+    write_series(series, [10.0] * 20)
+    lines = series.read_text().splitlines()
+    del lines[5]  # one bucket missing: rows 5 and 7 are 10 minutes apart
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n".join(lines) + "\n"))
+    assert main(["score-series", "-", "--out", "-"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[0] == "timestamp,value,anomaly_score" and len(captured.out.splitlines()) == 20
+    assert "warning: <stdin>: 1 of 18 rows do not follow the previous one by 5 minutes (first: row 6, 10 min)" in captured.err
 
 
 def test_a_series_that_spikes_every_day_needs_a_bigger_spike() -> None:
