@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
@@ -83,6 +84,13 @@ def run_evaluate_detectors(args: argparse.Namespace, settings: Settings) -> int:
         variants = [parse_variant(spec) for spec in args.variant or ["default"]]
     except KeyError as error:
         raise CommandError(str(error.args[0])) from None
+    if args.incidents is not None:
+        try:
+            args.incidents.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise CommandError(f"--incidents {args.incidents}: cannot make the directory ({error.strerror or error})") from None
+        if not os.access(args.incidents, os.W_OK):
+            raise CommandError(f"--incidents {args.incidents}: not writable")
     seeds = args.seeds or [args.seed]
     suite = "" if args.suite == "design" else f" --suite {args.suite}"
 
@@ -117,7 +125,6 @@ def run_evaluate_detectors(args: argparse.Namespace, settings: Settings) -> int:
                 print(f"  {variant.name} seed {seed} {name}: {len(scenario.events)} events, "
                       f"{time.monotonic() - started:.1f} s {', '.join(result.problems)}", file=sys.stderr)
                 if args.incidents is not None:
-                    args.incidents.mkdir(parents=True, exist_ok=True)
                     stem = name if variant.name == "default" else f"{name}.{variant.name}"
                     stem = stem if len(seeds) == 1 else f"{stem}.seed{seed}"
                     (args.incidents / f"{stem}.jsonl").write_bytes(

@@ -156,21 +156,31 @@ def run_evaluate(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _read_items(lines: Iterator[str], default_lang: str | None) -> Iterator[tuple[str | None, str | None]]:
-    for line in lines:
+    for number, line in enumerate(lines, start=1):
         line = line.rstrip("\r\n")
         stripped = line.strip()
         if stripped.startswith("{"):
             try:
                 item = json.loads(stripped)
-            except json.JSONDecodeError:
-                item = None
+            except json.JSONDecodeError as error:
+                _warn(number, f"starts with '{{' but is not JSON ({error.msg}); classified as plain text")
+                yield line, default_lang
+                continue
             if isinstance(item, dict):
                 text = item.get("text")
                 lang = item.get("lang")
+                if not isinstance(text, str):
+                    _warn(number, "has no string 'text' field; label unknown")
+                if lang is not None and not isinstance(lang, str):
+                    _warn(number, "'lang' is not a string; language detected from the text")
                 yield (text if isinstance(text, str) else None,
                        default_lang or (lang if isinstance(lang, str) else None))
                 continue
         yield line, default_lang
+
+
+def _warn(number: int, problem: str) -> None:
+    print(f"warning: stdin line {number} {problem}", file=sys.stderr)
 
 
 def run_sentiment(args: argparse.Namespace, settings: Settings) -> int:
@@ -181,6 +191,13 @@ def run_sentiment(args: argparse.Namespace, settings: Settings) -> int:
     if args.batch_size < 1:
         raise CommandError("--batch-size must be at least 1")
     classifier = _load_classifier(args.model)
+    if args.lang is not None:
+        from detectors.sentiment.language import normalise_lang
+
+        known = sorted(classifier.languages)
+        if normalise_lang(args.lang) not in (*known, None):
+            raise CommandError(f"--lang {args.lang}: the model classifies {', '.join(known)}; "
+                               "leave --lang out to detect each line's language")
     items = _read_items(iter(sys.stdin), args.lang)
     while batch := list(islice(items, args.batch_size)):
         texts = [text for text, _ in batch]

@@ -119,6 +119,19 @@ def test_evaluate_detectors_lists_and_rejects_unknown_scenarios(capsys: pytest.C
     assert main(["evaluate-detectors", "--scenario", "no_such_thing"]) == 2
 
 
+def test_evaluate_detectors_checks_the_incidents_directory_before_running(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from streams.cli import main
+
+    a_file = tmp_path / "file"
+    a_file.write_text("")
+    assert main(["evaluate-detectors", "--scenario", "angry_customer", "--incidents", str(a_file)]) == 2
+    captured = capsys.readouterr()
+    assert f"--incidents {a_file}: cannot make the directory" in captured.err
+    assert "angry_customer" not in captured.out, "nothing ran"
+
+
 @pytest.mark.slow
 def test_every_crisis_is_found_in_time_and_controls_stay_quiet(capsys: pytest.CaptureFixture[str]) -> None:
     """The issue's targets on the whole suite: detected within 30 minutes with the right

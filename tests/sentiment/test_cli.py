@@ -61,3 +61,21 @@ def test_train_without_data_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, ca
     code, _, err = _run(monkeypatch, capsys, ["train", "--data-dir", str(tmp_path), "--output", str(tmp_path / "m")], "")
     assert code == 2
     assert "no labelled data" in err
+
+
+def test_sentiment_says_which_lines_it_could_not_read(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    stdin = '{"text": 5}\n{"lang": "de"}\n{"text": "great", "lang": 7}\n{not json at all\n'
+    code, out, err = _run(monkeypatch, capsys, ["sentiment"], stdin)
+    assert code == 0 and len(out.splitlines()) == 4, "every line still gets a row"
+    assert "stdin line 1 has no string 'text' field" in err
+    assert "stdin line 2 has no string 'text' field" in err
+    assert "stdin line 3 'lang' is not a string" in err
+    assert "stdin line 4 starts with '{' but is not JSON" in err
+
+
+def test_sentiment_refuses_a_language_the_model_does_not_know(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, err = _run(monkeypatch, capsys, ["sentiment", "--lang", "klingon"], "hello\n")
+    assert code == 2 and out == ""
+    assert "--lang klingon: the model classifies de, en" in err
+    code, out, _ = _run(monkeypatch, capsys, ["sentiment", "--lang", "en-GB"], "what a lovely day\n")
+    assert code == 0 and out.split("\t")[2] == "en"
