@@ -99,11 +99,15 @@ def parse_timestamp_ms(value: object, field_name: str = "created_at") -> int:
     if isinstance(value, int | float):
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} is not a finite number")
+        if isinstance(value, float) and not value.is_integer():
+            raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r}: epoch milliseconds are a whole number")
         millis = int(value)
     elif isinstance(value, str):
-        text = value.strip()
-        if not text:
+        text = value
+        if not text.strip():
             raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} is empty")
+        if text != text.strip():
+            raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} has spaces around it (not RFC 3339)")
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         try:

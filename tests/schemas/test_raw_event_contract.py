@@ -78,6 +78,8 @@ INVALID = [
     ("timestamp without offset", with_changes(created_at="2026-03-01T12:00:00"), RejectReason.BAD_TIMESTAMP),
     ("timestamp in seconds", with_changes(created_at=1772366400), RejectReason.BAD_TIMESTAMP),
     ("timestamp a bool", with_changes(created_at=True), RejectReason.WRONG_TYPE),
+    ("timestamp a fraction of a millisecond", with_changes(created_at=1772366400000.7), RejectReason.BAD_TIMESTAMP),
+    ("timestamp padded", with_changes(created_at=" 2026-03-01T12:00:00Z"), RejectReason.BAD_TIMESTAMP),
     ("future schema version", with_changes(schema_version=2), RejectReason.UNSUPPORTED_VERSION),
 ]
 
