@@ -38,7 +38,9 @@ def register(subparsers: Any) -> None:
         description=(
             "Reads SERIES.csv (header 'timestamp,value', UTC 'YYYY-MM-DD HH:MM:SS', one row per bucket, "
             "increasing time) and writes 'timestamp,value,anomaly_score' with the score in [0, 1], "
-            "0 while an alert cools down (the Numenta Anomaly Benchmark's format)."
+            "0 while an alert cools down (the Numenta Anomaly Benchmark's format). The first day (288 rows) "
+            "is warm-up: only a value of 50 or more scores high, and that alert's cooldown (24 hours with "
+            "--params nab, 3 with default) hides what follows; NAB does not score its first 15 %."
         ),
     )
     score.add_argument("series", type=Path, metavar="SERIES.csv", help="the series ('-' for stdin)")
