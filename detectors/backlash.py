@@ -167,6 +167,12 @@ class CommentFloodDetector:
         ``min_reactions``): the negative reactions are judged against the usual negative rate.
         A busy brand's posts draw many comments, so its total-rate threshold is high, and an
         angry crowd on the CEO's post would otherwise have to outnumber a whole busy hour.
+
+        The crowd must count ``2 x min_negative_authors`` distinct people, or fewer whose
+        voices are themselves far more negative than usual (``min_negative_z`` binomial SDs,
+        counted over distinct authors: 6 of 6 at a usual 27 %, not 6 of 10): the first few
+        people on an outrageous post are all angry, and waiting for a dozen made a small crowd
+        late by ten minutes or more.
         """
         params = self.params
         threshold = self.threshold(state, thread.root_role())
@@ -186,7 +192,7 @@ class CommentFloodDetector:
             negative_share >= params.min_negative_share
             and _above_usual(window.negative, window.reactions, baseline_share, params.min_negative_z)
             and len(thread.negative_reactors) >= params.min_negative_authors
-            and len(thread.reactors) >= params.min_negative_authors * 2
+            and (len(thread.reactors) >= params.min_negative_authors * 2 or self._few_but_angry(thread, baseline_share))
         )
         fired = ratio >= 1 and gates
         root = thread.root
@@ -202,6 +208,13 @@ class CommentFloodDetector:
             observed=float(rate), expected=threshold,
             window_seconds=params.window_ms // 1000,
             negative_events=window.negative, total_events=window.reactions,
+        )
+
+    def _few_but_angry(self, thread: ThreadState, baseline_share: float | None) -> bool:
+        """Fewer than ``2 x min_negative_authors`` people, but their voices, counted once each, far
+        more negative than the brand's usual share (6 of 6 at a usual 27 %, not 6 of 10)."""
+        return baseline_share is not None and _above_usual(
+            len(thread.negative_reactors), len(thread.reactors), baseline_share, self.params.min_negative_z
         )
 
 
@@ -223,6 +236,11 @@ def _above_usual(negative: int, total: int, usual_share: float | None, z: float)
 class OwnedBacklashParams:
     min_negative_authors_hostile: int = 5
     """Distinct outside authors reacting negatively after a hostile brand post or reply."""
+    min_negative_authors_spread: int = 3
+    """A hostile post or reply also counts the outside authors who spread it without taking a
+    positive side (quote-shares with no words of their own, neutral replies) once at least this
+    many of them react negatively: its hostility is already the bad news, and the outrage at a
+    hostile remark often travels as bare quote-shares."""
     min_negative_authors_post: int = 12
     """... after a brand post or reply whose own tone was not hostile."""
     min_negative_share: float = 0.5
@@ -234,7 +252,7 @@ class OwnedBacklashParams:
     """Some negative reaction must have arrived this recently."""
 
     def __post_init__(self) -> None:
-        if min(self.min_negative_authors_hostile, self.min_negative_authors_post) < 1:
+        if min(self.min_negative_authors_hostile, self.min_negative_authors_post, self.min_negative_authors_spread) < 1:
             raise ValueError("the author minimums must be at least 1")
 
 
@@ -274,6 +292,8 @@ class OwnedPostBacklashDetector:
             return _quiet(thread, "owned_post_backlash")
         needed = params.min_negative_authors_hostile if hostile else params.min_negative_authors_post
         authors = len(thread.negative_reactors_after_brand)
+        if hostile and authors >= params.min_negative_authors_spread:
+            authors = max(authors, len(thread.spreaders_after_brand))
         recent = thread.window(now_ms, params.recent_ms)
         ratio = authors / needed
         pile_on = hostile or (

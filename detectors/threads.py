@@ -190,6 +190,11 @@ class ThreadState:
     reactors: tuple[int, ...] = ()
     negative_reactors: tuple[int, ...] = ()
     negative_reactors_after_brand: tuple[int, ...] = ()
+    spreaders_after_brand: tuple[int, ...] = ()
+    """Outside authors who reacted after a *hostile* ``brand_post`` in a tone that is not
+    positive: the negative ones and those who shared or quoted it without taking a positive side
+    (a hostile post spreads as quote-shares with no words of their own as much as in angry
+    replies). Empty while the brand's post is not hostile."""
     deletions: int = 0
     first_deletion_ms: int | None = None
     last_deletion_ms: int | None = None
@@ -400,7 +405,7 @@ class ThreadTracker:
             hostile = self.is_hostile_post(event)
             if current is None or (hostile and not current.hostile):
                 thread = replace(thread, brand_post=PostInfo.of(event, hostile), negative_after_brand=0,
-                                 negative_reactors_after_brand=())
+                                 negative_reactors_after_brand=(), spreaders_after_brand=())
             return thread
         if raw.kind in REACTION_KINDS and not speaks_for_brand and not is_root:
             return self._react(thread, event, complaint)
@@ -452,6 +457,12 @@ class ThreadTracker:
             reactors=_add_author(thread.reactors, key, params.max_distinct_authors),
             platforms=bounded_count(thread.platforms, [raw.platform], 16),
         )
+        protest = complaint and thread.deletions > 0
+        hostile_post = thread.brand_post is not None and thread.brand_post.hostile
+        if after_brand and hostile_post and not protest and event.sentiment.label != "positive":
+            thread = replace(
+                thread, spreaders_after_brand=_add_author(thread.spreaders_after_brand, key, params.max_distinct_authors)
+            )
         if negative:
             thread = replace(
                 thread,
@@ -463,7 +474,7 @@ class ThreadTracker:
             )
             # Protests about deleted comments are the moderation detector's evidence, not a
             # reaction to the brand's post itself.
-            if after_brand and not (complaint and thread.deletions > 0):
+            if after_brand and not protest:
                 thread = replace(
                     thread,
                     negative_after_brand=thread.negative_after_brand + 1,

@@ -100,6 +100,54 @@ def test_a_polite_service_reply_needs_a_real_pile_on() -> None:
     assert first_firing(events, "q", owned.assess) == 2 + 11
 
 
+def spread_thread(negative: int, bare_shares: int, positive: int = 0, hostile: bool = True) -> list[EnrichedEvent]:
+    """A brand reply, then bare quote-shares (no words, read as neutral) and negative replies by
+    distinct people, interleaved: share, share, negative, share, share, negative, ..."""
+    events = [
+        enriched("q", 0, author="anna", negative=True, text="Train cancelled, I want a refund"),
+        enriched("reply", MINUTE, parent="q", role="owned", author="acme", negative=hostile,
+                 text="Not our problem. Read the terms." if hostile else "Thanks, we are looking into it."),
+    ]
+    kinds = ["share"] * bare_shares + ["negative"] * negative + ["positive"] * positive
+    order = sorted(range(len(kinds)), key=lambda i: (i % 3 if kinds[i] == "share" else 2, i))
+    for step, index in enumerate(order):
+        kind = kinds[index]
+        events.append(enriched(
+            f"x{index}", 2 * MINUTE + step * 30_000, parent="reply", root="q", author=f"p{index}",
+            kind="share" if kind == "share" else "reply", negative=kind == "negative",
+            text=None if kind == "share" else ("Arrogant answer" if kind == "negative" else "Well said"),
+        ))
+    return events
+
+
+def test_a_hostile_reply_spread_by_bare_quote_shares_fires_at_the_third_negative_voice() -> None:
+    """The outrage at a hostile remark travels as quote-shares without words of their own: once
+    3 people object, everyone who spread it counts towards the 5 (executive_weekend_remark)."""
+    owned = OwnedPostBacklashDetector()
+    events = spread_thread(negative=3, bare_shares=6)
+    fired = first_firing(events, "q", owned.assess)
+    assert fired is not None and events[fired].event.id == "x8"  # the third negative reply
+    thread = ThreadTracker().initial_state()
+    for event in events:
+        thread = ThreadTracker().observe(thread, event)
+    assert len(thread.threads["q"].spreaders_after_brand) == 9
+
+
+def test_bare_shares_alone_or_of_a_polite_reply_do_not_make_a_backlash() -> None:
+    owned = OwnedPostBacklashDetector()
+    assert first_firing(spread_thread(negative=2, bare_shares=20), "q", owned.assess) is None
+    assert first_firing(spread_thread(negative=2, bare_shares=0, positive=20), "q", owned.assess) is None
+    assert first_firing(spread_thread(negative=4, bare_shares=20, hostile=False), "q", owned.assess) is None
+
+
+def test_positive_reactions_do_not_spread_a_hostile_reply() -> None:
+    owned = OwnedPostBacklashDetector()
+    events = spread_thread(negative=3, bare_shares=0, positive=10)
+    events = [replace(event, sentiment=replace(event.sentiment, label="positive", score=0.8))
+              if event.event.text == "Well said" else event for event in events]
+    assert first_firing(events, "q", owned.assess) is None
+
+
 def test_an_executive_announcement_is_left_to_the_flood_detector() -> None:
     owned = OwnedPostBacklashDetector()
     events = [enriched("ceo", 0, role="executive", negative=True, score=-0.45, text="We close 40 ticket offices")]
@@ -319,6 +367,27 @@ def test_a_busy_brands_threshold_is_lower_for_a_thread_far_more_negative_than_us
     assert not flood.assess(state, angry, now).fired
     busy = flood.assess(state, thread_with(lambda i: i % 4 == 0), now, baseline_share=0.27)
     assert not busy.fired and busy.expected == 180.0
+
+
+def test_a_small_crowd_all_negative_on_a_brand_post_need_not_number_a_dozen() -> None:
+    """The CEO's post at the small_crowd variant: 6 distinct people in 10 minutes, all angry, at a
+    brand whose posts peak near 20 reactions an hour. Before, the flood waited for 12 distinct
+    reactors; 6 negative among 10 people is still an ordinary mix and keeps waiting."""
+    flood = CommentFloodDetector()
+    state = FloodState(peaks={"owned": (20,) * 8})
+
+    def crowd(negative: Callable[[int], bool], people: int) -> list[EnrichedEvent]:
+        events = [enriched("ceo", 0, role="executive", text="We close 40 ticket offices")]
+        # two comments each, 50 seconds apart: 12 or 20 comments, a rate above the threshold
+        return events + [enriched(f"c{i}", MINUTE + i * 50_000, parent="ceo", author=f"p{i % people}",
+                                  negative=negative(i % people), text="Hm") for i in range(2 * people)]
+
+    def judge(thread: ThreadState, now: int) -> ThreadVerdict:
+        return flood.assess(state, thread, now, baseline_share=0.27)
+
+    assert first_firing(crowd(lambda i: True, 6), "ceo", judge) is not None
+    assert first_firing(crowd(lambda i: i < 6, 10), "ceo", judge) is None
+    assert first_firing(crowd(lambda i: True, 6), "ceo", lambda thread, now: flood.assess(state, thread, now)) is None
 
 
 def test_comment_flood_baseline_is_learnt_per_role_and_skips_incident_threads() -> None:
