@@ -61,11 +61,41 @@ def test_summary_language_is_the_first_supported_one() -> None:
         ({"brands": [{"name": "a", "accounts": {"owners": ["x"]}}]}, "unknown group"),
         ({"brands": [{"name": "a", "accounts": {"owned": "x"}}]}, "must be a list of handles or ids"),
         ({"brands": [{"name": "a", "accounts": {"owned": ["x"], "agency": ["@X"]}}]}, "is both owned and agency"),
+        ({"brands": [{"name": "a", "acounts": {"owned": ["x"]}}]},
+         r"brands\[0\] \(a\) has unknown key 'acounts'; did you mean 'accounts'\? allowed: name, languages, accounts"),
+        ({"brands": [{"name": "a", "langauges": ["de"]}]}, r"\(a\) has unknown key 'langauges'; did you mean 'languages'"),
+        ({"brands": [{"nmae": "a"}]}, r"brands\[0\] has unknown key 'nmae'; did you mean 'name'"),
+        ({"brands": [{"name": "a"}], "brand": []}, "unknown key 'brand'; did you mean 'brands'"),
+        ({"brands": [{"name": "a", "languages": ["klingon"]}]},
+         r"\(a\)\.languages: 'klingon' is not a language flarewatch knows; use an ISO 639-1 code: en, de, fr"),
+        ({"brands": [{"name": "a", "languages": ["en-"]}]}, "'en-' is not a language flarewatch knows"),
+        ({"brands": [{"name": "a", "languages": []}]}, r"\(a\)\.languages is empty; list the brand's languages"),
+        ({"brands": [{"name": "a", "languages": "de"}]}, r"languages must be a list of language codes, e\.g\. \[de, en\]"),
+        ({"brands": [{"name": "a", "languages": ["fr"]}]},
+         r"languages \[fr\] has no language flarewatch writes summaries in; add one of en, de, e\.g\. \[fr, en\]"),
     ],
 )
 def test_malformed_registry_names_the_problem(data: object, message: str) -> None:
     with pytest.raises(BrandRegistryError, match=message):
         registry_from_dict(data)
+
+
+@pytest.mark.parametrize(
+    ("tags", "languages", "summary"),
+    [(["de-DE", "en"], ("de", "en"), "de"), (["DE_at", "de", "EN-gb"], ("de", "en"), "de"), (["fr", "en-US"], ("fr", "en"), "en")],
+)
+def test_region_tags_count_as_their_language(tags: list[str], languages: tuple[str, ...], summary: str) -> None:
+    registry = registry_from_dict({"brands": [{"name": "a", "languages": tags}]})
+    assert registry.brands["a"].languages == languages
+    assert registry.language("a") == summary
+
+
+def test_known_languages_are_the_detectable_ones() -> None:
+    from detectors.sentiment.language import DETECTABLE_LANGUAGES
+    from schemas.brands import KNOWN_LANGUAGES, SUPPORTED_SUMMARY_LANGUAGES
+
+    assert KNOWN_LANGUAGES == DETECTABLE_LANGUAGES
+    assert set(SUPPORTED_SUMMARY_LANGUAGES) <= set(KNOWN_LANGUAGES)
 
 
 def test_missing_and_broken_files(tmp_path: Path) -> None:

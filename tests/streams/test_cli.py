@@ -265,3 +265,27 @@ def test_min_severity_levels_are_the_levels_of_the_records() -> None:
         lowest = severity(level)
         assert level_for_severity(lowest) == level
         assert lowest == 1 or level_for_severity(lowest - 1) != level
+
+
+@pytest.mark.parametrize("command", [["replay", "events.jsonl", "--quiet"], ["worker"], ["demo"]])
+@pytest.mark.parametrize(
+    ("registry", "message"),
+    [
+        ("typo.yaml", "typo.yaml: brands[0] (acme) has unknown key 'acounts'; did you mean 'accounts'?"),
+    ],
+)
+def test_unusable_brand_registry_is_a_one_line_error(command: list[str], registry: str, message: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
+    monkeypatch.setenv("FLAREWATCH_BRANDS_FILE", registry)
+    (tmp_path / "events.jsonl").write_bytes(GOOD + b"\n")
+    (tmp_path / "latin1.yaml").write_bytes("brands:\n  - name: caf\xe9\n".encode("latin-1"))
+    (tmp_path / "typo.yaml").write_text("brands:\n  - name: acme\n    acounts:\n      owned: [acme]\n")
+    if command == ["demo"]:
+        command = ["demo", "--events", "events.jsonl"]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1, err
