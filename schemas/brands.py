@@ -172,13 +172,38 @@ def _account_list(value: Any, where: str) -> Iterable[str]:
 
 
 def load_brand_registry(path: str | Path) -> BrandRegistry:
+    """The registry in ``path``; any problem is one :class:`BrandRegistryError` line naming the file."""
     path = Path(path)
+    fix = "(set FLAREWATCH_BRANDS_FILE or --brands)"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BrandRegistryError(f"brand registry {path} does not exist (set FLAREWATCH_BRANDS_FILE or --brands)") from None
+        raise BrandRegistryError(f"brand registry {path} does not exist {fix}") from None
+    except IsADirectoryError:
+        raise BrandRegistryError(f"brand registry {path} is a directory, not a YAML file {fix}") from None
+    except PermissionError:
+        raise BrandRegistryError(f"brand registry {path} is not readable (permission denied); fix its permissions {fix}") from None
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        raise BrandRegistryError(f"brand registry {path} is not UTF-8 text (line {line}); save it as UTF-8") from None
+    except OSError as error:
+        raise BrandRegistryError(f"brand registry {path} cannot be read: {error.strerror or error} {fix}") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise BrandRegistryError(f"{path} is not valid YAML: {error}") from None
+        raise BrandRegistryError(f"{path}{_yaml_position(error)}: not valid YAML: {_yaml_problem(error)}") from None
     return registry_from_dict(data, str(path))
+
+
+def _yaml_position(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    return f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's message without its multi-line source excerpt (the position is given apart)."""
+    if isinstance(error, yaml.MarkedYAMLError):
+        parts = [part for part in (error.context, error.problem) if part]
+        if parts:
+            return ": ".join(" ".join(part.split()) for part in parts)
+    return " ".join(str(error).split())

@@ -107,6 +107,41 @@ def test_missing_and_broken_files(tmp_path: Path) -> None:
         load_brand_registry(broken)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("brands: [name: {", r"broken\.yaml:1:17: not valid YAML: while parsing a flow node: expected the node content"),
+        ("brands:\n  - name: a\n\tlanguages: [en]\n", r"broken\.yaml:3:1: not valid YAML: .*'\\t' that cannot start any token"),
+        ("brands:\n  - name: a\n    languages: [en\n    accounts: {}\n",
+         r"broken\.yaml:4:13: not valid YAML: while parsing a flow sequence: expected ',' or '\]', but got ':'"),
+    ],
+)
+def test_yaml_errors_name_file_line_and_column_in_one_line(tmp_path: Path, text: str, message: str) -> None:
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(text)
+    with pytest.raises(BrandRegistryError, match=message) as raised:
+        load_brand_registry(broken)
+    assert "\n" not in str(raised.value)
+    assert "<unicode string>" not in str(raised.value)
+
+
+def test_unreadable_files_are_one_line_errors(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(BrandRegistryError, match=f"brand registry {tmp_path} is a directory, not a YAML file"):
+        load_brand_registry(tmp_path)
+    latin1 = tmp_path / "latin1.yaml"
+    latin1.write_bytes("brands:\n  - name: caf\xe9\n".encode("latin-1"))
+    with pytest.raises(BrandRegistryError, match=r"latin1\.yaml is not UTF-8 text \(line 2\); save it as UTF-8"):
+        load_brand_registry(latin1)
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> str:
+        raise PermissionError(13, "Permission denied", str(self))
+
+    # chmod does not stop root (CI containers), so the refusal is simulated.
+    monkeypatch.setattr(Path, "read_text", refuse)
+    with pytest.raises(BrandRegistryError, match=r"locked\.yaml is not readable \(permission denied\)"):
+        load_brand_registry(tmp_path / "locked.yaml")
+
+
 def test_shipped_registries_load() -> None:
     root = Path(__file__).parents[2]
     for path in [root / "deploy" / "brands.yaml", root / "streams" / "samples" / "demo_brands.yaml"]:

@@ -271,6 +271,8 @@ def test_min_severity_levels_are_the_levels_of_the_records() -> None:
 @pytest.mark.parametrize(
     ("registry", "message"),
     [
+        (".", "is a directory, not a YAML file"),
+        ("latin1.yaml", "latin1.yaml is not UTF-8 text (line 2); save it as UTF-8"),
         ("typo.yaml", "typo.yaml: brands[0] (acme) has unknown key 'acounts'; did you mean 'accounts'?"),
     ],
 )
