@@ -291,3 +291,13 @@ def test_unusable_brand_registry_is_a_one_line_error(command: list[str], registr
     err = capsys.readouterr().err
     assert message in err
     assert err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("command", [["produce", "events.jsonl"], ["kafka", "status"], ["incidents", "--last", "1"], ["demo"]])
+def test_bad_bootstrap_is_a_clear_error(command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "localhost:abc")
+    (tmp_path / "events.jsonl").write_bytes(GOOD + b"\n")
+    assert main(command) == 2
+    assert "FLAREWATCH_KAFKA_BOOTSTRAP='localhost:abc' entry 'localhost:abc' is not host:port" in capsys.readouterr().err
