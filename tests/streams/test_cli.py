@@ -301,3 +301,44 @@ def test_bad_bootstrap_is_a_clear_error(command: list[str], tmp_path: Path, monk
     (tmp_path / "events.jsonl").write_bytes(GOOD + b"\n")
     assert main(command) == 2
     assert "FLAREWATCH_KAFKA_BOOTSTRAP='localhost:abc' entry 'localhost:abc' is not host:port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--timeout", "-1"], "--timeout must be a positive number of seconds, got -1"),
+        (["--timeout", "0"], "--timeout must be a positive number of seconds, got 0"),
+        (["--timeout", "nan"], "--timeout must be a positive number of seconds, got nan"),
+        (["--last", "3", "--timeout", "-1"], "--timeout must be a positive number of seconds"),
+        (["--json", "--forward", "http://x"], "--json only applies when printing; --forward always posts the incident as JSON"),
+    ],
+)
+def test_incidents_rejects_contradictory_or_negative_options(arguments: list[str], message: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["incidents", *arguments, "--metrics-port", "0"]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "11", "-3"])
+def test_min_severity_is_1_to_10(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["incidents", "--min-severity", value])
+    assert exited.value.code == 2
+    assert "argument --min-severity" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments", [["--last", "3"], ["--json"], ["--forward", "http://127.0.0.1:1/hook", "--metrics-port", "0"]])
+def test_incidents_timeout_bounds_connecting_to_kafka(arguments: list[str], monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    import time
+
+    monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
+    started = time.monotonic()
+    assert main(["incidents", *arguments, "--timeout", "1"]) == 2
+    assert time.monotonic() - started < 10, "kafka-python's own 30 s bootstrap wait"
+    err = capsys.readouterr().err
+    assert "cannot reach Kafka at 127.0.0.1:1 within --timeout 1 s" in err
+    assert "check FLAREWATCH_KAFKA_BOOTSTRAP" in err
+    assert err.count("\n") == 1, err
+    assert not [record for record in caplog.records if record.name.startswith("kafka")], "the library's own error lines"
