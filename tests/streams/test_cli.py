@@ -342,3 +342,14 @@ def test_incidents_timeout_bounds_connecting_to_kafka(arguments: list[str], monk
     assert "check FLAREWATCH_KAFKA_BOOTSTRAP" in err
     assert err.count("\n") == 1, err
     assert not [record for record in caplog.records if record.name.startswith("kafka")], "the library's own error lines"
+
+
+def test_misspelt_variable_is_a_warning_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("FLAREWATCH_PARTITONS", "8")
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(GOOD + b"\n")
+    assert main(["produce", str(events), "--check"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "FLAREWATCH_PARTITONS" in line]
+    assert warnings == ["flarewatch produce: warning: FLAREWATCH_PARTITONS is not a flarewatch setting and is ignored; "
+                        "did you mean FLAREWATCH_PARTITIONS?"]

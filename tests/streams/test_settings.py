@@ -71,6 +71,25 @@ def test_bootstrap_accepts_host_port_lists(value: str) -> None:
     assert Settings.from_env({"FLAREWATCH_KAFKA_BOOTSTRAP": value}).bootstrap_servers == value
 
 
+@pytest.mark.parametrize(
+    ("environ", "warnings"),
+    [
+        ({"FLAREWATCH_PARTITONS": "8"},
+         ["FLAREWATCH_PARTITONS is not a flarewatch setting and is ignored; did you mean FLAREWATCH_PARTITIONS?"]),
+        ({"FLAREWATCH_LOGLEVEL": "debug", "FLAREWATCH_KAFKA_BOOTSTRAP_SERVERS": "k:9092"},
+         ["FLAREWATCH_KAFKA_BOOTSTRAP_SERVERS is not a flarewatch setting and is ignored; did you mean FLAREWATCH_KAFKA_BOOTSTRAP?",
+          "FLAREWATCH_LOGLEVEL is not a flarewatch setting and is ignored; did you mean FLAREWATCH_LOG_LEVEL?"]),
+        ({"FLAREWATCH_FOO": "1"}, ["FLAREWATCH_FOO is not a flarewatch setting and is ignored; see `flarewatch --help` for the settings"]),
+        ({"FLAREWATCH_PARTITIONS": "8", "FLAREWATCH_FORWARD_URL": "https://hook", "PARTITONS": "8"}, []),
+    ],
+)
+def test_unknown_flarewatch_variables_are_named_with_the_closest_setting(environ: dict[str, str], warnings: list[str]) -> None:
+    from streams.settings import unknown_variable_warnings
+
+    assert unknown_variable_warnings(environ) == warnings
+    Settings.from_env(environ)
+
+
 def test_sasl_options_are_passed_to_clients() -> None:
     settings = Settings.from_env(
         {
