@@ -2,12 +2,16 @@
 
 Each account entry matches an author's handle (case-insensitive, leading ``@``
 optional) or id. A malformed file raises :class:`BrandRegistryError` naming
-the offending entry, so a typo never silently turns the CEO into "other".
+the offending entry, so a typo never silently turns the CEO into "other": keys
+are checked at every level (a misspelt ``acounts:`` would otherwise drop every
+account) and languages against the ones flarewatch knows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import difflib
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -23,6 +27,15 @@ ACCOUNT_GROUPS: Final[Mapping[str, AuthorRole]] = {
     "moderators": "moderator",
 }
 SUPPORTED_SUMMARY_LANGUAGES: Final = ("en", "de")
+KNOWN_LANGUAGES: Final = (
+    "en", "de", "fr", "es", "it", "nl", "pt", "tr", "pl", "ru", "ar", "ja", "ko", "zh",
+    "sv", "da", "no", "fi", "cs", "el", "hu", "ro", "id", "uk", "hr",
+)
+"""ISO 639-1 codes a brand may list: the languages the enricher can detect
+(``detectors.sentiment.language.DETECTABLE_LANGUAGES``, kept equal by a test)."""
+REGISTRY_KEYS: Final = ("brands",)
+BRAND_KEYS: Final = ("name", "languages", "accounts")
+_LANGUAGE_TAG: Final = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*")
 
 
 class BrandRegistryError(ValueError):
@@ -83,25 +96,25 @@ class BrandRegistry:
 def registry_from_dict(data: Any, source: str = "brand registry") -> BrandRegistry:
     if not isinstance(data, dict) or not isinstance(data.get("brands"), list):
         raise BrandRegistryError(f"{source}: expected a mapping with a 'brands' list")
+    _reject_unknown_keys(data, REGISTRY_KEYS, source)
     brands: dict[str, Brand] = {}
     for index, item in enumerate(data["brands"]):
         where = f"{source}: brands[{index}]"
         if not isinstance(item, dict):
             raise BrandRegistryError(f"{where} must be a mapping")
         name = item.get("name")
+        if isinstance(name, str) and name.strip():
+            where = f"{where} ({name})"
+        _reject_unknown_keys(item, BRAND_KEYS, where)
         if not isinstance(name, str) or not name.strip():
             raise BrandRegistryError(f"{where}.name must be a non-empty string")
         if name in brands:
             raise BrandRegistryError(f"{where}: brand {name!r} is listed twice")
-        languages = item.get("languages", ["en"])
-        if not isinstance(languages, list) or not all(isinstance(lang, str) for lang in languages):
-            raise BrandRegistryError(f"{where}.languages must be a list of language codes")
+        languages = _languages(item.get("languages", ["en"]), f"{where}.languages")
         accounts_obj = item.get("accounts", {}) or {}
         if not isinstance(accounts_obj, dict):
             raise BrandRegistryError(f"{where}.accounts must be a mapping")
-        unknown = set(accounts_obj) - set(ACCOUNT_GROUPS)
-        if unknown:
-            raise BrandRegistryError(f"{where}.accounts has unknown group(s) {sorted(unknown)}; use {sorted(ACCOUNT_GROUPS)}")
+        _reject_unknown_keys(accounts_obj, tuple(ACCOUNT_GROUPS), f"{where}.accounts", "group")
         accounts: dict[str, AuthorRole] = {}
         for group, role in ACCOUNT_GROUPS.items():
             for account in _account_list(accounts_obj.get(group), f"{where}.accounts.{group}"):
@@ -109,8 +122,45 @@ def registry_from_dict(data: Any, source: str = "brand registry") -> BrandRegist
                 if key in accounts and accounts[key] != role:
                     raise BrandRegistryError(f"{where}: account {account!r} is both {accounts[key]} and {role}")
                 accounts[key] = role
-        brands[name] = Brand(name=name, languages=tuple(lang.lower() for lang in languages) or ("en",), accounts=accounts)
+        brands[name] = Brand(name=name, languages=languages, accounts=accounts)
     return BrandRegistry(brands=brands)
+
+
+def _reject_unknown_keys(mapping: Mapping[Any, Any], allowed: Sequence[str], where: str, what: str = "key") -> None:
+    for key in mapping:
+        if key in allowed:
+            continue
+        close = difflib.get_close_matches(str(key), allowed, n=1)
+        hint = f"did you mean {close[0]!r}? " if close else ""
+        raise BrandRegistryError(f"{where} has unknown {what} {key!r}; {hint}allowed: {', '.join(allowed)}")
+
+
+def _languages(value: Any, where: str) -> tuple[str, ...]:
+    """Primary subtags in the listed order: ``de-DE`` and ``de_AT`` are ``de``.
+
+    >>> _languages(["de-DE", "EN", "de"], "languages")
+    ('de', 'en')
+    """
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise BrandRegistryError(f"{where} must be a list of language codes, e.g. [de, en]")
+    if not value:
+        raise BrandRegistryError(f"{where} is empty; list the brand's languages, e.g. [en] (summaries use the first of {', '.join(SUPPORTED_SUMMARY_LANGUAGES)})")
+    languages: list[str] = []
+    for tag in value:
+        match = _LANGUAGE_TAG.fullmatch(tag.strip())
+        primary = match.group(1).lower() if match else None
+        if primary not in KNOWN_LANGUAGES:
+            raise BrandRegistryError(
+                f"{where}: {tag!r} is not a language flarewatch knows; use an ISO 639-1 code: {', '.join(KNOWN_LANGUAGES)}"
+            )
+        if primary not in languages:
+            languages.append(primary)
+    if not set(languages) & set(SUPPORTED_SUMMARY_LANGUAGES):
+        raise BrandRegistryError(
+            f"{where} [{', '.join(value)}] has no language flarewatch writes summaries in; add one of "
+            f"{', '.join(SUPPORTED_SUMMARY_LANGUAGES)}, e.g. [{', '.join([*languages, 'en'])}]"
+        )
+    return tuple(languages)
 
 
 def _account_list(value: Any, where: str) -> Iterable[str]:
@@ -122,13 +172,38 @@ def _account_list(value: Any, where: str) -> Iterable[str]:
 
 
 def load_brand_registry(path: str | Path) -> BrandRegistry:
+    """The registry in ``path``; any problem is one :class:`BrandRegistryError` line naming the file."""
     path = Path(path)
+    fix = "(set FLAREWATCH_BRANDS_FILE or --brands)"
     try:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise BrandRegistryError(f"brand registry {path} does not exist (set FLAREWATCH_BRANDS_FILE or --brands)") from None
+        raise BrandRegistryError(f"brand registry {path} does not exist {fix}") from None
+    except IsADirectoryError:
+        raise BrandRegistryError(f"brand registry {path} is a directory, not a YAML file {fix}") from None
+    except PermissionError:
+        raise BrandRegistryError(f"brand registry {path} is not readable (permission denied); fix its permissions {fix}") from None
+    except UnicodeDecodeError as error:
+        line = error.object[: error.start].count(b"\n") + 1
+        raise BrandRegistryError(f"brand registry {path} is not UTF-8 text (line {line}); save it as UTF-8") from None
+    except OSError as error:
+        raise BrandRegistryError(f"brand registry {path} cannot be read: {error.strerror or error} {fix}") from None
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        raise BrandRegistryError(f"{path} is not valid YAML: {error}") from None
+        raise BrandRegistryError(f"{path}{_yaml_position(error)}: not valid YAML: {_yaml_problem(error)}") from None
     return registry_from_dict(data, str(path))
+
+
+def _yaml_position(error: yaml.YAMLError) -> str:
+    mark = getattr(error, "problem_mark", None) or getattr(error, "context_mark", None)
+    return f":{mark.line + 1}:{mark.column + 1}" if mark is not None else ""
+
+
+def _yaml_problem(error: yaml.YAMLError) -> str:
+    """PyYAML's message without its multi-line source excerpt (the position is given apart)."""
+    if isinstance(error, yaml.MarkedYAMLError):
+        parts = [part for part in (error.context, error.problem) if part]
+        if parts:
+            return ": ".join(" ".join(part.split()) for part in parts)
+    return " ".join(str(error).split())

@@ -14,7 +14,7 @@ import sys
 from collections.abc import Sequence
 
 from streams.errors import CommandError
-from streams.settings import Settings, SettingsError, describe_settings
+from streams.settings import Settings, SettingsError, describe_settings, unknown_variable_warnings
 
 COMMAND_MODULES = (
     "streams.commands.worker",
@@ -68,6 +68,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.verbose:
         for noisy in ("kafka", "aiokafka"):
             logging.getLogger(noisy).setLevel(logging.WARNING)
+    for warning in unknown_variable_warnings():
+        print(f"flarewatch {args.command}: warning: {warning}", file=sys.stderr)
     try:
         settings = Settings.from_env()
         result: int | None = args.handler(args, settings)

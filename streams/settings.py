@@ -7,6 +7,8 @@ from a dict with :meth:`Settings.from_env`.
 
 from __future__ import annotations
 
+import difflib
+import ipaddress
 import math
 import os
 import re
@@ -20,7 +22,11 @@ ENV_PREFIX = "FLAREWATCH_"
 MAX_TOPIC_NAME_LENGTH = 249
 LONGEST_WORKER_TOPIC_SUFFIX = "-brand_to_detector_state-changelog"
 """The longest name Faust derives from the worker id (the detector-state table's changelog)."""
+OTHER_VARIABLES = ("FLAREWATCH_FORWARD_URL",)
+"""``FLAREWATCH_*`` variables that are not settings: the deployment files read them
+(the forwarder's webhook URL goes on its command line), so they are not typos."""
 _TOPIC_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9._-]+")
+_BOOTSTRAP_SERVER = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.%]+)\]|(?P<host>[A-Za-z0-9._-]+)):(?P<port>[0-9]{1,5})")
 
 
 class SettingsError(ValueError):
@@ -93,8 +99,31 @@ class Settings:
             port = getattr(self, name)
             if not 1 <= port <= 65535:
                 raise SettingsError(f"{env_var(name)} must be a port number (1-65535), got {port}")
+        self._validate_bootstrap()
         self._validate_topic_names()
         self._validate_security()
+
+    def _validate_bootstrap(self) -> None:
+        """``host:port[,host:port...]`` as documented; kafka-python would raise a bare ValueError on a bad port."""
+        if not self.kafka_bootstrap:
+            return
+        example = "e.g. kafka-1:9092,kafka-2:9092 (unset = the local broker)"
+        for entry in self.kafka_bootstrap.split(","):
+            server = entry.strip()
+            match = _BOOTSTRAP_SERVER.fullmatch(server)
+            problem = None
+            if not server:
+                problem = "has an empty entry"
+            elif "://" in server:
+                problem = f"entry {server!r} has a scheme; give host:port only"
+            elif match is None:
+                problem = f"entry {server!r} is not host:port"
+            elif not 1 <= int(match["port"]) <= 65535:
+                problem = f"entry {server!r} has port {int(match['port'])}, not 1-65535"
+            elif match["ipv6"] is not None and not _is_ipv6(match["ipv6"]):
+                problem = f"entry {server!r} is not an IPv6 address in brackets"
+            if problem:
+                raise SettingsError(f"{env_var('kafka_bootstrap')}={self.kafka_bootstrap!r} {problem}; {example}")
 
     def _validate_topic_names(self) -> None:
         from streams.topics import TOPIC_SPECS
@@ -154,8 +183,37 @@ class Settings:
         return options
 
 
+def _is_ipv6(text: str) -> bool:
+    try:
+        ipaddress.IPv6Address(text)
+    except ValueError:
+        return False
+    return True
+
+
 def env_var(name: str) -> str:
     return ENV_PREFIX + name.upper()
+
+
+def unknown_variable_warnings(environ: Mapping[str, str] | None = None) -> list[str]:
+    """One line per ``FLAREWATCH_*`` variable that is no setting, with the closest one.
+
+    A misspelt variable is otherwise ignored without a word and its default used.
+
+    >>> unknown_variable_warnings({"FLAREWATCH_PARTITONS": "8", "FLAREWATCH_HOME": "/tmp", "HOME": "/root"})
+    ['FLAREWATCH_PARTITONS is not a flarewatch setting and is ignored; did you mean FLAREWATCH_PARTITIONS?']
+    """
+    environ = os.environ if environ is None else environ
+    known = [env_var(spec.name) for spec in fields(Settings)]
+    lines = []
+    for name in sorted(environ):
+        if not name.startswith(ENV_PREFIX) or name in known or name in OTHER_VARIABLES:
+            continue
+        # Compared without the shared prefix, which would make every name look close.
+        close = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), [spec.name.upper() for spec in fields(Settings)], n=1)
+        hint = f"did you mean {ENV_PREFIX}{close[0]}?" if close else "see `flarewatch --help` for the settings"
+        lines.append(f"{name} is not a flarewatch setting and is ignored; {hint}")
+    return lines
 
 
 def describe_settings() -> list[tuple[str, str, str]]:

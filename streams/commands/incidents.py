@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import math
 import signal
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, TextIO
@@ -60,8 +62,14 @@ def register(subparsers: Any) -> None:
         "reads backwards from the end of the topic",
     )
     reading.add_argument("--max", type=int, metavar="N", help="stop after N matching incidents")
-    reading.add_argument("--timeout", type=float, metavar="S", help="stop after S seconds")
-    reading.add_argument("--json", action="store_true", help="one JSON object per line (printing mode)")
+    reading.add_argument(
+        "--timeout", type=float, metavar="S",
+        help="stop after S seconds (> 0), connecting to Kafka included (default: no limit; connecting gives up after 30 s)",
+    )
+    reading.add_argument(
+        "--json", action="store_true",
+        help="one JSON object per line (printing mode; --forward always posts JSON, or Slack's format with --slack)",
+    )
     forwarding = parser.add_argument_group("forwarding")
     forwarding.add_argument("--forward", metavar="URL", help="post each incident to this webhook instead of printing it")
     forwarding.add_argument("--slack", action="store_true", help='post a Slack-compatible {"text": ...} payload')
@@ -85,12 +93,17 @@ def severity(text: str) -> int:
     for level, lowest in LEVEL_MIN_SEVERITY.items():
         if text.lower() == level:
             return lowest
-    return int_between(0, 10, f"a severity 1-10 or one of {', '.join(LEVELS)}")(text)
+    return int_between(1, 10, f"a severity 1-10 or one of {', '.join(LEVELS)}")(text)
 
 
 def follow_incidents(args: argparse.Namespace, settings: Settings) -> int:
+    started = time.monotonic()
     if args.max is not None and args.max < 1:
         raise CommandError("--max must be at least 1")
+    if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
+        raise CommandError(f"--timeout must be a positive number of seconds, got {args.timeout:g} (leave it out to wait without limit)")
+    if args.json and args.forward:
+        raise CommandError("--json only applies when printing; --forward always posts the incident as JSON (--slack for Slack's format)")
     if args.last is not None:
         if args.last < 1:
             raise CommandError("--last must be at least 1")
@@ -99,28 +112,32 @@ def follow_incidents(args: argparse.Namespace, settings: Settings) -> int:
         if clashing:
             raise CommandError(f"--last reads the newest incidents and exits; it does not combine with {', '.join(clashing)}")
     incident_filter = IncidentFilter(brands=frozenset(args.brand), types=frozenset(args.type), min_severity=args.min_severity)
+    deadline = None if args.timeout is None else started + args.timeout
     if args.forward:
-        return forward(args, settings, incident_filter)
+        return forward(args, settings, incident_filter, deadline)
     if args.slack:
         raise CommandError("--slack only applies with --forward URL")
     printer = IncidentPrinter(sys.stdout, as_json=args.json)
     if args.last is not None:
-        return print_latest(args, settings, incident_filter, printer)
-    consumer = _consumer(settings, group=None, from_beginning=args.from_beginning)
+        return print_latest(args, settings, incident_filter, printer, deadline)
+    consumer = _consumer(settings, group=None, from_beginning=args.from_beginning, deadline=deadline)
     try:
-        IncidentFollower(consumer, printer, incident_filter).run(args.max, args.timeout)
+        IncidentFollower(consumer, printer, incident_filter).run(args.max, _remaining(deadline))
     finally:
         consumer.close()
     return 0
 
 
-def print_latest(args: argparse.Namespace, settings: Settings, incident_filter: IncidentFilter, printer: IncidentPrinter) -> int:
+def print_latest(args: argparse.Namespace, settings: Settings, incident_filter: IncidentFilter, printer: IncidentPrinter,
+                 deadline: float | None) -> int:
     """``--last N``: the N newest matching incident events, then exit (``--timeout`` bounds the search)."""
     from kafka.errors import KafkaError
 
-    consumer = _consumer(settings, group=None, from_beginning=True, subscribe=False)
+    consumer = _consumer(settings, group=None, from_beginning=True, subscribe=False, deadline=deadline)
     try:
-        incidents, complete = latest_incidents(consumer, topic_name(settings, "incidents"), args.last, incident_filter, args.timeout)
+        incidents, complete = latest_incidents(
+            consumer, topic_name(settings, "incidents"), args.last, incident_filter, _remaining(deadline)
+        )
     except KafkaError as error:
         raise CommandError(f"cannot read {topic_name(settings, 'incidents')} from {settings.bootstrap_servers}: {error}") from None
     finally:
@@ -132,7 +149,7 @@ def print_latest(args: argparse.Namespace, settings: Settings, incident_filter: 
     return 0
 
 
-def forward(args: argparse.Namespace, settings: Settings, incident_filter: IncidentFilter) -> int:
+def forward(args: argparse.Namespace, settings: Settings, incident_filter: IncidentFilter, deadline: float | None) -> int:
     import logging
 
     from streams.metrics import Metrics
@@ -153,7 +170,7 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
             raise CommandError(f"cannot serve /metrics on port {args.metrics_port}: {error}") from None
     forwarder = WebhookForwarder(args.forward, metrics, slack=args.slack, policy=policy)
     group = args.group or f"{settings.worker_id}-incident-forwarder"
-    consumer = _consumer(settings, group=group, from_beginning=args.from_beginning)
+    consumer = _consumer(settings, group=group, from_beginning=args.from_beginning, deadline=deadline)
     follower = IncidentFollower(
         consumer, forwarder, incident_filter, commit=True, on_skipped=forwarder.count,
     )
@@ -161,7 +178,7 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
     log.info("forwarding %s to %s as group %s", topic_name(settings, "incidents"), args.forward, group)
     try:
         with _stop_on_sigterm() as stopping:
-            follower.run(args.max, args.timeout, should_stop=stopping)
+            follower.run(args.max, _remaining(deadline), should_stop=stopping)
     except DeliveryFailed as error:
         log.error("giving up for now, offset not committed (a restart retries): %s", error)
         return 1
@@ -183,23 +200,42 @@ class IncidentPrinter:
         return "printed"
 
 
-def _consumer(settings: Settings, group: str | None, from_beginning: bool, subscribe: bool = True) -> Any:
+def _remaining(deadline: float | None) -> float | None:
+    """Seconds left until ``deadline``; connecting to Kafka spends part of ``--timeout``."""
+    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
+
+
+def _consumer(settings: Settings, group: str | None, from_beginning: bool, subscribe: bool = True,
+              deadline: float | None = None) -> Any:
+    """A connected consumer; connecting gives up at ``deadline`` (kafka-python's 30 s without one).
+
+    kafka-python logs every refused connection and its own "Bootstrap failed" line; the
+    one-line error below says the same, so its log is quiet here unless debugging (-v).
+    """
     from kafka.errors import KafkaError
 
-    from streams.kafka_clients import make_consumer
+    from streams.kafka_clients import make_consumer, quiet_client_logs
 
     topics = [topic_name(settings, "incidents")] if subscribe else []
+    options: dict[str, Any] = {}
+    remaining = _remaining(deadline)
+    if remaining is not None:
+        options["bootstrap_timeout_ms"] = max(int(remaining * 1000), 1)
     try:
-        return make_consumer(
-            settings,
-            *topics,
-            group_id=group,
-            client_id="flarewatch-incidents",
-            auto_offset_reset="earliest" if from_beginning else "latest",
-            max_poll_interval_ms=900_000,
-        )
+        with quiet_client_logs():
+            return make_consumer(
+                settings,
+                *topics,
+                group_id=group,
+                client_id="flarewatch-incidents",
+                auto_offset_reset="earliest" if from_beginning else "latest",
+                max_poll_interval_ms=900_000,
+                **options,
+            )
     except KafkaError as error:
-        raise CommandError(f"cannot reach Kafka at {settings.bootstrap_servers}: {error}") from None
+        within = "" if remaining is None else f" within --timeout {remaining:.3g} s"
+        hint = "run `flarewatch kafka up`" if settings.uses_local_kafka else f"check {env_var('kafka_bootstrap')}"
+        raise CommandError(f"cannot reach Kafka at {settings.bootstrap_servers}{within} ({error}); {hint}") from None
 
 
 @contextmanager

@@ -265,3 +265,91 @@ def test_min_severity_levels_are_the_levels_of_the_records() -> None:
         lowest = severity(level)
         assert level_for_severity(lowest) == level
         assert lowest == 1 or level_for_severity(lowest - 1) != level
+
+
+@pytest.mark.parametrize("command", [["replay", "events.jsonl", "--quiet"], ["worker"], ["demo"]])
+@pytest.mark.parametrize(
+    ("registry", "message"),
+    [
+        (".", "is a directory, not a YAML file"),
+        ("latin1.yaml", "latin1.yaml is not UTF-8 text (line 2); save it as UTF-8"),
+        ("typo.yaml", "typo.yaml: brands[0] (acme) has unknown key 'acounts'; did you mean 'accounts'?"),
+    ],
+)
+def test_unusable_brand_registry_is_a_one_line_error(command: list[str], registry: str, message: str, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
+    monkeypatch.setenv("FLAREWATCH_BRANDS_FILE", registry)
+    (tmp_path / "events.jsonl").write_bytes(GOOD + b"\n")
+    (tmp_path / "latin1.yaml").write_bytes("brands:\n  - name: caf\xe9\n".encode("latin-1"))
+    (tmp_path / "typo.yaml").write_text("brands:\n  - name: acme\n    acounts:\n      owned: [acme]\n")
+    if command == ["demo"]:
+        command = ["demo", "--events", "events.jsonl"]
+    assert main(command) == 2
+    err = capsys.readouterr().err
+    assert message in err
+    assert err.count("\n") == 1, err
+
+
+@pytest.mark.parametrize("command", [["produce", "events.jsonl"], ["kafka", "status"], ["incidents", "--last", "1"], ["demo"]])
+def test_bad_bootstrap_is_a_clear_error(command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "localhost:abc")
+    (tmp_path / "events.jsonl").write_bytes(GOOD + b"\n")
+    assert main(command) == 2
+    assert "FLAREWATCH_KAFKA_BOOTSTRAP='localhost:abc' entry 'localhost:abc' is not host:port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--timeout", "-1"], "--timeout must be a positive number of seconds, got -1"),
+        (["--timeout", "0"], "--timeout must be a positive number of seconds, got 0"),
+        (["--timeout", "nan"], "--timeout must be a positive number of seconds, got nan"),
+        (["--last", "3", "--timeout", "-1"], "--timeout must be a positive number of seconds"),
+        (["--json", "--forward", "http://x"], "--json only applies when printing; --forward always posts the incident as JSON"),
+    ],
+)
+def test_incidents_rejects_contradictory_or_negative_options(arguments: list[str], message: str,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["incidents", *arguments, "--metrics-port", "0"]) == 2
+    assert message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("value", ["0", "11", "-3"])
+def test_min_severity_is_1_to_10(value: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main(["incidents", "--min-severity", value])
+    assert exited.value.code == 2
+    assert "argument --min-severity" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("arguments", [["--last", "3"], ["--json"], ["--forward", "http://127.0.0.1:1/hook", "--metrics-port", "0"]])
+def test_incidents_timeout_bounds_connecting_to_kafka(arguments: list[str], monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str],
+                                                      caplog: pytest.LogCaptureFixture) -> None:
+    import time
+
+    monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
+    started = time.monotonic()
+    assert main(["incidents", *arguments, "--timeout", "1"]) == 2
+    assert time.monotonic() - started < 10, "kafka-python's own 30 s bootstrap wait"
+    err = capsys.readouterr().err
+    assert "cannot reach Kafka at 127.0.0.1:1 within --timeout 1 s" in err
+    assert "check FLAREWATCH_KAFKA_BOOTSTRAP" in err
+    assert err.count("\n") == 1, err
+    assert not [record for record in caplog.records if record.name.startswith("kafka")], "the library's own error lines"
+
+
+def test_misspelt_variable_is_a_warning_not_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("FLAREWATCH_PARTITONS", "8")
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(GOOD + b"\n")
+    assert main(["produce", str(events), "--check"]) == 0
+    warnings = [line for line in capsys.readouterr().err.splitlines() if "FLAREWATCH_PARTITONS" in line]
+    assert warnings == ["flarewatch produce: warning: FLAREWATCH_PARTITONS is not a flarewatch setting and is ignored; "
+                        "did you mean FLAREWATCH_PARTITIONS?"]

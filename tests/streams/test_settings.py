@@ -50,11 +50,44 @@ def test_environment_overrides_defaults_with_types() -> None:
         ("FLAREWATCH_TOPIC_PREFIX", "p" * 231, "FLAREWATCH_TOPIC_PREFIX is 231 characters; at most 230 fit in a Kafka topic name"),
         ("FLAREWATCH_WORKER_ID", "team:a", "FLAREWATCH_WORKER_ID='team:a' may contain only"),
         ("FLAREWATCH_WORKER_ID", "w" * 216, "FLAREWATCH_WORKER_ID is 216 characters; at most 215 fit"),
+        ("FLAREWATCH_KAFKA_BOOTSTRAP", "localhost:abc", "FLAREWATCH_KAFKA_BOOTSTRAP='localhost:abc' entry 'localhost:abc' is not host:port; e.g. kafka-1:9092"),
+        ("FLAREWATCH_KAFKA_BOOTSTRAP", "kafka-1", "entry 'kafka-1' is not host:port"),
+        ("FLAREWATCH_KAFKA_BOOTSTRAP", "kafka-1:0", "entry 'kafka-1:0' has port 0, not 1-65535"),
+        ("FLAREWATCH_KAFKA_BOOTSTRAP", "kafka-1:99999", "entry 'kafka-1:99999' has port 99999, not 1-65535"),
+        ("FLAREWATCH_KAFKA_BOOTSTRAP", "kafka-1:9092,,kafka-2:9092", "has an empty entry"),
+        ("FLAREWATCH_KAFKA_BOOTSTRAP", "kafka-1:9092;kafka-2:9092", "entry 'kafka-1:9092;kafka-2:9092' is not host:port"),
+        ("FLAREWATCH_KAFKA_BOOTSTRAP", "PLAINTEXT://kafka-1:9092", "has a scheme; give host:port only"),
+        ("FLAREWATCH_KAFKA_BOOTSTRAP", "::1:9092", "entry '::1:9092' is not host:port"),
+        ("FLAREWATCH_KAFKA_BOOTSTRAP", "[1::2::3]:9092", "is not an IPv6 address in brackets"),
     ],
 )
 def test_bad_values_name_the_variable(variable: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
         Settings.from_env({variable: value})
+
+
+@pytest.mark.parametrize("value", ["kafka-1:9092", " kafka-1:9092 , 10.0.0.2:9093", "[::1]:9092", "broker.example.com:19092"])
+def test_bootstrap_accepts_host_port_lists(value: str) -> None:
+    assert Settings.from_env({"FLAREWATCH_KAFKA_BOOTSTRAP": value}).bootstrap_servers == value
+
+
+@pytest.mark.parametrize(
+    ("environ", "warnings"),
+    [
+        ({"FLAREWATCH_PARTITONS": "8"},
+         ["FLAREWATCH_PARTITONS is not a flarewatch setting and is ignored; did you mean FLAREWATCH_PARTITIONS?"]),
+        ({"FLAREWATCH_LOGLEVEL": "debug", "FLAREWATCH_KAFKA_BOOTSTRAP_SERVERS": "k:9092"},
+         ["FLAREWATCH_KAFKA_BOOTSTRAP_SERVERS is not a flarewatch setting and is ignored; did you mean FLAREWATCH_KAFKA_BOOTSTRAP?",
+          "FLAREWATCH_LOGLEVEL is not a flarewatch setting and is ignored; did you mean FLAREWATCH_LOG_LEVEL?"]),
+        ({"FLAREWATCH_FOO": "1"}, ["FLAREWATCH_FOO is not a flarewatch setting and is ignored; see `flarewatch --help` for the settings"]),
+        ({"FLAREWATCH_PARTITIONS": "8", "FLAREWATCH_FORWARD_URL": "https://hook", "PARTITONS": "8"}, []),
+    ],
+)
+def test_unknown_flarewatch_variables_are_named_with_the_closest_setting(environ: dict[str, str], warnings: list[str]) -> None:
+    from streams.settings import unknown_variable_warnings
+
+    assert unknown_variable_warnings(environ) == warnings
+    Settings.from_env(environ)
 
 
 def test_sasl_options_are_passed_to_clients() -> None:
