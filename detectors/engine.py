@@ -117,6 +117,10 @@ class EngineParams:
     attribution_buckets: int = 12
     """A brand-wide signal merges into a thread's incident when that thread holds enough of
     the negative events of this many recent buckets (see ``IncidentParams.attribution_share``)."""
+    explained_share: float = 0.5
+    """... or when that thread holds at least this share of the signal's excess negative events
+    (observed minus expected over the signal's own window): on a busy brand a crisis thread
+    is a small part of all negatives but most of the abnormal ones."""
     spike_pool_buckets: int = 3
     spike_min_ratio: float = 2.0
     spike_min_excess: float = 6.0
@@ -141,6 +145,8 @@ class EngineParams:
     incidents: IncidentParams = field(default_factory=IncidentParams)
 
     def __post_init__(self) -> None:
+        if not 0 < self.explained_share <= 1:
+            raise ValueError(f"explained_share must be in (0, 1], got {self.explained_share}")
         width = self.bucket_width_ms
         if width <= 0 or 3_600_000 % width:
             raise ValueError(f"bucket_width_ms must divide an hour, got {width}")
@@ -481,6 +487,9 @@ class CrisisEngine:
                 type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
                 severity=self._series_severity(volume.score, 4), onset_ms=onset, trigger=None,
                 evidence=brand_evidence,
+                attribute_to=self._explaining_thread(
+                    state, book, pooled - pooled_expected, params.spike_pool_buckets * params.bucket_width_ms, now_ms
+                ),
             ))
         term_bursts, burst = self.term_bursts.step(state.term_bursts, now_ms)
         state = replace(state, term_bursts=term_bursts)
@@ -497,6 +506,10 @@ class CrisisEngine:
                     negative_events=share.pool_negative, total_events=share.pool_total,
                 ),
                 sustained=share.pool_buckets > params.share.pool_buckets[0],
+                attribute_to=self._explaining_thread(
+                    state, book, share.pool_negative - share.baseline_share * share.pool_total,
+                    share.pool_buckets * params.bucket_width_ms, now_ms,
+                ),
             ))
 
         # Attribution of brand-wide signals to a thread: its share of the last hour's negatives.
@@ -543,6 +556,24 @@ class CrisisEngine:
             words[record.cause] = frozenset((*record.evidence.top_terms, *((thread.terms or {}) if thread else {})))
         return words
 
+    def _explaining_thread(
+        self, state: BrandState, book: ThreadBook, excess: float, window_ms: int, now_ms: int
+    ) -> str | None:
+        """The thread of an open incident holding ``explained_share`` of a brand-wide signal's
+        excess negative events over the signal's window, if any (the one holding most)."""
+        if excess <= 0:
+            return None
+        best: tuple[int, str] | None = None
+        for cause in self.manager.open_thread_causes(state.incidents):
+            thread = book.threads.get(cause)
+            if thread is None:
+                continue
+            window = thread.window(now_ms, window_ms)
+            negative = window.negative + window.echoes
+            if negative >= self.params.explained_share * excess and (best is None or negative > best[0]):
+                best = (negative, cause)
+        return None if best is None else best[1]
+
     def _with_term_burst(
         self, signals: list[Signal], burst: TermBurstVerdict, evidence: Evidence, onset_ms: int,
         open_thread_terms: Mapping[str, frozenset[str]] | None = None,
@@ -565,7 +596,8 @@ class CrisisEngine:
         terms = tuple(dict.fromkeys((*burst.terms, *evidence.top_terms)))[: self.params.top_terms]
         spike = next((signal for signal in signals if signal.type == "negative_spike" and signal.cause == BRAND_CAUSE), None)
         if spike is not None:
-            named = replace(spike, evidence=replace(spike.evidence, top_terms=terms), attribute_to=attribute_to)
+            named = replace(spike, evidence=replace(spike.evidence, top_terms=terms),
+                            attribute_to=attribute_to or spike.attribute_to)
             return [named if signal is spike else signal for signal in signals]
         onset = onset_ms if burst.onset_ms is None else min(onset_ms, burst.onset_ms)
         return [*signals, Signal(

@@ -187,3 +187,14 @@ def test_a_big_brands_ordinary_days_open_no_incident() -> None:
                         events=events, expectation=None)
     run, _ = _evaluate(scenario, big)
     assert [(incident.type, incident.detected_at_ms) for incident in run.incidents] == []
+
+
+@pytest.mark.slow
+def test_a_big_brands_ceo_post_flood_pages_once() -> None:
+    """On a brand with 2000 events in its busiest hour the CEO post's thread holds a small part
+    of all negative events, but most of the abnormal ones: the brand's share shift that follows
+    belongs to the flood's incident instead of paging a second time."""
+    run, result = _evaluate(build_scenario("ceo_post_flood", 1, "big"), VARIANTS["big"])
+    assert result.detected and result.origin_ok and result.trigger_ok, result
+    assert result.extra_incidents == 0 and result.false_incidents == 0, result
+    assert {incident.type for incident in run.incidents} == {"comment_flood"}
