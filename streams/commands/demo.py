@@ -14,6 +14,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from streams.arguments import int_between
 from streams.errors import CommandError
 from streams.settings import Settings, env_var
 
@@ -37,7 +38,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--brands", type=Path, help="brand registry for --events")
     parser.add_argument("--timeout", type=float, default=0.0, help="stop after this many seconds (0 = until Ctrl-C)")
     parser.add_argument("--keep-kafka", action="store_true", help="leave the local broker running afterwards")
-    parser.add_argument("--metrics-port", type=int, help=f"port of the worker's /metrics [env: {env_var('metrics_port')}]")
+    parser.add_argument("--metrics-port", type=int_between(1, 65535, "a port 1-65535"), help=f"port of the worker's /metrics [env: {env_var('metrics_port')}]")
     parser.set_defaults(handler=run_demo)
 
 

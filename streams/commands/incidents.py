@@ -156,10 +156,12 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
 
     if not args.forward.startswith(("http://", "https://")):
         raise CommandError(f"--forward needs an http(s) URL, got {args.forward!r}")
-    try:
-        policy = RetryPolicy(max_attempts=args.max_attempts, initial_delay=args.initial_delay, max_delay=args.max_delay)
-    except ValueError as error:
-        raise CommandError(str(error)) from None
+    if args.max_attempts < 1:
+        raise CommandError(f"--max-attempts must be at least 1, got {args.max_attempts}")
+    for option, value in (("--initial-delay", args.initial_delay), ("--max-delay", args.max_delay)):
+        if not math.isfinite(value) or value < 0:
+            raise CommandError(f"{option} must be a non-negative number of seconds, got {value:g}")
+    policy = RetryPolicy(max_attempts=args.max_attempts, initial_delay=args.initial_delay, max_delay=args.max_delay)
     metrics = Metrics.create()
     if args.metrics_port:
         from prometheus_client import start_http_server

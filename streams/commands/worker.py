@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from streams.arguments import int_between
 from streams.settings import Settings, env_var
 
 log = logging.getLogger("flarewatch.worker")
@@ -19,7 +20,7 @@ def register(subparsers: Any) -> None:
         description="Run one worker. Start more with the same FLAREWATCH_WORKER_ID to share the partitions.",
     )
     parser.add_argument("--brands", type=Path, help=f"brand registry YAML [env: {env_var('brands_file')}]")
-    parser.add_argument("--metrics-port", type=int, help=f"port of /metrics [env: {env_var('metrics_port')}]")
+    parser.add_argument("--metrics-port", type=int_between(1, 65535, "a port 1-65535"), help=f"port of /metrics [env: {env_var('metrics_port')}]")
     parser.add_argument("--partitions", type=int, help=f"partitions of raw/enriched topics [env: {env_var('partitions')}]")
     parser.set_defaults(handler=run_worker)
 

@@ -232,7 +232,6 @@ def test_kafka_logs_creates_no_directory(tmp_path: Path, monkeypatch: pytest.Mon
         (["--events", "missing.jsonl"], "missing.jsonl: no such file"),
         (["--rate", "-1"], "--rate must not be negative"),
         (["--brands", "missing.yaml"], "missing.yaml does not exist"),
-        (["--metrics-port", "99999"], "FLAREWATCH_METRICS_PORT must be a port number"),
     ],
 )
 def test_demo_checks_its_inputs_before_starting_anything(arguments: list[str], message: str, tmp_path: Path,
@@ -311,6 +310,9 @@ def test_bad_bootstrap_is_a_clear_error(command: list[str], tmp_path: Path, monk
         (["--timeout", "nan"], "--timeout must be a positive number of seconds, got nan"),
         (["--last", "3", "--timeout", "-1"], "--timeout must be a positive number of seconds"),
         (["--json", "--forward", "http://x"], "--json only applies when printing; --forward always posts the incident as JSON"),
+        (["--forward", "http://x", "--max-attempts", "0"], "--max-attempts must be at least 1, got 0"),
+        (["--forward", "http://x", "--initial-delay", "-1"], "--initial-delay must be a non-negative number of seconds, got -1"),
+        (["--forward", "http://x", "--max-delay", "inf"], "--max-delay must be a non-negative number of seconds, got inf"),
     ],
 )
 def test_incidents_rejects_contradictory_or_negative_options(arguments: list[str], message: str,
@@ -353,3 +355,11 @@ def test_misspelt_variable_is_a_warning_not_an_error(tmp_path: Path, monkeypatch
     warnings = [line for line in capsys.readouterr().err.splitlines() if "FLAREWATCH_PARTITONS" in line]
     assert warnings == ["flarewatch produce: warning: FLAREWATCH_PARTITONS is not a flarewatch setting and is ignored; "
                         "did you mean FLAREWATCH_PARTITIONS?"]
+
+
+@pytest.mark.parametrize("command", ["demo", "worker"])
+def test_metrics_port_option_is_checked_as_an_option(command: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([command, "--metrics-port", "0"])
+    assert exited.value.code == 2
+    assert "argument --metrics-port: 0 is out of range (a port 1-65535)" in capsys.readouterr().err
