@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import yaml
 
-from schemas.records import Author, AuthorRole
+from schemas.records import KNOWN_LANGUAGES, Author, AuthorRole
 
 ACCOUNT_GROUPS: Final[Mapping[str, AuthorRole]] = {
     "owned": "owned",
@@ -27,12 +27,6 @@ ACCOUNT_GROUPS: Final[Mapping[str, AuthorRole]] = {
     "moderators": "moderator",
 }
 SUPPORTED_SUMMARY_LANGUAGES: Final = ("en", "de")
-KNOWN_LANGUAGES: Final = (
-    "en", "de", "fr", "es", "it", "nl", "pt", "tr", "pl", "ru", "ar", "ja", "ko", "zh",
-    "sv", "da", "no", "fi", "cs", "el", "hu", "ro", "id", "uk", "hr",
-)
-"""ISO 639-1 codes a brand may list: the languages the enricher can detect
-(``detectors.sentiment.language.DETECTABLE_LANGUAGES``, kept equal by a test)."""
 REGISTRY_KEYS: Final = ("brands",)
 BRAND_KEYS: Final = ("name", "languages", "accounts")
 _LANGUAGE_TAG: Final = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*")

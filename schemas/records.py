@@ -20,6 +20,11 @@ EventKind = Literal["post", "reply", "comment", "share", "deletion"]
 DeletedBy = Literal["author", "moderator", "platform"]
 AuthorRole = Literal["owned", "agency", "executive", "moderator", "other"]
 SentimentLabel = Literal["negative", "neutral", "positive", "unknown"]
+KNOWN_LANGUAGES: Final = (
+    "en", "de", "fr", "es", "it", "nl", "pt", "tr", "pl", "ru", "ar", "ja", "ko", "zh",
+    "sv", "da", "no", "fi", "cs", "el", "hu", "ro", "id", "uk", "hr",
+)
+"""ISO 639-1 codes flarewatch knows: the ones the enricher detects and a brand may list."""
 ClaimKind = Literal["former_employee", "employee", "customer_complaint"]
 IncidentType = Literal[
     "negative_spike",

@@ -21,10 +21,10 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-DETECTABLE_LANGUAGES: Final = (
-    "en", "de", "fr", "es", "it", "nl", "pt", "tr", "pl", "ru", "ar", "ja", "ko", "zh",
-    "sv", "da", "no", "fi", "cs", "el", "hu", "ro", "id", "uk", "hr",
-)
+from schemas.records import KNOWN_LANGUAGES
+
+DETECTABLE_LANGUAGES: Final = KNOWN_LANGUAGES
+"""The brand registry accepts the same languages."""
 _UNDETERMINED: Final = frozenset({"", "und", "zxx", "mul", "qme", "qht", "qam", "qst", "art"})
 _THREE_LETTER: Final = {"eng": "en", "deu": "de", "ger": "de", "gsw": "de", "fra": "fr", "fre": "fr", "spa": "es"}
 _NOISE: Final = re.compile(r"(?:https?://|www\.)\S+|[@#]\w+|\bRT\b|[0-9_]+")
