@@ -55,7 +55,7 @@ identical incidents, and the state round-trips through
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
@@ -229,6 +229,17 @@ class EngineOutput:
     buckets: tuple[BucketReport, ...] = ()
 
 
+def _thread_negatives(book: ThreadBook, causes: Iterable[str], now_ms: int, window_ms: int) -> dict[str, int]:
+    """Negative reactions (echoes included) of each tracked thread among ``causes`` over the last ``window_ms``."""
+    counts: dict[str, int] = {}
+    for cause in causes:
+        thread = book.threads.get(cause)
+        if thread is not None:
+            window = thread.window(now_ms, window_ms)
+            counts[cause] = window.negative + window.echoes
+    return counts
+
+
 def _top(counts: Mapping[str, int] | None, n: int) -> tuple[str, ...]:
     ordered = sorted((counts or {}).items(), key=lambda item: (-item[1], item[0]))
     return tuple(key for key, _ in ordered[:n])
@@ -283,8 +294,7 @@ class CrisisEngine:
             pool_authors=pool_authors,
         )
         watermark = time_ms if state.watermark_ms is None else max(state.watermark_ms, time_ms)
-        state = replace(state, watermark_ms=watermark)
-        state = replace(state, term_bursts=self.term_bursts.observe_event(state.term_bursts, event))
+        state = replace(state, watermark_ms=watermark, term_bursts=self.term_bursts.observe_event(state.term_bursts, event))
         state, closed = self._close_until(state, watermark - params.allowed_lateness_ms)
         state, early = self._detect_early(state, event, watermark)
         if not early:
@@ -327,13 +337,8 @@ class CrisisEngine:
         """Each cause's negative reactions over the attribution window, and the brand's total."""
         params = self.params
         recent = (*state.recent_negative, current_negative)[-params.attribution_buckets :]
-        by_thread: dict[str, int] = {}
-        for cause in sorted({*causes, *self.manager.open_thread_causes(state.incidents)}):
-            thread = book.threads.get(cause)
-            if thread is not None:
-                window = thread.window(now_ms, params.attribution_buckets * params.bucket_width_ms)
-                by_thread[cause] = window.negative + window.echoes
-        return by_thread, sum(recent)
+        causes = sorted({*causes, *self.manager.open_thread_causes(state.incidents)})
+        return _thread_negatives(book, causes, now_ms, params.attribution_buckets * params.bucket_width_ms), sum(recent)
 
     def flush(self, state: BrandState, watermark_ms: int) -> tuple[BrandState, EngineOutput]:
         """Event time has reached ``watermark_ms`` and nothing earlier will come.
@@ -495,7 +500,8 @@ class CrisisEngine:
         state = replace(state, term_bursts=term_bursts)
         # A burst opens a negative_spike: the score the dashboards and the plot show must say so.
         scores["negative_spike"] = max(scores["negative_spike"], burst.score)
-        signals = self._with_term_burst(signals, burst, brand_evidence, onset, self._open_thread_terms(state, book))
+        if burst.anomalous:
+            signals = self._with_term_burst(signals, burst, brand_evidence, onset, self._open_thread_terms(state, book))
         if share.anomalous or (share.score >= 0.5 and not share.warming_up):
             signals.append(Signal(
                 type="negative_shift", cause=BRAND_CAUSE, origin="unknown",
@@ -563,16 +569,9 @@ class CrisisEngine:
         excess negative events over the signal's window, if any (the one holding most)."""
         if excess <= 0:
             return None
-        best: tuple[int, str] | None = None
-        for cause in self.manager.open_thread_causes(state.incidents):
-            thread = book.threads.get(cause)
-            if thread is None:
-                continue
-            window = thread.window(now_ms, window_ms)
-            negative = window.negative + window.echoes
-            if negative >= self.params.explained_share * excess and (best is None or negative > best[0]):
-                best = (negative, cause)
-        return None if best is None else best[1]
+        negatives = _thread_negatives(book, self.manager.open_thread_causes(state.incidents), now_ms, window_ms)
+        explaining = [(cause, count) for cause, count in negatives.items() if count >= self.params.explained_share * excess]
+        return max(explaining, key=lambda item: item[1])[0] if explaining else None
 
     def _with_term_burst(
         self, signals: list[Signal], burst: TermBurstVerdict, evidence: Evidence, onset_ms: int,
