@@ -476,6 +476,8 @@ def parse_series(lines: Sequence[str], source: str = "<series>") -> Series:
 def read_series(path: Path) -> Series:
     try:
         text = path.read_text()
+    except FileNotFoundError:
+        raise SeriesFormatError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise SeriesFormatError(f"{path}: is a directory, not a CSV file") from None
     except UnicodeDecodeError:

@@ -204,13 +204,13 @@ def unknown_variable_warnings(environ: Mapping[str, str] | None = None) -> list[
     ['FLAREWATCH_PARTITONS is not a flarewatch setting and is ignored; did you mean FLAREWATCH_PARTITIONS?']
     """
     environ = os.environ if environ is None else environ
-    known = [env_var(spec.name) for spec in fields(Settings)]
+    suffixes = [spec.name.upper() for spec in fields(Settings)]
     lines = []
     for name in sorted(environ):
-        if not name.startswith(ENV_PREFIX) or name in known or name in OTHER_VARIABLES:
+        if not name.startswith(ENV_PREFIX) or name.removeprefix(ENV_PREFIX) in suffixes or name in OTHER_VARIABLES:
             continue
         # Compared without the shared prefix, which would make every name look close.
-        close = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), [spec.name.upper() for spec in fields(Settings)], n=1)
+        close = difflib.get_close_matches(name.removeprefix(ENV_PREFIX), suffixes, n=1)
         hint = f"did you mean {ENV_PREFIX}{close[0]}?" if close else "see `flarewatch --help` for the settings"
         lines.append(f"{name} is not a flarewatch setting and is ignored; {hint}")
     return lines

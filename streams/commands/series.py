@@ -87,8 +87,6 @@ def run_score_series(args: argparse.Namespace, settings: Settings) -> int:
     try:
         if str(args.series) == "-":
             series = parse_series(sys.stdin.read().splitlines(), "<stdin>")
-        elif not args.series.exists():
-            raise CommandError(f"{args.series}: no such file")
         else:
             series = read_series(args.series)
     except SeriesFormatError as error:
