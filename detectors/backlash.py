@@ -308,7 +308,7 @@ class OwnedPostBacklashDetector:
             score=min(1.0, ratio) * (1.0 if gates else 0.5), fired=fired,
             severity=severity_for(base, ratio) if fired else 0,
             origin="self_inflicted", onset_ms=post.created_at_ms,
-            observed=float(thread.negative_after_brand), expected=float(needed),
+            observed=float(authors), expected=float(needed),
             window_seconds=max(0, (now_ms - post.created_at_ms) // 1000),
             negative_events=thread.negative_after_brand, total_events=thread.reactions,
         )

@@ -158,13 +158,13 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
 
 _UNITS: Final[Mapping[str, Mapping[IncidentType, str]]] = {
     "en": {
-        "owned_post_backlash": "negative reactions",
+        "owned_post_backlash": "people reacting negatively or spreading it",
         "moderation_backlash": "protests about deleting",
         "comment_flood": "reactions an hour",
         "external_post_backlash": "reactions in 30 minutes",
     },
     "de": {
-        "owned_post_backlash": "negative Reaktionen",
+        "owned_post_backlash": "Personen, die negativ reagieren oder ihn weiterverbreiten",
         "moderation_backlash": "Proteste gegen das Löschen",
         "comment_flood": "Reaktionen pro Stunde",
         "external_post_backlash": "Reaktionen in 30 Minuten",

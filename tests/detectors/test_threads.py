@@ -133,6 +133,23 @@ def test_a_hostile_reply_spread_by_bare_quote_shares_fires_at_the_third_negative
     assert len(thread.threads["q"].spreaders_after_brand) == 9
 
 
+def test_a_fired_backlash_reports_the_people_it_counted_not_fewer_than_its_threshold() -> None:
+    """The incident says "N people ... (alert threshold 5)": N must be what the gate counted.
+    It reported the 3 negative replies while the spreaders had made the 5 (the demo's opening
+    read "3 negative reactions (alert threshold 5)")."""
+    owned, tracker = OwnedPostBacklashDetector(), ThreadTracker()
+    events = spread_thread(negative=3, bare_shares=6)
+    fired = first_firing(events, "q", owned.assess)
+    assert fired is not None
+    book = tracker.initial_state()
+    for event in events[: fired + 1]:
+        book = tracker.observe(book, event)
+    thread = book.threads["q"]
+    verdict = owned.assess(thread, events[fired].event.created_at_ms + 1)
+    assert verdict.negative_events == 3
+    assert verdict.observed == len(thread.spreaders_after_brand) >= verdict.expected == 5
+
+
 def test_bare_shares_alone_or_of_a_polite_reply_do_not_make_a_backlash() -> None:
     owned = OwnedPostBacklashDetector()
     assert first_firing(spread_thread(negative=2, bare_shares=20), "q", owned.assess) is None
