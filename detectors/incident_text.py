@@ -158,13 +158,13 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
 
 _UNITS: Final[Mapping[str, Mapping[IncidentType, str]]] = {
     "en": {
-        "owned_post_backlash": "people reacting negatively or spreading it",
+        "owned_post_backlash": "negative reactions or shares",
         "moderation_backlash": "protests about deleting",
         "comment_flood": "reactions an hour",
         "external_post_backlash": "reactions in 30 minutes",
     },
     "de": {
-        "owned_post_backlash": "Personen, die negativ reagieren oder ihn weiterverbreiten",
+        "owned_post_backlash": "negative Reaktionen oder Weiterverbreitungen",
         "moderation_backlash": "Proteste gegen das Löschen",
         "comment_flood": "Reaktionen pro Stunde",
         "external_post_backlash": "Reaktionen in 30 Minuten",
@@ -179,8 +179,17 @@ def _measure(incident_type: IncidentType, evidence: Evidence, lang: str) -> str:
     if unit is None:
         if incident_type == "negative_shift":
             return words["baseline"].format(observed=f"{evidence.observed:.0%}", expected=f"{evidence.expected:.0%}")
-        return words["baseline"].format(observed=f"{evidence.observed:g}", expected=f"{evidence.expected:.3g}")
-    return words["threshold"].format(observed=f"{evidence.observed:g}", unit=unit, expected=f"{evidence.expected:g}")
+        return words["baseline"].format(observed=_amount(evidence.observed), expected=_amount(evidence.expected))
+    return words["threshold"].format(observed=_amount(evidence.observed), unit=unit, expected=_amount(evidence.expected))
+
+
+def _amount(value: float) -> str:
+    """A count or rate as a person reads it: three significant digits, whole numbers from 100.
+
+    >>> _amount(24.619), _amount(3.531), _amount(0.365), _amount(32.0), _amount(1234.5)
+    ('24.6', '3.53', '0.365', '32', '1234')
+    """
+    return f"{value:.0f}" if abs(value) >= 100 else f"{value:.3g}"
 
 
 def language_of(lang: str) -> str:
