@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from detectors.threads import ThreadState
+from detectors.threads import ActivityBucket, ThreadState
 from schemas.records import AUTHOR_ROLES, BRAND_ROLES, IncidentType, Origin
 
 HOUR_MS: Final = 3_600_000
@@ -250,10 +250,18 @@ class OwnedBacklashParams:
     """A brand post older than this no longer starts an incident."""
     recent_ms: int = HOUR_MS
     """Some negative reaction must have arrived this recently."""
+    second_wave: float = 0.5
+    """A thread that was already part of an incident fires again only on a second wave: its
+    last ``recent_ms`` of reactions, as an hourly rate, at least this share of the thread's
+    busiest hour, with ``min_recent_negative`` of them negative. Its people are counted for
+    ever, so without this a straggler hours after the incident resolved re-opened it as
+    critical."""
 
     def __post_init__(self) -> None:
         if min(self.min_negative_authors_hostile, self.min_negative_authors_post, self.min_negative_authors_spread) < 1:
             raise ValueError("the author minimums must be at least 1")
+        if self.second_wave < 0:
+            raise ValueError("second_wave must not be negative")
 
 
 class OwnedPostBacklashDetector:
@@ -300,7 +308,7 @@ class OwnedPostBacklashDetector:
             thread.negative_reactions >= params.min_negative_share * thread.reactions
             and recent.negative >= params.min_recent_negative
         )
-        gates = pile_on and recent.negative > 0
+        gates = pile_on and recent.negative > 0 and (not thread.flagged or self._second_wave(thread, recent))
         fired = ratio >= 1 and gates
         base = 4.5 + (1 if post.author_role == "executive" else 0)
         return ThreadVerdict(
@@ -308,10 +316,17 @@ class OwnedPostBacklashDetector:
             score=min(1.0, ratio) * (1.0 if gates else 0.5), fired=fired,
             severity=severity_for(base, ratio) if fired else 0,
             origin="self_inflicted", onset_ms=post.created_at_ms,
-            observed=float(authors), expected=float(needed),
+            # People are counted up to a bound; negative events are not: the larger is a lower bound
+            # of the reactions against it, and never below what the gate counted.
+            observed=float(max(authors, thread.negative_after_brand)), expected=float(needed),
             window_seconds=max(0, (now_ms - post.created_at_ms) // 1000),
             negative_events=thread.negative_after_brand, total_events=thread.reactions,
         )
+
+    def _second_wave(self, thread: ThreadState, recent: ActivityBucket) -> bool:
+        params = self.params
+        hourly = recent.reactions * HOUR_MS / params.recent_ms
+        return recent.negative >= params.min_recent_negative and hourly >= params.second_wave * thread.peak_hourly_reactions
 
 
 # ----------------------------------------------------------- moderation backlash

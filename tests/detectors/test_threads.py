@@ -133,10 +133,10 @@ def test_a_hostile_reply_spread_by_bare_quote_shares_fires_at_the_third_negative
     assert len(thread.threads["q"].spreaders_after_brand) == 9
 
 
-def test_a_fired_backlash_reports_the_people_it_counted_not_fewer_than_its_threshold() -> None:
-    """The incident says "N people ... (alert threshold 5)": N must be what the gate counted.
-    It reported the 3 negative replies while the spreaders had made the 5 (the demo's opening
-    read "3 negative reactions (alert threshold 5)")."""
+def test_a_fired_backlash_reports_no_fewer_than_the_people_it_counted() -> None:
+    """The incident says "N negative reactions or shares (alert threshold 5)": N is never below
+    what the gate counted. It reported the 3 negative replies while the spreaders had made the 5
+    (the demo's opening read "3 negative reactions (alert threshold 5)")."""
     owned, tracker = OwnedPostBacklashDetector(), ThreadTracker()
     events = spread_thread(negative=3, bare_shares=6)
     fired = first_firing(events, "q", owned.assess)
@@ -148,6 +148,51 @@ def test_a_fired_backlash_reports_the_people_it_counted_not_fewer_than_its_thres
     verdict = owned.assess(thread, events[fired].event.created_at_ms + 1)
     assert verdict.negative_events == 3
     assert verdict.observed == len(thread.spreaders_after_brand) >= verdict.expected == 5
+
+
+def test_a_rude_reply_already_in_an_incident_fires_again_only_on_a_second_wave() -> None:
+    """Found reading the sweep's incidents: the people against a rude reply are counted for ever,
+    so a straggler 10 hours later re-opened its resolved incident as critical (rude_reply at
+    small_crowd seed 1, agency_quote_storm at small seed 1). A new wave is news again."""
+    owned, tracker = OwnedPostBacklashDetector(), ThreadTracker()
+    book = tracker.initial_state()
+    for event in rude_thread(60):
+        book = tracker.observe(book, event)
+    assert owned.assess(book.threads["q"], T0_MS + 32 * MINUTE).fired
+    book = tracker.flag(book, "q")
+
+    def later(count: int, spacing_ms: int) -> ThreadState:
+        tail = book
+        for i in range(count):
+            tail = tracker.observe(tail, enriched(f"t{i}", 10 * HOUR + i * spacing_ms, parent="rude", root="q",
+                                                  author=f"late{i}", negative=True, text="Still arrogant"))
+        return tail.threads["q"]
+
+    stragglers = later(6, 8 * MINUTE)
+    ten_o_clock = T0_MS + 11 * HOUR
+    assert not owned.assess(stragglers, ten_o_clock).fired
+    assert owned.assess(replace(stragglers, flagged=False), ten_o_clock).fired
+    assert owned.assess(later(40, MINUTE), ten_o_clock).fired
+
+
+def test_a_threads_top_terms_are_its_outrage_not_its_first_forty_words() -> None:
+    """Found reading the held-out incidents: a thread kept its first 40 distinct words and
+    counted no new ones, so a moderated post's incident named "alle, allowed, anymore, anyone,
+    anyway" (early grumbles with one use each) instead of the protest."""
+    tracker = ThreadTracker()
+    book = tracker.initial_state()
+    small_talk = [f"word{i:02d} other{i:02d}" for i in range(30)]
+    events = [enriched("post", 0, role="owned", text="New seat reservation fees")]
+    events += [enriched(f"c{i}", MINUTE * (i + 1), parent="post", negative=True, text=text)
+               for i, text in enumerate(small_talk)]
+    events += [enriched(f"p{i}", HOUR + MINUTE * i, parent="post", author=f"protester{i}", negative=True,
+                        text="Zensur! Kommentare verschwinden") for i in range(6)]
+    for event in events:
+        book = tracker.observe(book, event)
+    thread = book.threads["post"]
+    assert len(thread.terms or {}) <= tracker.params.max_terms
+    top = sorted((thread.terms or {}).items(), key=lambda item: -item[1])[:3]
+    assert {term for term, _ in top} == {"zensur", "kommentare", "verschwinden"}
 
 
 def test_bare_shares_alone_or_of_a_polite_reply_do_not_make_a_backlash() -> None:
