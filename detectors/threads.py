@@ -283,13 +283,27 @@ def _add_author(authors: tuple[int, ...], key: int, limit: int) -> tuple[int, ..
 
 
 def bounded_count(counts: Mapping[str, int] | None, keys: list[str], limit: int) -> Mapping[str, int]:
-    """``counts`` plus one for each key; new keys only while fewer than ``limit`` are counted."""
+    """``counts`` plus one for each key, keeping at most ``limit`` keys (Metwally et al.'s
+    space-saving: a new key takes the place of the least counted one, with its count plus one).
+
+    A key more frequent than 1 / ``limit`` of all counted is never lost, whatever came first:
+    keeping only the first ``limit`` keys left a thread's early small talk as its top terms
+    for ever and never counted the words of the outrage that came later.
+
+    >>> counts = bounded_count(None, ["delay", "seat", "wifi"], 3)
+    >>> dict(bounded_count(counts, ["censorship", "censorship"], 3))
+    {'seat': 1, 'wifi': 1, 'censorship': 3}
+    """
     updated = dict(counts or {})
     for key in keys:
         if key in updated:
             updated[key] += 1
         elif len(updated) < limit:
             updated[key] = 1
+        else:
+            evicted = min(updated, key=updated.__getitem__)  # the oldest of the least counted
+            floor = updated.pop(evicted)
+            updated[key] = floor + 1
     return updated
 
 
