@@ -60,7 +60,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     from kafka.errors import KafkaError, MessageSizeTooLargeError
     from tqdm import tqdm
 
-    from streams.errors import CommandError
+    from streams.errors import CommandError, UsageError
     from streams.jsonl import LoadReport, count_lines, read_events
     from streams.kafka_admin import ensure_topics, require_broker
     from streams.kafka_clients import make_producer
@@ -68,7 +68,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
 
     expected_lines = count_lines(path)
     if rate < 0:
-        raise CommandError("--rate must not be negative")
+        raise UsageError("--rate must not be negative")
     require_broker(settings)
     ensure_topics(settings)
     topic = topic or topic_name(settings, "raw")

@@ -41,7 +41,7 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
 
     from detectors.offline import run_offline
     from schemas.codec import encode_incident
-    from streams.errors import CommandError
+    from streams.errors import CommandError, UsageError
     from streams.jsonl import load_events
     from streams.runtime import load_components
 
@@ -57,14 +57,14 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
         if not os.access(target if target.exists() else target.parent, os.W_OK):
             raise CommandError(f"{option} {target}: not writable")
         if str(args.events) != "-" and target.exists() and target.resolve() == args.events.resolve():
-            raise CommandError(f"{option} {target} is the events file; it would be overwritten")
+            raise UsageError(f"{option} {target} is the events file; it would be overwritten")
     if args.plot is not None:
         from streams.plotting import check_plot_path
 
         try:
             check_plot_path(args.plot)
         except ValueError as error:
-            raise CommandError(f"--plot: {error}") from None
+            raise UsageError(f"--plot: {error}") from None
     components = load_components(settings, args.brands)
     report = load_events(args.events)
     if report.rejected:

@@ -38,7 +38,7 @@ def test_produce_check_passes_a_clean_file(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["produce", str(tmp_path / "nope.jsonl"), "--check"]) == 2
+    assert main(["produce", str(tmp_path / "nope.jsonl"), "--check"]) == 1
     assert "nope.jsonl: no such file" in capsys.readouterr().err
 
 
@@ -56,21 +56,21 @@ def test_produce_without_a_broker_says_what_to_do(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
     events = tmp_path / "events.jsonl"
     events.write_bytes(GOOD + b"\n")
-    assert main(["produce", str(events), "--quiet"]) == 2
+    assert main(["produce", str(events), "--quiet"]) == 1
     assert "no Kafka broker answers at 127.0.0.1:1" in capsys.readouterr().err
 
 
 def test_produce_checks_the_file_before_kafka(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
-    assert main(["produce", str(tmp_path / "missing.jsonl"), "--quiet"]) == 2
+    assert main(["produce", str(tmp_path / "missing.jsonl"), "--quiet"]) == 1
     assert "missing.jsonl: no such file" in capsys.readouterr().err
 
 
 def test_replay_refuses_a_directory_as_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = tmp_path / "events.jsonl"
     events.write_bytes(GOOD + b"\n")
-    assert main(["replay", str(events), "--out", str(tmp_path), "--quiet"]) == 2
+    assert main(["replay", str(events), "--out", str(tmp_path), "--quiet"]) == 1
     assert "is a directory" in capsys.readouterr().err
 
 
@@ -176,7 +176,7 @@ def test_replay_prints_the_plot_file_it_wrote(tmp_path: Path, capsys: pytest.Cap
 def test_replay_output_that_cannot_be_written_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = tmp_path / "events.jsonl"
     events.write_bytes(GOOD + b"\n")
-    assert main(["replay", str(events), "--out", "/proc/flarewatch-test.jsonl", "--quiet"]) == 2
+    assert main(["replay", str(events), "--out", "/proc/flarewatch-test.jsonl", "--quiet"]) == 1
     assert "cannot write /proc/flarewatch-test.jsonl" in capsys.readouterr().err
 
 
@@ -227,14 +227,14 @@ def test_kafka_logs_creates_no_directory(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("arguments", "message", "code"),
     [
-        (["--events", "missing.jsonl"], "missing.jsonl: no such file"),
-        (["--rate", "-1"], "--rate must not be negative"),
-        (["--brands", "missing.yaml"], "missing.yaml does not exist"),
+        (["--events", "missing.jsonl"], "missing.jsonl: no such file", 1),
+        (["--rate", "-1"], "--rate must not be negative", 2),
+        (["--brands", "missing.yaml"], "missing.yaml does not exist", 2),
     ],
 )
-def test_demo_checks_its_inputs_before_starting_anything(arguments: list[str], message: str, tmp_path: Path,
+def test_demo_checks_its_inputs_before_starting_anything(arguments: list[str], message: str, code: int, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     import streams.commands.demo
@@ -244,7 +244,7 @@ def test_demo_checks_its_inputs_before_starting_anything(arguments: list[str], m
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(streams.commands.demo, "_start_kafka", must_not_start)
-    assert main(["demo", *arguments]) == 2
+    assert main(["demo", *arguments]) == code
     assert message in capsys.readouterr().err
 
 
@@ -337,7 +337,7 @@ def test_incidents_timeout_bounds_connecting_to_kafka(arguments: list[str], monk
 
     monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
     started = time.monotonic()
-    assert main(["incidents", *arguments, "--timeout", "1"]) == 2
+    assert main(["incidents", *arguments, "--timeout", "1"]) == 1
     assert time.monotonic() - started < 10, "kafka-python's own 30 s bootstrap wait"
     err = capsys.readouterr().err
     assert "cannot reach Kafka at 127.0.0.1:1 within --timeout 1 s" in err

@@ -63,7 +63,7 @@ def test_a_file_without_valid_events_is_an_error(tmp_path: Path, capsys: pytest.
                                                  content: bytes) -> None:
     events = tmp_path / "events.jsonl"
     events.write_bytes(content)
-    assert main(["replay", str(events), "--brands", str(DEMO_BRANDS), "--out", str(tmp_path / "out.jsonl"), "--quiet"]) == 2
+    assert main(["replay", str(events), "--brands", str(DEMO_BRANDS), "--out", str(tmp_path / "out.jsonl"), "--quiet"]) == 1
     assert f"nothing to replay in {events}" in capsys.readouterr().err
     assert not (tmp_path / "out.jsonl").exists()
 
