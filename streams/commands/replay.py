@@ -68,11 +68,7 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     components = load_components(settings, args.brands)
     report = load_events(args.events)
     if report.rejected:
-        bad = sum(report.rejected.values())
-        reasons = ", ".join(f"{count} {reason}" for reason, count in report.rejected.most_common())
-        print(f"skipped {bad} lines that break the input contract ({reasons}); the first:", file=sys.stderr)
-        for line in report.first_errors:
-            print(f"  {line}", file=sys.stderr)
+        print(report.rejection_summary(len(report.events) + sum(report.rejected.values()), "skipped"), file=sys.stderr)
     if not report.events:
         what = "every line breaks the input contract" if report.rejected else "it holds no events"
         raise CommandError(f"nothing to replay in {args.events}: {what}")

@@ -26,9 +26,24 @@ def test_produce_check_reports_bad_lines_with_numbers(tmp_path: Path, capsys: py
     events.write_bytes(GOOD + b"\n\n{broken\n" + GOOD.replace(b'"kind":"post"', b'"kind":"like"') + b"\n")
     assert main(["produce", str(events), "--check"]) == 1
     err = capsys.readouterr().err
-    assert "2 of 3 lines break the input contract" in err
-    assert f"{events}:3: bad_json" in err
+    assert "2 of 3 lines break the input contract (1 bad_json, 1 bad_value); not sent (--check):\n" in err
+    assert f"\n  {events}:3: bad_json" in err
     assert f"{events}:4: bad_value: kind 'like'" in err
+
+
+def test_replay_and_produce_check_summarise_rejected_lines_alike(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(GOOD + b"\n" + b"{broken\n" * 11 + b"[1]\n")
+    assert main(["produce", str(events), "--check"]) == 1
+    check = capsys.readouterr().err.splitlines()
+    assert main(["replay", str(events), "--out", str(tmp_path / "out.jsonl"), "--quiet"]) == 0
+    replay = capsys.readouterr().err.splitlines()
+    header = "12 of 13 lines break the input contract (11 bad_json, 1 not_an_object);"
+    assert check[0] == f"{header} not sent (--check):"
+    start = replay.index(f"{header} skipped:")
+    assert replay[start + 1:start + 12] == check[1:]
+    assert check[1].startswith(f"  {events}:2: bad_json: not valid JSON")
+    assert len(check) == 12 and check[-1] == "  and 2 more", "the first 10 lines, then how many more"
 
 
 def test_produce_check_passes_a_clean_file(tmp_path: Path) -> None:
@@ -145,7 +160,7 @@ def test_produce_keys_every_line_by_its_brand(tmp_path: Path, fake_producer: Fak
     assert [key for key, _ in fake_producer.sent] == [b"acme", b"acme", None]
     err = capsys.readouterr().err
     assert "sent 3 events" in err
-    assert "2 of 3 lines break the input contract (the worker will dead-letter them)" in err
+    assert "2 of 3 lines break the input contract (1 bad_json, 1 bad_value); sent, the worker will dead-letter them:\n" in err
 
 
 @pytest.mark.parametrize(

@@ -35,7 +35,7 @@ def test_bad_lines_are_reported_with_numbers_and_skipped(tmp_path: Path, capsys:
     capsys.readouterr()
     assert main(["replay", str(broken), "--brands", str(DEMO_BRANDS), "--out", str(broken_out), "--quiet"]) == 0
     err = capsys.readouterr().err
-    assert "skipped 2 lines that break the input contract (1 bad_json, 1 missing_field)" in err
+    assert f"2 of {len(lines) + 2} lines break the input contract (1 bad_json, 1 missing_field); skipped:\n" in err
     assert f"{broken}:2: bad_json" in err
     assert f"{broken}:{len(lines) + 2}: missing_field" in err
     assert broken_out.read_bytes() == clean_out.read_bytes(), "the valid events give the same incidents"
