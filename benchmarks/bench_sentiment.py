@@ -100,7 +100,7 @@ def main() -> int:
         os.sched_setaffinity(0, {sorted(os.sched_getaffinity(0))[0]})
     if not (args.data_dir / "sentiment").is_dir():
         print(f"no labelled data at {args.data_dir}; set {env_var('data_dir')} or pass --data-dir", file=sys.stderr)
-        return 2
+        return 1
     from detectors.sentiment import SentimentClassifier
 
     classifier = SentimentClassifier.load(args.model) if args.model else SentimentClassifier.load_default()

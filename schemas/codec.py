@@ -44,6 +44,9 @@ MAX_EVENT_BYTES: Final = 256 * 1024
 """Raw events larger than this are rejected (a post with its metadata is a few KiB)."""
 
 MAX_ID_LENGTH: Final = 512
+MAX_COUNT: Final = 2**53 - 1
+"""Largest follower or engagement count: the largest integer a JSON number carries exactly
+(2**53 - 1; JavaScript's Number.MAX_SAFE_INTEGER); a larger one is a unit or overflow mistake."""
 ENCODE_OPTIONS: Final = orjson.OPT_SORT_KEYS
 
 # Timestamps before 2000 or after 2100 are almost always unit mistakes (seconds
@@ -159,14 +162,20 @@ def _optional_str(obj: Mapping[str, Any], key: str, prefix: str = "") -> str | N
 
 
 def _optional_count(obj: Mapping[str, Any], key: str, prefix: str = "") -> int | None:
+    """A whole number 0..MAX_COUNT, as JSON Schema's ``integer``: ``5.0`` and ``1e3`` are
+    whole numbers too, and orjson reads an integer past 64 bits as a float."""
     value = obj.get(key)
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, int):
+    if isinstance(value, bool):
+        raise InvalidEvent(RejectReason.WRONG_TYPE, f"{prefix}{key} must be an integer, got a boolean")
+    if isinstance(value, float) and not value.is_integer():
+        raise InvalidEvent(RejectReason.WRONG_TYPE, f"{prefix}{key} must be an integer, got {value!r}")
+    if not isinstance(value, int | float):
         raise InvalidEvent(RejectReason.WRONG_TYPE, f"{prefix}{key} must be an integer, got {type(value).__name__}")
-    if value < 0:
-        raise InvalidEvent(RejectReason.BAD_VALUE, f"{prefix}{key} must not be negative")
-    return value
+    if not 0 <= value <= MAX_COUNT:
+        raise InvalidEvent(RejectReason.BAD_VALUE, f"{prefix}{key} {value!r} is out of range: must be an integer 0..{MAX_COUNT}")
+    return int(value)
 
 
 def _choice(obj: Mapping[str, Any], key: str, choices: tuple[str, ...], required: bool) -> str | None:
@@ -212,7 +221,7 @@ def raw_event_from_dict(obj: Any) -> RawEvent:
     if not isinstance(obj, dict):
         raise InvalidEvent(RejectReason.NOT_AN_OBJECT, f"a message must be a JSON object, got {type(obj).__name__}")
     version = obj.get("schema_version", SCHEMA_VERSION)
-    if version != SCHEMA_VERSION:
+    if isinstance(version, bool) or version != SCHEMA_VERSION:
         raise InvalidEvent(RejectReason.UNSUPPORTED_VERSION, f"schema_version {version!r} is not supported (this worker reads {SCHEMA_VERSION})")
     author_obj = obj.get("author")
     if author_obj is None:

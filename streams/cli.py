@@ -13,8 +13,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from streams.errors import CommandError
-from streams.settings import Settings, SettingsError, describe_settings, unknown_variable_warnings
+from streams.errors import CommandError, UsageError
+from streams.settings import Settings, describe_settings, unknown_variable_warnings
 
 COMMAND_MODULES = (
     "streams.commands.worker",
@@ -28,13 +28,13 @@ COMMAND_MODULES = (
     "streams.commands.series",
 )
 
-__all__ = ["CommandError", "build_parser", "main"]
+__all__ = ["CommandError", "UsageError", "build_parser", "main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
     epilog = "settings (environment variables, with defaults):\n" + "\n".join(
         f"  {name:<40} {default}" for name, default, _ in describe_settings()
-    )
+    ) + "\n\nexit codes: 0 done, 1 failed while running, 2 usage or configuration error, 130 interrupted"
     parser = argparse.ArgumentParser(
         prog="flarewatch",
         description="Catch a social-media flare-up while it is small.",
@@ -73,9 +73,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         result: int | None = args.handler(args, settings)
-    except (CommandError, SettingsError) as error:
+    except CommandError as error:
         print(f"flarewatch {args.command}: error: {error}", file=sys.stderr)
-        return 2
+        return error.exit_code
     except KeyboardInterrupt:
         print(f"flarewatch {args.command}: interrupted", file=sys.stderr)
         return 130

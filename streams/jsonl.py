@@ -52,6 +52,9 @@ def count_lines(path: Path | str) -> int | None:
         raise CommandError(_file_problem(path, error)) from None
 
 
+FIRST_ERRORS_SHOWN = 10
+
+
 @dataclass(slots=True)
 class LoadReport:
     events: list[RawEvent] = field(default_factory=list)
@@ -60,8 +63,26 @@ class LoadReport:
 
     def note(self, path: Path | str, number: int, error: InvalidEvent) -> None:
         self.rejected[error.reason.value] += 1
-        if len(self.first_errors) < 10:
+        if len(self.first_errors) < FIRST_ERRORS_SHOWN:
             self.first_errors.append(f"{path}:{number}: {error}")
+
+    def rejection_summary(self, total: int, fate: str) -> str:
+        """What ``replay`` and ``produce`` print about the rejected lines: how many of
+        ``total``, by reason (most first), what became of them, then the first ones.
+
+        >>> report = LoadReport(rejected=Counter(bad_json=1, missing_field=2), first_errors=["e.jsonl:2: bad_json: ..."])
+        >>> print(report.rejection_summary(10, "skipped"))
+        3 of 10 lines break the input contract (2 missing_field, 1 bad_json); skipped:
+          e.jsonl:2: bad_json: ...
+          and 2 more
+        """
+        bad = sum(self.rejected.values())
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.rejected.items(), key=lambda item: (-item[1], item[0])))
+        lines = [f"{bad} of {total} lines break the input contract ({reasons}); {fate}:"]
+        lines += [f"  {error}" for error in self.first_errors]
+        if bad > len(self.first_errors):
+            lines.append(f"  and {bad - len(self.first_errors)} more")
+        return "\n".join(lines)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,7 @@ from pathlib import Path
 from detectors.engine import CrisisEngine
 from detectors.enrichment import Enricher
 from schemas.brands import BrandRegistry, BrandRegistryError, load_brand_registry
-from streams.errors import CommandError
+from streams.errors import CommandError, UsageError
 from streams.settings import Settings
 
 
@@ -26,7 +26,7 @@ def load_components(settings: Settings, brands_file: Path | None = None) -> Comp
     try:
         registry = load_brand_registry(brands_file or settings.brands_file)
     except BrandRegistryError as error:
-        raise CommandError(str(error)) from None
+        raise UsageError(str(error)) from None
     try:
         classifier = SentimentClassifier.load_default()
     except ArtifactError as error:

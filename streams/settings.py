@@ -17,6 +17,8 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any, Self
 
+from streams.errors import SettingsError
+
 ENV_PREFIX = "FLAREWATCH_"
 
 MAX_TOPIC_NAME_LENGTH = 249
@@ -27,10 +29,6 @@ OTHER_VARIABLES = ("FLAREWATCH_FORWARD_URL",)
 (the forwarder's webhook URL goes on its command line), so they are not typos."""
 _TOPIC_NAME_CHARACTERS = re.compile(r"[A-Za-z0-9._-]+")
 _BOOTSTRAP_SERVER = re.compile(r"(?:\[(?P<ipv6>[0-9A-Fa-f:.%]+)\]|(?P<host>[A-Za-z0-9._-]+)):(?P<port>[0-9]{1,5})")
-
-
-class SettingsError(ValueError):
-    """An environment variable has a value flarewatch cannot use."""
 
 
 def _setting(default: Any, help: str) -> Any:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from streams.arguments import int_between
-from streams.errors import CommandError
+from streams.errors import CommandError, UsageError
 from streams.settings import Settings, env_var
 
 SAMPLE_PACKAGE = "streams.samples"
@@ -95,15 +95,15 @@ def _check_inputs(args: argparse.Namespace, settings: Settings, events: Path) ->
     from streams.jsonl import count_lines
 
     if args.rate < 0:
-        raise CommandError("--rate must not be negative (0 = as fast as possible)")
+        raise UsageError("--rate must not be negative (0 = as fast as possible)")
     if args.timeout < 0:
-        raise CommandError("--timeout must not be negative (0 = until Ctrl-C)")
+        raise UsageError("--timeout must not be negative (0 = until Ctrl-C)")
     settings.validate()
     count_lines(events)
     try:
         load_brand_registry(settings.brands_file)
     except BrandRegistryError as error:
-        raise CommandError(str(error)) from None
+        raise UsageError(str(error)) from None
 
 
 def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from streams.errors import CommandError
+from streams.errors import CommandError, UsageError
 from streams.settings import Settings
 
 
@@ -79,11 +79,11 @@ def run_evaluate_detectors(args: argparse.Namespace, settings: Settings) -> int:
     names = args.scenario or list(SCENARIOS)
     unknown = [name for name in names if name not in SCENARIOS]
     if unknown:
-        raise CommandError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
+        raise UsageError(f"unknown scenario(s) {', '.join(unknown)}; known: {', '.join(SCENARIOS)}")
     try:
         variants = [parse_variant(spec) for spec in args.variant or ["default"]]
     except KeyError as error:
-        raise CommandError(str(error.args[0])) from None
+        raise UsageError(str(error.args[0])) from None
     if args.incidents is not None:
         try:
             args.incidents.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 from schemas.codec import encode_incident
 from schemas.records import INCIDENT_TYPES, LEVEL_MIN_SEVERITY, LEVELS, Incident
 from streams.arguments import int_between
-from streams.errors import CommandError
+from streams.errors import CommandError, UsageError
 from streams.forwarding import (
     DeliveryFailed,
     IncidentFilter,
@@ -99,24 +99,24 @@ def severity(text: str) -> int:
 def follow_incidents(args: argparse.Namespace, settings: Settings) -> int:
     started = time.monotonic()
     if args.max is not None and args.max < 1:
-        raise CommandError("--max must be at least 1")
+        raise UsageError("--max must be at least 1")
     if args.timeout is not None and not (math.isfinite(args.timeout) and args.timeout > 0):
-        raise CommandError(f"--timeout must be a positive number of seconds, got {args.timeout:g} (leave it out to wait without limit)")
+        raise UsageError(f"--timeout must be a positive number of seconds, got {args.timeout:g} (leave it out to wait without limit)")
     if args.json and args.forward:
-        raise CommandError("--json only applies when printing; --forward always posts the incident as JSON (--slack for Slack's format)")
+        raise UsageError("--json only applies when printing; --forward always posts the incident as JSON (--slack for Slack's format)")
     if args.last is not None:
         if args.last < 1:
-            raise CommandError("--last must be at least 1")
+            raise UsageError("--last must be at least 1")
         clashing = [flag for flag, used in (("--forward", args.forward), ("--from-beginning", args.from_beginning),
                                             ("--max", args.max is not None)) if used]
         if clashing:
-            raise CommandError(f"--last reads the newest incidents and exits; it does not combine with {', '.join(clashing)}")
+            raise UsageError(f"--last reads the newest incidents and exits; it does not combine with {', '.join(clashing)}")
     incident_filter = IncidentFilter(brands=frozenset(args.brand), types=frozenset(args.type), min_severity=args.min_severity)
     deadline = None if args.timeout is None else started + args.timeout
     if args.forward:
         return forward(args, settings, incident_filter, deadline)
     if args.slack:
-        raise CommandError("--slack only applies with --forward URL")
+        raise UsageError("--slack only applies with --forward URL")
     printer = IncidentPrinter(sys.stdout, as_json=args.json)
     if args.last is not None:
         return print_latest(args, settings, incident_filter, printer, deadline)
@@ -155,12 +155,12 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
     from streams.metrics import Metrics
 
     if not args.forward.startswith(("http://", "https://")):
-        raise CommandError(f"--forward needs an http(s) URL, got {args.forward!r}")
+        raise UsageError(f"--forward needs an http(s) URL, got {args.forward!r}")
     if args.max_attempts < 1:
-        raise CommandError(f"--max-attempts must be at least 1, got {args.max_attempts}")
+        raise UsageError(f"--max-attempts must be at least 1, got {args.max_attempts}")
     for option, value in (("--initial-delay", args.initial_delay), ("--max-delay", args.max_delay)):
         if not math.isfinite(value) or value < 0:
-            raise CommandError(f"{option} must be a non-negative number of seconds, got {value:g}")
+            raise UsageError(f"{option} must be a non-negative number of seconds, got {value:g}")
     policy = RetryPolicy(max_attempts=args.max_attempts, initial_delay=args.initial_delay, max_delay=args.max_delay)
     metrics = Metrics.create()
     if args.metrics_port:

@@ -45,7 +45,7 @@ def run_produce(args: argparse.Namespace, settings: Settings) -> int:
         if not report.rejected:
             print(f"{total} lines OK", file=sys.stderr)
             return 0
-        _print_rejections(report, total)
+        print(report.rejection_summary(total, "not sent (--check)"), file=sys.stderr)
         return 1
     return produce_file(settings, args.file, rate=args.rate, topic=args.topic, progress=not args.quiet)
 
@@ -60,7 +60,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     from kafka.errors import KafkaError, MessageSizeTooLargeError
     from tqdm import tqdm
 
-    from streams.errors import CommandError
+    from streams.errors import CommandError, UsageError
     from streams.jsonl import LoadReport, count_lines, read_events
     from streams.kafka_admin import ensure_topics, require_broker
     from streams.kafka_clients import make_producer
@@ -68,7 +68,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
 
     expected_lines = count_lines(path)
     if rate < 0:
-        raise CommandError("--rate must not be negative")
+        raise UsageError("--rate must not be negative")
     require_broker(settings)
     ensure_topics(settings)
     topic = topic or topic_name(settings, "raw")
@@ -110,7 +110,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     finally:
         producer.close()
     if report.rejected:
-        _print_rejections(report, total, sent=True)
+        print(report.rejection_summary(total, "sent, the worker will dead-letter them"), file=sys.stderr)
     if deliveries.failures:
         print(
             f"{deliveries.failures} of {total} events could not be sent to {topic} on {settings.bootstrap_servers}; "
@@ -168,13 +168,3 @@ class Deliveries:
             elif future.failed():
                 self.failed(number, future.exception)
         self.pending = still_pending
-
-
-def _print_rejections(report: Any, total: int, sent: bool = False) -> None:
-    bad = sum(report.rejected.values())
-    where = "the worker will dead-letter them" if sent else "not sent"
-    print(f"{bad} of {total} lines break the input contract ({where}):", file=sys.stderr)
-    for reason, count in sorted(report.rejected.items()):
-        print(f"  {reason}: {count}", file=sys.stderr)
-    for line in report.first_errors:
-        print(f"  {line}", file=sys.stderr)

@@ -41,7 +41,7 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
 
     from detectors.offline import run_offline
     from schemas.codec import encode_incident
-    from streams.errors import CommandError
+    from streams.errors import CommandError, UsageError
     from streams.jsonl import load_events
     from streams.runtime import load_components
 
@@ -57,22 +57,18 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
         if not os.access(target if target.exists() else target.parent, os.W_OK):
             raise CommandError(f"{option} {target}: not writable")
         if str(args.events) != "-" and target.exists() and target.resolve() == args.events.resolve():
-            raise CommandError(f"{option} {target} is the events file; it would be overwritten")
+            raise UsageError(f"{option} {target} is the events file; it would be overwritten")
     if args.plot is not None:
         from streams.plotting import check_plot_path
 
         try:
             check_plot_path(args.plot)
         except ValueError as error:
-            raise CommandError(f"--plot: {error}") from None
+            raise UsageError(f"--plot: {error}") from None
     components = load_components(settings, args.brands)
     report = load_events(args.events)
     if report.rejected:
-        bad = sum(report.rejected.values())
-        reasons = ", ".join(f"{count} {reason}" for reason, count in report.rejected.most_common())
-        print(f"skipped {bad} lines that break the input contract ({reasons}); the first:", file=sys.stderr)
-        for line in report.first_errors:
-            print(f"  {line}", file=sys.stderr)
+        print(report.rejection_summary(len(report.events) + sum(report.rejected.values()), "skipped"), file=sys.stderr)
     if not report.events:
         what = "every line breaks the input contract" if report.rejected else "it holds no events"
         raise CommandError(f"nothing to replay in {args.events}: {what}")

@@ -186,18 +186,18 @@ def _warn(number: int, problem: str) -> None:
 def run_sentiment(args: argparse.Namespace, settings: Settings) -> int:
     from itertools import islice
 
-    from streams.errors import CommandError
+    from streams.errors import UsageError
 
     if args.batch_size < 1:
-        raise CommandError("--batch-size must be at least 1")
+        raise UsageError("--batch-size must be at least 1")
     classifier = _load_classifier(args.model)
     if args.lang is not None:
         from detectors.sentiment.language import normalise_lang
 
         known = sorted(classifier.languages)
         if normalise_lang(args.lang) not in (*known, None):
-            raise CommandError(f"--lang {args.lang}: the model classifies {', '.join(known)}; "
-                               "leave --lang out to detect each line's language")
+            raise UsageError(f"--lang {args.lang}: the model classifies {', '.join(known)}; "
+                             "leave --lang out to detect each line's language")
     items = _read_items(iter(sys.stdin), args.lang)
     while batch := list(islice(items, args.batch_size)):
         texts = [text for text, _ in batch]

@@ -248,7 +248,7 @@ def test_evaluate_nab_command_prints_our_rows_and_the_peers(capsys: pytest.Captu
 
 
 def test_evaluate_nab_without_data_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["evaluate-nab", "--data-dir", str(tmp_path)]) == 2
+    assert main(["evaluate-nab", "--data-dir", str(tmp_path)]) == 1
     assert "no NAB data" in capsys.readouterr().err
 
 
@@ -302,5 +302,5 @@ def test_evaluate_nab_names_the_unreadable_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], damage: Any, message: str
 ) -> None:
     damage(_tiny_corpus(tmp_path))
-    assert main(["evaluate-nab", "--data-dir", str(tmp_path)]) == 2
+    assert main(["evaluate-nab", "--data-dir", str(tmp_path)]) == 1
     assert message in capsys.readouterr().err

@@ -126,7 +126,7 @@ def test_evaluate_detectors_checks_the_incidents_directory_before_running(
 
     a_file = tmp_path / "file"
     a_file.write_text("")
-    assert main(["evaluate-detectors", "--scenario", "angry_customer", "--incidents", str(a_file)]) == 2
+    assert main(["evaluate-detectors", "--scenario", "angry_customer", "--incidents", str(a_file)]) == 1
     captured = capsys.readouterr()
     assert f"--incidents {a_file}: cannot make the directory" in captured.err
     assert "angry_customer" not in captured.out, "nothing ran"

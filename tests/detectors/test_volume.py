@@ -222,11 +222,11 @@ def test_score_series_writes_nab_format(tmp_path: Path) -> None:
 def test_score_series_reports_the_bad_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     series = tmp_path / "series.csv"
     series.write_text("timestamp,value\n2015-03-02 00:00:00,1\n2015-03-02 00:05:00,lots\n")
-    assert main(["score-series", str(series), "--out", str(tmp_path / "o.csv")]) == 2
+    assert main(["score-series", str(series), "--out", str(tmp_path / "o.csv")]) == 1
     assert "series.csv:3: value 'lots' is not a number" in capsys.readouterr().err
-    assert main(["score-series", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o.csv")]) == 2
+    assert main(["score-series", str(tmp_path / "missing.csv"), "--out", str(tmp_path / "o.csv")]) == 1
     assert "missing.csv: no such file" in capsys.readouterr().err
-    assert main(["score-series", str(tmp_path), "--out", str(tmp_path / "o.csv")]) == 2
+    assert main(["score-series", str(tmp_path), "--out", str(tmp_path / "o.csv")]) == 1
     assert "is a directory" in capsys.readouterr().err
 
 

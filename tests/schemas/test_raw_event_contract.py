@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from schemas.codec import (
+    MAX_COUNT,
     MAX_EVENT_BYTES,
     InvalidEvent,
     RejectReason,
@@ -71,6 +72,13 @@ INVALID = [
     ("bad deleted_by", with_changes(kind="deletion", deleted_by="robot"), RejectReason.BAD_VALUE),
     ("followers negative", with_changes(author={"id": "u", "followers": -1}), RejectReason.BAD_VALUE),
     ("followers a string", with_changes(author={"id": "u", "followers": "many"}), RejectReason.WRONG_TYPE),
+    ("followers a bool", with_changes(author={"id": "u", "followers": True}), RejectReason.WRONG_TYPE),
+    ("followers a fraction", with_changes(author={"id": "u", "followers": 2.5}), RejectReason.WRONG_TYPE),
+    ("followers 1e30", with_changes(author={"id": "u", "followers": 1e30}), RejectReason.BAD_VALUE),
+    ("followers past 2**53 - 1", with_changes(author={"id": "u", "followers": MAX_COUNT + 1}), RejectReason.BAD_VALUE),
+    ("likes negative", with_changes(metrics={"likes": -1.0}), RejectReason.BAD_VALUE),
+    ("shares 1e30", with_changes(metrics={"shares": 1e30}), RejectReason.BAD_VALUE),
+    ("replies a bool", with_changes(metrics={"replies": False}), RejectReason.WRONG_TYPE),
     ("verified a string", with_changes(author={"id": "u", "verified": "yes"}), RejectReason.WRONG_TYPE),
     ("metrics a list", with_changes(metrics=[1, 2]), RejectReason.WRONG_TYPE),
     ("text a number", with_changes(text=42), RejectReason.WRONG_TYPE),
@@ -81,6 +89,7 @@ INVALID = [
     ("timestamp a fraction of a millisecond", with_changes(created_at=1772366400000.7), RejectReason.BAD_TIMESTAMP),
     ("timestamp padded", with_changes(created_at=" 2026-03-01T12:00:00Z"), RejectReason.BAD_TIMESTAMP),
     ("future schema version", with_changes(schema_version=2), RejectReason.UNSUPPORTED_VERSION),
+    ("schema version a bool", with_changes(schema_version=True), RejectReason.UNSUPPORTED_VERSION),
 ]
 
 
@@ -90,6 +99,34 @@ def test_invalid_event_is_rejected_by_codec_and_schema(name: str, event: dict[st
         decode_raw_event(orjson.dumps(event))
     assert caught.value.reason is reason
     assert not VALIDATOR.is_valid(event), f"JSON Schema accepts {name!r} but the worker rejects it"
+
+
+@pytest.mark.parametrize(
+    ("payload", "message"),
+    [
+        (b'"followers": 1e30', "author.followers 1e+30 is out of range: must be an integer 0..9007199254740991"),
+        (b'"followers": 100000000000000000000000000000', "author.followers 1e+29 is out of range"),
+        (b'"followers": -3', "author.followers -3 is out of range: must be an integer 0..9007199254740991"),
+        (b'"followers": 2.5', "author.followers must be an integer, got 2.5"),
+        (b'"followers": true', "author.followers must be an integer, got a boolean"),
+    ],
+    ids=["1e30", "past 64 bits", "negative", "fraction", "bool"],
+)
+def test_a_bad_count_says_what_is_wrong(payload: bytes, message: str) -> None:
+    with pytest.raises(InvalidEvent) as caught:
+        decode_raw_event(b'{"id": "e1", "platform": "twitter", "kind": "post", "brand": "acme", '
+                         b'"created_at": 1772366400000, "author": {"id": "u1", ' + payload + b"}}")
+    assert message in str(caught.value)
+
+
+@pytest.mark.parametrize("count", [0, 5.0, 1e3, MAX_COUNT, float(MAX_COUNT)], ids=str)
+def test_a_whole_number_count_is_accepted_by_codec_and_schema(count: float) -> None:
+    """JSON Schema's integer is a number without a fraction (5.0, 1e3): the codec reads it as an int."""
+    event = with_changes(author={"id": "u", "followers": count}, metrics={"likes": count, "shares": count, "replies": count})
+    VALIDATOR.validate(event)
+    decoded = decode_raw_event(orjson.dumps(event))
+    assert decoded.author.followers == count and type(decoded.author.followers) is int
+    assert decoded.metrics is not None and decoded.metrics.likes == count and type(decoded.metrics.likes) is int
 
 
 @pytest.mark.parametrize(
@@ -134,7 +171,7 @@ identifiers = st.text(min_size=1, max_size=40).filter(lambda text: text.strip() 
     event_id=identifiers,
     brand=identifiers,
     text=st.one_of(st.none(), st.text(max_size=200)),
-    followers=st.one_of(st.none(), st.integers(min_value=0, max_value=10**9)),
+    followers=st.one_of(st.none(), st.integers(min_value=0, max_value=MAX_COUNT)),
     millis=st.integers(min_value=946_684_800_000, max_value=4_102_444_800_000),
 )
 def test_raw_event_round_trip(event_id: str, brand: str, text: str | None, followers: int | None, millis: int) -> None:

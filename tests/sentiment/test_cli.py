@@ -47,19 +47,19 @@ def test_sentiment_jsonl_with_lang_and_json_output(monkeypatch: pytest.MonkeyPat
 
 def test_sentiment_missing_model_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = _run(monkeypatch, capsys, ["sentiment", "--model", str(tmp_path / "nope")], "hello\n")
-    assert code == 2
+    assert code == 1
     assert "not found" in err
 
 
 def test_evaluate_without_data_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = _run(monkeypatch, capsys, ["evaluate", "--data-dir", str(tmp_path)], "")
-    assert code == 2
+    assert code == 1
     assert "no labelled data" in err and "FLAREWATCH_DATA_DIR" in err
 
 
 def test_train_without_data_is_a_clear_error(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, _, err = _run(monkeypatch, capsys, ["train", "--data-dir", str(tmp_path), "--output", str(tmp_path / "m")], "")
-    assert code == 2
+    assert code == 1
     assert "no labelled data" in err
 
 

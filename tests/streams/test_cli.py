@@ -26,9 +26,24 @@ def test_produce_check_reports_bad_lines_with_numbers(tmp_path: Path, capsys: py
     events.write_bytes(GOOD + b"\n\n{broken\n" + GOOD.replace(b'"kind":"post"', b'"kind":"like"') + b"\n")
     assert main(["produce", str(events), "--check"]) == 1
     err = capsys.readouterr().err
-    assert "2 of 3 lines break the input contract" in err
-    assert f"{events}:3: bad_json" in err
+    assert "2 of 3 lines break the input contract (1 bad_json, 1 bad_value); not sent (--check):\n" in err
+    assert f"\n  {events}:3: bad_json" in err
     assert f"{events}:4: bad_value: kind 'like'" in err
+
+
+def test_replay_and_produce_check_summarise_rejected_lines_alike(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(GOOD + b"\n" + b"{broken\n" * 11 + b"[1]\n")
+    assert main(["produce", str(events), "--check"]) == 1
+    check = capsys.readouterr().err.splitlines()
+    assert main(["replay", str(events), "--out", str(tmp_path / "out.jsonl"), "--quiet"]) == 0
+    replay = capsys.readouterr().err.splitlines()
+    header = "12 of 13 lines break the input contract (11 bad_json, 1 not_an_object);"
+    assert check[0] == f"{header} not sent (--check):"
+    start = replay.index(f"{header} skipped:")
+    assert replay[start + 1:start + 12] == check[1:]
+    assert check[1].startswith(f"  {events}:2: bad_json: not valid JSON")
+    assert len(check) == 12 and check[-1] == "  and 2 more", "the first 10 lines, then how many more"
 
 
 def test_produce_check_passes_a_clean_file(tmp_path: Path) -> None:
@@ -38,7 +53,7 @@ def test_produce_check_passes_a_clean_file(tmp_path: Path) -> None:
 
 
 def test_missing_file_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["produce", str(tmp_path / "nope.jsonl"), "--check"]) == 2
+    assert main(["produce", str(tmp_path / "nope.jsonl"), "--check"]) == 1
     assert "nope.jsonl: no such file" in capsys.readouterr().err
 
 
@@ -56,21 +71,21 @@ def test_produce_without_a_broker_says_what_to_do(tmp_path: Path, monkeypatch: p
     monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
     events = tmp_path / "events.jsonl"
     events.write_bytes(GOOD + b"\n")
-    assert main(["produce", str(events), "--quiet"]) == 2
+    assert main(["produce", str(events), "--quiet"]) == 1
     assert "no Kafka broker answers at 127.0.0.1:1" in capsys.readouterr().err
 
 
 def test_produce_checks_the_file_before_kafka(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
-    assert main(["produce", str(tmp_path / "missing.jsonl"), "--quiet"]) == 2
+    assert main(["produce", str(tmp_path / "missing.jsonl"), "--quiet"]) == 1
     assert "missing.jsonl: no such file" in capsys.readouterr().err
 
 
 def test_replay_refuses_a_directory_as_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = tmp_path / "events.jsonl"
     events.write_bytes(GOOD + b"\n")
-    assert main(["replay", str(events), "--out", str(tmp_path), "--quiet"]) == 2
+    assert main(["replay", str(events), "--out", str(tmp_path), "--quiet"]) == 1
     assert "is a directory" in capsys.readouterr().err
 
 
@@ -145,7 +160,7 @@ def test_produce_keys_every_line_by_its_brand(tmp_path: Path, fake_producer: Fak
     assert [key for key, _ in fake_producer.sent] == [b"acme", b"acme", None]
     err = capsys.readouterr().err
     assert "sent 3 events" in err
-    assert "2 of 3 lines break the input contract (the worker will dead-letter them)" in err
+    assert "2 of 3 lines break the input contract (1 bad_json, 1 bad_value); sent, the worker will dead-letter them:\n" in err
 
 
 @pytest.mark.parametrize(
@@ -176,7 +191,7 @@ def test_replay_prints_the_plot_file_it_wrote(tmp_path: Path, capsys: pytest.Cap
 def test_replay_output_that_cannot_be_written_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = tmp_path / "events.jsonl"
     events.write_bytes(GOOD + b"\n")
-    assert main(["replay", str(events), "--out", "/proc/flarewatch-test.jsonl", "--quiet"]) == 2
+    assert main(["replay", str(events), "--out", "/proc/flarewatch-test.jsonl", "--quiet"]) == 1
     assert "cannot write /proc/flarewatch-test.jsonl" in capsys.readouterr().err
 
 
@@ -227,14 +242,14 @@ def test_kafka_logs_creates_no_directory(tmp_path: Path, monkeypatch: pytest.Mon
 
 
 @pytest.mark.parametrize(
-    ("arguments", "message"),
+    ("arguments", "message", "code"),
     [
-        (["--events", "missing.jsonl"], "missing.jsonl: no such file"),
-        (["--rate", "-1"], "--rate must not be negative"),
-        (["--brands", "missing.yaml"], "missing.yaml does not exist"),
+        (["--events", "missing.jsonl"], "missing.jsonl: no such file", 1),
+        (["--rate", "-1"], "--rate must not be negative", 2),
+        (["--brands", "missing.yaml"], "missing.yaml does not exist", 2),
     ],
 )
-def test_demo_checks_its_inputs_before_starting_anything(arguments: list[str], message: str, tmp_path: Path,
+def test_demo_checks_its_inputs_before_starting_anything(arguments: list[str], message: str, code: int, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch,
                                                          capsys: pytest.CaptureFixture[str]) -> None:
     import streams.commands.demo
@@ -244,7 +259,7 @@ def test_demo_checks_its_inputs_before_starting_anything(arguments: list[str], m
 
     monkeypatch.chdir(tmp_path)
     monkeypatch.setattr(streams.commands.demo, "_start_kafka", must_not_start)
-    assert main(["demo", *arguments]) == 2
+    assert main(["demo", *arguments]) == code
     assert message in capsys.readouterr().err
 
 
@@ -337,7 +352,7 @@ def test_incidents_timeout_bounds_connecting_to_kafka(arguments: list[str], monk
 
     monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", "127.0.0.1:1")
     started = time.monotonic()
-    assert main(["incidents", *arguments, "--timeout", "1"]) == 2
+    assert main(["incidents", *arguments, "--timeout", "1"]) == 1
     assert time.monotonic() - started < 10, "kafka-python's own 30 s bootstrap wait"
     err = capsys.readouterr().err
     assert "cannot reach Kafka at 127.0.0.1:1 within --timeout 1 s" in err
