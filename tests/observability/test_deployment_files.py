@@ -17,6 +17,7 @@ import pytest
 import yaml
 
 from schemas.codec import RejectReason
+from streams.errors import UsageError
 from streams.settings import Settings, describe_settings
 from streams.topics import TOPIC_SPECS, topic_name, topic_partitions
 from tests.observability.artefacts import DEPLOY, REPOSITORY_ROOT
@@ -111,6 +112,16 @@ def test_systemd_unit_is_well_formed(unit: Path, tmp_path: Path) -> None:
     result = subprocess.run([verifier, "verify", "--man=no", str(local)], capture_output=True, text=True, timeout=60, check=False)
     problems = [line for line in result.stderr.splitlines() if unit.name in line and "not executable" not in line]
     assert not problems, result.stderr
+
+
+@pytest.mark.parametrize("name", ["flarewatch-worker.service", "flarewatch-forwarder.service"])
+def test_systemd_does_not_restart_a_flarewatch_unit_on_a_usage_error(name: str) -> None:
+    """A bad FLAREWATCH_* value or brand registry exits with UsageError's code; restarting
+    every few seconds cannot fix it and would bury the one line that says what is wrong."""
+    parser = configparser.ConfigParser(strict=False, interpolation=None)
+    parser.optionxform = str  # type: ignore[assignment,method-assign]
+    parser.read_string((DEPLOY / "systemd" / name).read_text())
+    assert parser["Service"]["RestartPreventExitStatus"].split() == [str(UsageError.exit_code)]
 
 
 def test_env_example_sets_only_known_settings() -> None:
