@@ -315,7 +315,7 @@ class LocalKafka:
         """Pid from the pid file if that process is alive and is our broker, else None."""
         try:
             pid = int(self.pid_file.read_text().strip())
-        except (FileNotFoundError, ValueError):
+        except (OSError, ValueError):  # no pid file, or no usable home: no broker of ours
             return None
         if not self._alive(pid):
             return None
@@ -457,8 +457,15 @@ def _wait_until(condition: Callable[[], bool], timeout: float) -> bool:
 
 @contextmanager
 def _directory_lock(directory: Path) -> Iterator[None]:
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / ".lock").open("w") as handle:
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        handle = (directory / ".lock").open("w")
+    except OSError as error:
+        raise LocalKafkaError(
+            f"cannot use {directory} for the local broker: {error.strerror} "
+            "(FLAREWATCH_HOME must be a writable directory)"
+        ) from None
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

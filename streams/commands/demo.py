@@ -118,18 +118,27 @@ def _start_kafka(demo: DemoRun, keep: bool) -> str:
     settings = demo.settings
     if not settings.uses_local_kafka:
         return f"using the cluster at {settings.bootstrap_servers} ({env_var('kafka_bootstrap')})"
-    from streams.local_kafka import LocalKafka
+    from streams.local_kafka import LocalKafka, LocalKafkaError
 
     kafka = LocalKafka(settings)
     already = kafka.status().running
-    kafka.start()
+    try:
+        kafka.start()
+    except LocalKafkaError as error:
+        raise CommandError(f"the local Kafka did not start: {error}") from None
     demo.kafka = kafka
     demo.stop_kafka = not already and not keep
     return f"{'already running' if already else 'started'} at {settings.bootstrap_servers}"
 
 
 def _start_worker(settings: Settings, log_path: Path) -> subprocess.Popen[bytes]:
-    log_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise CommandError(
+            f"cannot create {log_path.parent} for the worker's log: {error.strerror} "
+            f"(set {env_var('home')} to a writable directory)"
+        ) from None
     env = dict(os.environ)
     env.update(
         {

@@ -263,6 +263,21 @@ def test_demo_checks_its_inputs_before_starting_anything(arguments: list[str], m
     assert message in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("command", [["demo", "--timeout", "1"], ["kafka", "up"], ["kafka", "down"]])
+def test_an_unusable_home_is_one_line_not_a_traceback(command: list[str], tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    """The local broker's directory cannot be created: demo crashed with an OSError traceback."""
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("FLAREWATCH_HOME", str(blocker / "home"))
+    monkeypatch.delenv("FLAREWATCH_KAFKA_BOOTSTRAP", raising=False)
+    assert main(command) == 1
+    error = capsys.readouterr().err
+    assert f"cannot use {blocker / 'home' / 'kafka'} for the local broker" in error
+    assert "Traceback" not in error
+
+
 @pytest.mark.parametrize("port", ["99999", "-1", "http"])
 def test_incidents_metrics_port_must_be_a_port(port: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
