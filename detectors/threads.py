@@ -384,10 +384,13 @@ class ThreadTracker:
         return ThreadBook(threads=threads, last_moderated_thread=last_moderated, evicted=evicted, aliases=aliases)
 
     def _protested_thread(self, threads: Mapping[str, ThreadState], time_ms: int) -> str | None:
-        """The moderated thread people already protest about (most protesters), if any.
+        """The moderated thread people already protest about (the latest deleting), if any.
 
         A complaint posted elsewhere goes there rather than to the last moderated thread: a
         routine spam removal elsewhere an hour later is not what an ongoing protest is about.
+        Of several protested threads the one moderated last is what new protests are about: a
+        second wave of removals hours later drew its protests back to the first thread (most
+        protesters), which opened its incident again while the second one was open.
         """
         protested = [
             thread for thread in threads.values()
@@ -396,7 +399,7 @@ class ThreadTracker:
         ]
         if not protested:
             return None
-        return max(protested, key=lambda item: (len(item.complainers), item.last_deletion_ms or 0, item.thread_id)).thread_id
+        return max(protested, key=lambda item: (item.last_deletion_ms or 0, len(item.complainers), item.thread_id)).thread_id
 
     def _update(
         self, thread: ThreadState, event: EnrichedEvent, is_root: bool, speaks_for_brand: bool, complaint: bool

@@ -542,6 +542,30 @@ def test_protests_elsewhere_echo_in_the_moderated_threads_window() -> None:
     assert (window.echoes, window.negative) == (5, 2)
 
 
+def test_protests_elsewhere_go_to_the_thread_moderated_last_once_it_is_protested() -> None:
+    """Held-out moderation_two_waves at small, seed 1: the second wave's protests posted
+    elsewhere went to the first thread (more protesters) and re-opened its incident, critical,
+    while the second thread's was open."""
+    tracker = ThreadTracker()
+    events = moderated_thread(8)
+    later = 4 * HOUR
+    events += [
+        enriched("punctual", later, role="owned", text="91 % of our trains were on time"),
+        enriched("crit-b", later + MINUTE, parent="punctual", negative=True, text="Not my train"),
+        enriched("del-b", later + 3 * MINUTE, kind="deletion", parent="crit-b", root="punctual",
+                 role="moderator", deleted_by="moderator"),
+        enriched("in-thread", later + 5 * MINUTE, parent="punctual", negative=True,
+                 text="Why did you delete my comment?"),
+    ]
+    events += [enriched(f"elsewhere{i}", later + 10 * MINUTE + i * MINUTE, negative=True,
+                        text="Kommentare verschwinden hier einfach") for i in range(5)]
+    book = tracker.initial_state()
+    for event in events:
+        book = tracker.observe(book, event)
+    assert len(book.threads["punctual"].complainers) == 6
+    assert len(book.threads["price"].complainers) == 8
+
+
 def test_protests_elsewhere_stay_with_the_protested_thread_after_a_spam_removal_elsewhere() -> None:
     """A routine spam deletion in another thread must not inherit an ongoing protest."""
     moderation = ModerationBacklashDetector()
