@@ -83,6 +83,8 @@ class ScenarioResult:
             if not self.trigger_ok:
                 found.append("wrong trigger")
         found += [f"false {kind}" for kind in self.false_types]
+        if self.extra_incidents:
+            found.append(f"{self.extra_incidents} extra page{'s' if self.extra_incidents > 1 else ''}")
         return tuple(found)
 
 
@@ -167,21 +169,23 @@ def format_table(results: Sequence[ScenarioResult]) -> str:
 
 def format_sweep(runs: Mapping[str, Sequence[tuple[int, ScenarioResult]]]) -> str:
     """One row per variant over all its seeds: crises on time, missed, late, wrong origin or
-    trigger, false incidents per brand-week; then every problem as ``scenario@seed: what``.
+    trigger, false incidents per brand-week, extra pages (incidents opened during a crisis
+    besides the one that found it: a second page for the same crisis); then every problem as
+    ``scenario@seed: what``.
 
     >>> ok = ScenarioResult("rude_reply", "acme", 4, "x", True, "owned_post_backlash", 21.0, True, True)
     >>> late = ScenarioResult("rude_reply", "acme", 4, "x", True, "owned_post_backlash", 41.0, True, True)
     >>> quiet = ScenarioResult("ordinary_week", "acme", 7, "nothing", None)
     >>> print(format_sweep({"default": [(1, ok), (2, late), (1, quiet)]}))
-    | variant | crises on time | missed | late | wrong origin/trigger | false incidents | false per brand-week | median delay |
-    |---|---|---|---|---|---|---|---|
-    | default | 1/2 | 0 | 1 | 0 | 0 in 15 brand-days | 0.00 | 41 min |
+    | variant | crises on time | missed | late | wrong origin/trigger | false incidents | false per brand-week | extra pages | median delay |
+    |---|---|---|---|---|---|---|---|---|
+    | default | 1/2 | 0 | 1 | 0 | 0 in 15 brand-days | 0.00 | 0 | 41 min |
     <BLANKLINE>
     problems:
       default: rude_reply@2: late 41 min
     """
     header = ("variant", "crises on time", "missed", "late", "wrong origin/trigger", "false incidents",
-              "false per brand-week", "median delay")
+              "false per brand-week", "extra pages", "median delay")
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     problems: list[str] = []
     for variant, results in runs.items():
@@ -196,7 +200,8 @@ def format_sweep(runs: Mapping[str, Sequence[tuple[int, ScenarioResult]]]) -> st
         lines.append("| " + " | ".join((
             variant, f"{sum(1 for result in crises if result.passed)}/{len(crises)}",
             str(len(crises) - len(found)), str(late), str(wrong), f"{false_total} in {brand_days} brand-days",
-            f"{7 * false_total / brand_days if brand_days else 0.0:.2f}", median,
+            f"{7 * false_total / brand_days if brand_days else 0.0:.2f}",
+            str(sum(result.extra_incidents for result in crises)), median,
         )) + " |")
         problems += [
             f"  {variant}: {result.name}@{seed}: {', '.join(result.problems)}"
