@@ -251,11 +251,12 @@ class OwnedBacklashParams:
     recent_ms: int = HOUR_MS
     """Some negative reaction must have arrived this recently."""
     second_wave: float = 0.5
-    """A thread that was already part of an incident fires again only on a second wave: its
-    last ``recent_ms`` of reactions, as an hourly rate, at least this share of the thread's
-    busiest hour, with ``min_recent_negative`` of them negative. Its people are counted for
-    ever, so without this a straggler hours after the incident resolved re-opened it as
-    critical."""
+    """While its incident is open a thread keeps firing as long as the pile-on goes on
+    (``min_recent_negative`` in the last ``recent_ms``), so the incident resolves after a
+    quiet period. Once it has resolved, the thread fires again only on a second wave: its last
+    ``recent_ms`` of reactions, as an hourly rate, at least this share of the thread's busiest
+    hour, with ``min_recent_negative`` of them negative. Its people are counted for ever, so
+    without this a straggler hours after the incident resolved re-opened it as critical."""
 
     def __post_init__(self) -> None:
         if min(self.min_negative_authors_hostile, self.min_negative_authors_post, self.min_negative_authors_spread) < 1:
@@ -308,7 +309,7 @@ class OwnedPostBacklashDetector:
             thread.negative_reactions >= params.min_negative_share * thread.reactions
             and recent.negative >= params.min_recent_negative
         )
-        gates = pile_on and recent.negative > 0 and (not thread.flagged or self._second_wave(thread, recent))
+        gates = pile_on and recent.negative > 0 and self._news(thread, recent)
         fired = ratio >= 1 and gates
         base = 4.5 + (1 if post.author_role == "executive" else 0)
         return ThreadVerdict(
@@ -323,10 +324,16 @@ class OwnedPostBacklashDetector:
             negative_events=thread.negative_after_brand, total_events=thread.reactions,
         )
 
-    def _second_wave(self, thread: ThreadState, recent: ActivityBucket) -> bool:
+    def _news(self, thread: ThreadState, recent: ActivityBucket) -> bool:
+        """A thread never in an incident: yes. Its incident open: while the pile-on goes on.
+        Its incident resolved: only a second wave."""
         params = self.params
+        if not thread.flagged:
+            return True
+        if recent.negative < params.min_recent_negative:
+            return False
         hourly = recent.reactions * HOUR_MS / params.recent_ms
-        return recent.negative >= params.min_recent_negative and hourly >= params.second_wave * thread.peak_hourly_reactions
+        return thread.incident_open or hourly >= params.second_wave * thread.peak_hourly_reactions
 
 
 # ----------------------------------------------------------- moderation backlash

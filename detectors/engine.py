@@ -528,8 +528,7 @@ class CrisisEngine:
             state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang,
             negative_by_thread=negative_by_thread, negative_total=negative_total,
         )
-        for cause in self.manager.open_thread_causes(incident_book):
-            book = self.tracker.flag(book, cause)
+        book = self.tracker.mark_incidents(book, self.manager.open_thread_causes(incident_book))
         book = replace(book, evicted=())
         report = BucketReport(
             brand=state.brand,

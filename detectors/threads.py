@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 import zlib
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -207,6 +207,8 @@ class ThreadState:
     sample_event_ids: tuple[str, ...] = ()
     flagged: bool = False
     """Part of an incident: kept out of the comment-flood baseline."""
+    incident_open: bool = False
+    """Its incident is open now (``flagged`` stays once it has resolved)."""
 
     def root_role(self) -> AuthorRole:
         return self.root.author_role if self.root is not None else "other"
@@ -523,7 +525,18 @@ class ThreadTracker:
         return ThreadBook(threads=keep, last_moderated_thread=last_moderated, evicted=(*book.evicted, *gone), aliases=aliases)
 
     def flag(self, book: ThreadBook, thread_id: str) -> ThreadBook:
+        """Mark a thread as having been part of an incident (that is not open any more)."""
         thread = book.threads.get(thread_id)
         if thread is None or thread.flagged:
             return book
         return replace(book, threads={**book.threads, thread_id: replace(thread, flagged=True)})
+
+    def mark_incidents(self, book: ThreadBook, open_causes: Iterable[str]) -> ThreadBook:
+        """Threads with an open incident are flagged and ``incident_open``; the others are not open."""
+        open_now = set(open_causes)
+        changed = {
+            thread_id: replace(thread, flagged=thread.flagged or thread_id in open_now, incident_open=thread_id in open_now)
+            for thread_id, thread in book.threads.items()
+            if thread.incident_open != (thread_id in open_now) or (thread_id in open_now and not thread.flagged)
+        }
+        return replace(book, threads={**book.threads, **changed}) if changed else book

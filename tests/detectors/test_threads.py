@@ -173,6 +173,10 @@ def test_a_rude_reply_already_in_an_incident_fires_again_only_on_a_second_wave()
     assert not owned.assess(stragglers, ten_o_clock).fired
     assert owned.assess(replace(stragglers, flagged=False), ten_o_clock).fired
     assert owned.assess(later(40, MINUTE), ten_o_clock).fired
+    # While its incident is open, a pile-on of 5 an hour keeps it open (it resolves after a
+    # quiet period, not as soon as the rate halves); fewer let it resolve.
+    assert owned.assess(replace(stragglers, incident_open=True), ten_o_clock).fired
+    assert not owned.assess(replace(later(4, 8 * MINUTE), incident_open=True), ten_o_clock).fired
 
 
 def test_a_threads_top_terms_are_its_outrage_not_its_first_forty_words() -> None:
