@@ -35,6 +35,14 @@ HOUR = 60 * MINUTE
 Judge = Callable[[ThreadState, int], ThreadVerdict]
 
 
+def fold(tracker: ThreadTracker, events: Sequence[EnrichedEvent]) -> ThreadBook:
+    """The thread book after ``events``, from an empty one."""
+    book = tracker.initial_state()
+    for event in events:
+        book = tracker.observe(book, event)
+    return book
+
+
 def first_firing(events: Sequence[EnrichedEvent], thread_id: str, judge: Judge,
                  tracker: ThreadTracker | None = None) -> int | None:
     """Index of the first event after which ``judge`` fires on the thread (judged at that event's time)."""
@@ -141,9 +149,7 @@ def test_a_fired_backlash_reports_no_fewer_than_the_people_it_counted() -> None:
     events = spread_thread(negative=3, bare_shares=6)
     fired = first_firing(events, "q", owned.assess)
     assert fired is not None
-    book = tracker.initial_state()
-    for event in events[: fired + 1]:
-        book = tracker.observe(book, event)
+    book = fold(tracker, events[: fired + 1])
     thread = book.threads["q"]
     verdict = owned.assess(thread, events[fired].event.created_at_ms + 1)
     assert verdict.negative_events == 3
@@ -155,9 +161,7 @@ def test_a_rude_reply_already_in_an_incident_fires_again_only_on_a_second_wave()
     so a straggler 10 hours later re-opened its resolved incident as critical (rude_reply at
     small_crowd seed 1, agency_quote_storm at small seed 1). A new wave is news again."""
     owned, tracker = OwnedPostBacklashDetector(), ThreadTracker()
-    book = tracker.initial_state()
-    for event in rude_thread(60):
-        book = tracker.observe(book, event)
+    book = fold(tracker, rude_thread(60))
     assert owned.assess(book.threads["q"], T0_MS + 32 * MINUTE).fired
     book = tracker.flag(book, "q")
 
@@ -271,9 +275,7 @@ def test_a_protested_thread_whose_incident_ended_does_not_reopen_on_a_straggler(
     # Found by the held-out scenarios: complainers are counted for ever, so a flagged thread
     # fired again at its next event hours later, once its incident had resolved.
     tracker, moderation = ThreadTracker(), ModerationBacklashDetector()
-    book = tracker.initial_state()
-    for event in moderated_thread(6):
-        book = tracker.observe(book, event)
+    book = fold(tracker, moderated_thread(6))
     assert moderation.assess(book.threads["price"], T0_MS + 20 * MINUTE).fired
     book = tracker.flag(book, "price")
     later = 9 * 60 * MINUTE
@@ -340,9 +342,7 @@ def test_a_leak_already_in_an_incident_fires_again_only_on_a_second_wave() -> No
     in half an hour is not news; 40 in half an hour is."""
     external = ExternalPostBacklashDetector()
     tracker = ThreadTracker()
-    book = tracker.initial_state()
-    for event in leak(120, spacing_ms=30_000):
-        book = tracker.observe(book, event)
+    book = fold(tracker, leak(120, spacing_ms=30_000))
     book = tracker.flag(book, "leak")
 
     def later(minutes: list[float]) -> ThreadState:
@@ -522,9 +522,7 @@ def test_a_reply_naming_only_its_parent_lands_in_the_parents_thread() -> None:
     assert all(event.event.root_id is None for event in events[2:])
     assert first_firing(events, "q", owned.assess) == 2 + 4
     tracker = ThreadTracker()
-    book = tracker.initial_state()
-    for event in events:
-        book = tracker.observe(book, event)
+    book = fold(tracker, events)
     assert list(book.threads) == ["q"] and book.threads["q"].deletions == 1
 
 
@@ -539,9 +537,7 @@ def test_an_unlinked_deletion_still_draws_the_protests() -> None:
 
 def test_protests_elsewhere_echo_in_the_moderated_threads_window() -> None:
     tracker = ThreadTracker()
-    book = tracker.initial_state()
-    for event in moderated_thread(5):
-        book = tracker.observe(book, event)
+    book = fold(tracker, moderated_thread(5))
     window = book.threads["price"].window(T0_MS + HOUR, HOUR)
     assert (window.echoes, window.negative) == (5, 2)
 
@@ -563,9 +559,7 @@ def test_protests_elsewhere_go_to_the_thread_moderated_last_once_it_is_protested
     ]
     events += [enriched(f"elsewhere{i}", later + 10 * MINUTE + i * MINUTE, negative=True,
                         text="Kommentare verschwinden hier einfach") for i in range(5)]
-    book = tracker.initial_state()
-    for event in events:
-        book = tracker.observe(book, event)
+    book = fold(tracker, events)
     assert len(book.threads["punctual"].complainers) == 6
     assert len(book.threads["price"].complainers) == 8
 
@@ -583,8 +577,6 @@ def test_protests_elsewhere_stay_with_the_protested_thread_after_a_spam_removal_
     ]
     events += [enriched(f"late{i}", 40 * MINUTE + i * MINUTE, negative=True,
                         text="Zensur! Mein Kommentar wurde gelöscht") for i in range(4)]
-    book = tracker.initial_state()
-    for event in events:
-        book = tracker.observe(book, event)
+    book = fold(tracker, events)
     assert len(book.threads["price"].complainers) == 9
     assert not moderation.assess(book.threads["news"], T0_MS + HOUR).fired
