@@ -70,10 +70,17 @@ _STOPWORDS: Final = frozenset(
     their what why who how when just all can will would about from out get got been being its
     it's don't didn't can't won't i'm you're we're than then there here also very really only
     more most some any one again still even into over after before because while where which
+    anyone anyway anymore anything around every everyone everything something nothing those
+    these since other others ever yet much many such each both well now too though however
+    should could must might shall let's isn't aren't wasn't doesn't i've i'll we've that's
     der die das und ist nicht mit für ein eine einen einem einer sie ich wir ihr euch uns auf
     den dem des von zu im in am an auch noch nur schon mal bei aus wie was wer warum wenn dass
     sich sind war hat habe haben wird werden kann können doch aber oder als man mein meine
-    hier jetzt immer sehr denn did does doing""".split()  # noqa: SIM905 - a word list reads better as prose
+    hier jetzt immer sehr denn did does doing alle allem allen aller alles dann erst etwas
+    nach vor bis durch gegen ohne über unter zum zur dieser diese dieses diesem diesen kein
+    keine keinen keiner keinem ihm ihn ihnen ihre ihren ihrem sein seine seinen seinem unser
+    unsere unseren euer eure nun dort bin bist seid wurde wurden worden muss müssen soll
+    sollen will wollen darf dürfen gibt geht mich mir dich dir""".split()  # noqa: SIM905 - a word list reads better as prose
 )
 
 
@@ -456,11 +463,14 @@ class ThreadTracker:
         return replace(thread, activity=activity, peak_hourly_reactions=max(thread.peak_hourly_reactions, hourly))
 
     def _complain(self, thread: ThreadState, event: EnrichedEvent) -> ThreadState:
+        """A protest about deleting: its words are the moderated thread's evidence whatever its
+        tone ("shadowbanned for asking a question" reads neutral), wherever it was posted."""
         return replace(
             thread,
             complaints=thread.complaints + 1,
             complainers=_add_author(thread.complainers, author_key(event.event.author.id), self.params.max_distinct_authors),
             last_seen_ms=max(thread.last_seen_ms, event.event.created_at_ms),
+            terms=bounded_count(thread.terms, terms_of(event.event.text), self.params.max_terms),
         )
 
     def _react(self, thread: ThreadState, event: EnrichedEvent, complaint: bool) -> ThreadState:
@@ -486,7 +496,7 @@ class ThreadTracker:
             thread = replace(
                 thread,
                 negative_reactors=_add_author(thread.negative_reactors, key, params.max_distinct_authors),
-                terms=bounded_count(thread.terms, terms_of(raw.text), params.max_terms),
+                terms=thread.terms if protest else bounded_count(thread.terms, terms_of(raw.text), params.max_terms),
                 sample_event_ids=thread.sample_event_ids
                 if len(thread.sample_event_ids) >= params.max_samples
                 else (*thread.sample_event_ids, raw.id),

@@ -564,6 +564,20 @@ def test_protests_elsewhere_go_to_the_thread_moderated_last_once_it_is_protested
     assert len(book.threads["price"].complainers) == 8
 
 
+def test_protests_name_the_moderation_incident_whatever_their_tone() -> None:
+    """Held-out moderation_two_waves: protests read as neutral ("shadowbanned for asking a
+    question") added no words, so the incident's top terms were function words in
+    alphabetical order ("alle, allowed, anymore, anyone, anyway")."""
+    tracker = ThreadTracker()
+    events = moderated_thread(0)
+    events += [enriched(f"w{i}", 10 * MINUTE + i * MINUTE, negative=False, score=0.0,
+                        text="Anyone else shadowbanned for asking a question? Alle Kommentare sind etwas weg")
+               for i in range(4)]
+    terms = fold(tracker, events).threads["price"].terms or {}
+    assert terms.get("shadowbanned") == 4 and terms.get("kommentare") == 4
+    assert not {"anyone", "alle", "etwas", "sind"} & set(terms)
+
+
 def test_protests_elsewhere_stay_with_the_protested_thread_after_a_spam_removal_elsewhere() -> None:
     """A routine spam deletion in another thread must not inherit an ongoing protest."""
     moderation = ModerationBacklashDetector()
