@@ -632,10 +632,16 @@ class CrisisEngine:
         post = thread.brand_post
         assert post is not None
         strongest = max(brand_signals, key=lambda signal: signal.severity)
+        evidence = strongest.evidence
+        if strongest.type == "negative_shift":
+            # An owned-post backlash is read in negative reactions (counts), not shares: the
+            # shift's negatives against what the usual share would have given.
+            evidence = replace(evidence, observed=float(evidence.negative_events),
+                               expected=round(evidence.expected * evidence.total_events, 3))
         linked = Signal(
             type="owned_post_backlash", cause=thread.thread_id, origin="self_inflicted",
             severity=max(strongest.severity, LINKED_BACKLASH_SEVERITY), onset_ms=post.created_at_ms, trigger=post.trigger(),
-            evidence=strongest.evidence,
+            evidence=evidence,
         )
         return [*(signal for signal in signals if signal.cause != BRAND_CAUSE), linked]
 

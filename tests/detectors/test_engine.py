@@ -296,6 +296,23 @@ def test_a_spike_of_standalone_posts_after_a_hostile_reply_is_attributed_to_that
     assert opened[0].detected_at_ms - (T0_MS + onset) <= 30 * MINUTE
 
 
+def test_a_share_shift_linked_to_a_hostile_reply_reads_in_negative_reactions_not_shares() -> None:
+    """Found in the sweep's incidents (agency_quote_storm, slow, seed 3): an owned-post backlash
+    made of a linked share shift said "0.5882 negative reactions (alert threshold 0.259)"."""
+    engine = CrisisEngine()
+    onset = 24 * HOUR + 10 * MINUTE
+    events = background(26) + rude_reply_crisis(onset, reactions=2)
+    events += [enriched(f"quote{i}", onset + 5 * MINUTE + i * 100_000, author=f"quoter{i}", negative=True,
+                        text="Screenshot of @acme telling a customer it's not their problem") for i in range(36)]
+    events.sort(key=lambda event: (event.event.created_at_ms, event.event.id))
+    _, incidents, _ = run(engine, events, flush_at=T0_MS + 26 * HOUR)
+    opened = [incident for incident in incidents if incident.status == "opened"]
+    assert [(i.type, i.trigger and i.trigger.event_id) for i in opened] == [("owned_post_backlash", "rude")]
+    evidence = opened[0].evidence
+    assert evidence.window_seconds >= 900  # the share detector's pool, not a thread's
+    assert evidence.observed == evidence.negative_events > evidence.expected > 1
+
+
 @st.composite
 def event_streams(draw: st.DrawFn) -> list[EnrichedEvent]:
     count = draw(st.integers(min_value=1, max_value=60))
