@@ -598,10 +598,18 @@ class CrisisEngine:
                             attribute_to=attribute_to or spike.attribute_to)
             return [named if signal is spike else signal for signal in signals]
         onset = onset_ms if burst.onset_ms is None else min(onset_ms, burst.onset_ms)
+        # The bucket's own counts need not be raised at all ("1 vs about 1 expected"): the
+        # evidence is the burst's, the new authors of its leading term over its window against
+        # that term's usual busiest hour, all of them negative posts.
+        burst_evidence = replace(
+            evidence, observed=float(burst.observed), expected=burst.expected,
+            window_seconds=self.params.terms.window_ms // 1000,
+            negative_events=burst.observed, total_events=burst.observed, top_terms=terms,
+        )
         return [*signals, Signal(
             type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
             severity=self._series_severity(burst.score, 4), onset_ms=onset, trigger=None,
-            evidence=replace(evidence, top_terms=terms), attribute_to=attribute_to,
+            evidence=burst_evidence, attribute_to=attribute_to,
         )]
 
     def _link_to_hostile_post(

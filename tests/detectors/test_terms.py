@@ -217,6 +217,10 @@ def test_engine_opens_a_negative_spike_naming_the_bursting_term() -> None:
     opened = [incident for incident in _incidents(_engine_stream(texts)) if incident.status == "opened"]
     assert [(i.type, i.origin, i.trigger) for i in opened] == [("negative_spike", "unknown", None)]
     assert opened[0].evidence.top_terms[:3] == ("boycottacme", "buying", "ticket")
+    # The burst's own numbers, not the bucket's (an opening read "1 vs about 1 expected").
+    evidence = opened[0].evidence
+    assert evidence.window_seconds == 3600
+    assert evidence.observed == evidence.negative_events >= 12 > evidence.expected
 
 
 def test_the_bucket_reports_show_the_burst_as_the_negative_spike_score() -> None:
