@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import re
 import zlib
+from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Final
@@ -265,12 +266,18 @@ class ThreadParams:
     """Roots by outside authors are remembered (for triggers) from this reach up, or with a claim."""
     complaint_attribution_ms: int = 12 * 3_600_000
     """Deletion complaints outside a moderated thread count for the brand's last moderated thread this long."""
+    protest_takeover: int = 3
+    """A moderated thread takes the protests posted elsewhere from an earlier protested one
+    once this many people protest about it (one complaint under a routine spam removal must
+    not pull an ongoing protest's posts away)."""
 
     def __post_init__(self) -> None:
         if self.bucket_width_ms <= 0 or self.activity_span_ms < self.bucket_width_ms:
             raise ValueError("bucket_width_ms must be positive and activity_span_ms at least one bucket")
         if self.max_threads < 1 or self.max_distinct_authors < 1:
             raise ValueError("max_threads and max_distinct_authors must be at least 1")
+        if self.protest_takeover < 1 or self.max_terms < 0:
+            raise ValueError("protest_takeover must be at least 1 and max_terms not negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -293,25 +300,35 @@ def _add_author(authors: tuple[int, ...], key: int, limit: int) -> tuple[int, ..
 
 def bounded_count(counts: Mapping[str, int] | None, keys: list[str], limit: int) -> Mapping[str, int]:
     """``counts`` plus one for each key, keeping at most ``limit`` keys (Metwally et al.'s
-    space-saving: a new key takes the place of the least counted one, with its count plus one).
+    space-saving: a new key takes the place of the least counted one, the oldest of those,
+    with its count plus one).
 
     A key more frequent than 1 / ``limit`` of all counted is never lost, whatever came first:
     keeping only the first ``limit`` keys left a thread's early small talk as its top terms
-    for ever and never counted the words of the outrage that came later.
+    for ever and never counted the words of the outrage that came later. The least counted
+    keys are found by one scan per call, not one per new key (a bucket's tally holds 200
+    terms, and a post brings several new ones).
 
     >>> counts = bounded_count(None, ["delay", "seat", "wifi"], 3)
     >>> dict(bounded_count(counts, ["censorship", "censorship"], 3))
     {'seat': 1, 'wifi': 1, 'censorship': 3}
     """
     updated = dict(counts or {})
+    floor, least = 0, None  # the least count, and its keys oldest first
     for key in keys:
         if key in updated:
             updated[key] += 1
         elif len(updated) < limit:
             updated[key] = 1
-        else:
-            evicted = min(updated, key=updated.__getitem__)  # the oldest of the least counted
-            floor = updated.pop(evicted)
+        elif limit > 0:
+            while True:  # keys counted up since the scan are no longer least counted
+                if not least:
+                    floor = min(updated.values())
+                    least = deque(known for known, count in updated.items() if count == floor)
+                evicted = least.popleft()
+                if updated[evicted] == floor:
+                    break
+            del updated[evicted]
             updated[key] = floor + 1
     return updated
 
@@ -393,13 +410,14 @@ class ThreadTracker:
         return ThreadBook(threads=threads, last_moderated_thread=last_moderated, evicted=evicted, aliases=aliases)
 
     def _protested_thread(self, threads: Mapping[str, ThreadState], time_ms: int) -> str | None:
-        """The moderated thread people already protest about (the latest deleting), if any.
+        """The moderated thread people already protest about, if any.
 
         A complaint posted elsewhere goes there rather than to the last moderated thread: a
         routine spam removal elsewhere an hour later is not what an ongoing protest is about.
-        Of several protested threads the one moderated last is what new protests are about: a
-        second wave of removals hours later drew its protests back to the first thread (most
-        protesters), which opened its incident again while the second one was open.
+        Of several protested by ``protest_takeover`` people or more, the one moderated last is
+        what new protests are about: a second wave of removals hours later drew its protests
+        back to the first thread (most protesters), which opened its incident again while the
+        second one was open. Below that, the thread with most protesters keeps them.
         """
         protested = [
             thread for thread in threads.values()
@@ -408,7 +426,12 @@ class ThreadTracker:
         ]
         if not protested:
             return None
-        return max(protested, key=lambda item: (item.last_deletion_ms or 0, len(item.complainers), item.thread_id)).thread_id
+        takeover = self.params.protest_takeover
+        return max(protested, key=lambda item: (
+            len(item.complainers) >= takeover,
+            item.last_deletion_ms or 0 if len(item.complainers) >= takeover else len(item.complainers),
+            len(item.complainers), item.thread_id,
+        )).thread_id
 
     def _update(
         self, thread: ThreadState, event: EnrichedEvent, is_root: bool, speaks_for_brand: bool, complaint: bool

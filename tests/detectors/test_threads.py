@@ -7,6 +7,8 @@ from dataclasses import replace
 
 import orjson
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from detectors.backlash import (
     CommentFloodDetector,
@@ -24,6 +26,7 @@ from detectors.threads import (
     ThreadParams,
     ThreadState,
     ThreadTracker,
+    bounded_count,
     is_deletion_complaint,
     is_hostile_text,
 )
@@ -201,6 +204,36 @@ def test_a_threads_top_terms_are_its_outrage_not_its_first_forty_words() -> None
     assert len(thread.terms or {}) <= tracker.params.max_terms
     top = sorted((thread.terms or {}).items(), key=lambda item: -item[1])[:3]
     assert {term for term, _ in top} == {"zensur", "kommentare", "verschwinden"}
+
+
+def _space_saving_reference(counts: dict[str, int], keys: list[str], limit: int) -> dict[str, int]:
+    """Space-saving the plain way: every new key replaces the oldest of the least counted."""
+    updated = dict(counts)
+    for key in keys:
+        if key in updated:
+            updated[key] += 1
+        elif len(updated) < limit:
+            updated[key] = 1
+        elif limit > 0:
+            evicted = min(updated, key=updated.__getitem__)
+            updated[key] = updated.pop(evicted) + 1
+    return updated
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    batches=st.lists(st.lists(st.sampled_from([f"w{i}" for i in range(12)]), max_size=8), max_size=12),
+    limit=st.integers(min_value=0, max_value=6),
+)
+def test_bounded_count_is_space_saving(batches: list[list[str]], limit: int) -> None:
+    """The heap finds the same key to replace as a scan would, in the same order."""
+    fast: dict[str, int] = {}
+    reference: dict[str, int] = {}
+    for keys in batches:
+        fast = dict(bounded_count(fast, keys, limit))
+        reference = _space_saving_reference(reference, keys, limit)
+        assert list(fast.items()) == list(reference.items())
+        assert len(fast) <= limit
 
 
 def test_bare_shares_alone_or_of_a_polite_reply_do_not_make_a_backlash() -> None:
@@ -554,14 +587,32 @@ def test_protests_elsewhere_go_to_the_thread_moderated_last_once_it_is_protested
         enriched("crit-b", later + MINUTE, parent="punctual", negative=True, text="Not my train"),
         enriched("del-b", later + 3 * MINUTE, kind="deletion", parent="crit-b", root="punctual",
                  role="moderator", deleted_by="moderator"),
-        enriched("in-thread", later + 5 * MINUTE, parent="punctual", negative=True,
-                 text="Why did you delete my comment?"),
     ]
+    events += [enriched(f"in-thread{i}", later + (5 + i) * MINUTE, parent="punctual", negative=True,
+                        text="Why did you delete my comment?") for i in range(3)]
     events += [enriched(f"elsewhere{i}", later + 10 * MINUTE + i * MINUTE, negative=True,
                         text="Kommentare verschwinden hier einfach") for i in range(5)]
     book = fold(tracker, events)
-    assert len(book.threads["punctual"].complainers) == 6
+    assert len(book.threads["punctual"].complainers) == 8
     assert len(book.threads["price"].complainers) == 8
+
+
+def test_one_complaint_under_a_later_removal_does_not_take_an_ongoing_protest() -> None:
+    """The spammer asking why their post went must not pull the protest's posts elsewhere away."""
+    tracker = ThreadTracker()
+    events = moderated_thread(8)
+    events += [
+        enriched("news", 20 * MINUTE, role="owned", text="Timetable change"),
+        enriched("spam", 21 * MINUTE, parent="news", text="Win a free phone"),
+        enriched("del-spam", 25 * MINUTE, kind="deletion", parent="spam", root="news", role="moderator",
+                 deleted_by="moderator"),
+        enriched("spammer", 26 * MINUTE, parent="news", text="Why did you delete my comment?"),
+    ]
+    events += [enriched(f"late{i}", 40 * MINUTE + i * MINUTE, negative=True,
+                        text="Zensur! Mein Kommentar wurde gelöscht") for i in range(4)]
+    book = fold(tracker, events)
+    assert len(book.threads["price"].complainers) == 12
+    assert len(book.threads["news"].complainers) == 1
 
 
 def test_protests_name_the_moderation_incident_whatever_their_tone() -> None:
