@@ -94,7 +94,7 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
     topics this call created. A topic Kafka refuses to create is a
     :class:`~streams.errors.CommandError` that says what to change.
     """
-    from streams.errors import CommandError
+    from streams.errors import CommandError, UsageError
 
     wanted = {
         topic_name(settings, spec.key): {
@@ -118,7 +118,10 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
                     created.append(topic["name"])
                 elif error_code != TopicAlreadyExistsError.errno:
                     error_type = for_code(error_code)
-                    raise CommandError(
+                    # A replication factor, name or partition count the cluster cannot have is
+                    # configuration: restarting the worker will not change it.
+                    configured = issubclass(error_type, InvalidReplicationFactorError | InvalidTopicError | InvalidPartitionsError)
+                    raise (UsageError if configured else CommandError)(
                         f"Kafka at {settings.bootstrap_servers} refused to create topic {topic['name']}: "
                         f"{error_type.__name__} {topic.get('error_message') or ''}".rstrip()
                         + f"; {_create_hint(settings, error_type)}"
@@ -155,7 +158,7 @@ def check_partitions(settings: Settings, changelog_topics: Sequence[str] = (), t
     parallel (logged as a warning). Topics that do not exist yet are skipped (Faust
     creates the changelog with ``settings.partitions``).
     """
-    from streams.errors import CommandError
+    from streams.errors import CommandError, UsageError
     from streams.settings import env_var
 
     raw = topic_name(settings, "raw")
@@ -169,7 +172,7 @@ def check_partitions(settings: Settings, changelog_topics: Sequence[str] = (), t
     for name in must_match:
         count = counts.get(name)
         if count is not None and count != settings.partitions:
-            raise CommandError(
+            raise UsageError(
                 f"topic {name} has {count} partitions but {env_var('partitions')}={settings.partitions}; "
                 f"set {env_var('partitions')}={count}, or see docs/operations.md 'Scaling workers'"
             )

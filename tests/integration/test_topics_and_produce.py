@@ -10,7 +10,7 @@ import pytest
 from kafka.admin import NewTopic
 
 from streams.commands.produce import produce_file
-from streams.errors import CommandError
+from streams.errors import CommandError, UsageError
 from streams.kafka_admin import admin_client, check_partitions, ensure_topics
 from streams.settings import Settings
 from streams.topics import topic_name
@@ -54,7 +54,7 @@ def test_worker_refuses_topics_partitioned_unlike_the_setting(isolated_kafka_set
     name = topic_name(settings, "enriched") if which == "enriched" else changelog
     _create(settings, name, 3)
     ensure_topics(settings)
-    with pytest.raises(CommandError) as raised:
+    with pytest.raises(UsageError) as raised:  # configuration: exit 2, systemd does not restart
         check_partitions(settings, changelog_topics=[changelog])
     assert str(raised.value) == (
         f"topic {name} has 3 partitions but FLAREWATCH_PARTITIONS=2; set FLAREWATCH_PARTITIONS=3, "
@@ -86,7 +86,7 @@ def test_worker_start_checks_partitions_before_running(isolated_kafka_settings: 
 @pytest.mark.kafka
 def test_a_topic_kafka_refuses_to_create_is_a_clear_error(isolated_kafka_settings: Settings) -> None:
     settings = isolated_kafka_settings.with_overrides(replication_factor=3)
-    with pytest.raises(CommandError) as raised:
+    with pytest.raises(UsageError) as raised:  # configuration: exit 2, systemd does not restart
         ensure_topics(settings)
     message = str(raised.value)
     assert "refused to create topic" in message
