@@ -218,6 +218,13 @@ class CommentFloodDetector:
         )
 
 
+def _second_wave(thread: ThreadState, reactions: int, span_ms: int, share: float) -> bool:
+    """``reactions`` in the last ``span_ms``, as an hourly rate, reach ``share`` of the thread's
+    busiest hour: a thread already in an incident is news again only then (its people are
+    counted for good, so a straggler would otherwise re-open it)."""
+    return reactions * HOUR_MS / span_ms >= share * thread.peak_hourly_reactions
+
+
 def _above_usual(negative: int, total: int, usual_share: float | None, z: float) -> bool:
     """``negative`` of ``total`` is more than ``z`` binomial standard deviations above the usual share.
 
@@ -332,8 +339,7 @@ class OwnedPostBacklashDetector:
             return True
         if recent.negative < params.min_recent_negative:
             return False
-        hourly = recent.reactions * HOUR_MS / params.recent_ms
-        return thread.incident_open or hourly >= params.second_wave * thread.peak_hourly_reactions
+        return thread.incident_open or _second_wave(thread, recent.reactions, params.recent_ms, params.second_wave)
 
 
 # ----------------------------------------------------------- moderation backlash
@@ -405,8 +411,7 @@ class ModerationBacklashDetector:
             return True
         recent = thread.window(now_ms, params.window_ms)
         activity = recent.reactions + recent.echoes
-        hourly = activity * HOUR_MS / params.window_ms
-        return activity >= params.min_complainers and hourly >= params.second_wave * thread.peak_hourly_reactions
+        return activity >= params.min_complainers and _second_wave(thread, activity, params.window_ms, params.second_wave)
 
 
 # -------------------------------------------------------- external post backlash
@@ -474,8 +479,7 @@ class ExternalPostBacklashDetector:
             len(thread.reactors) / (factor * params.min_engaged_authors),
         )
         accelerating = recent.reactions >= params.acceleration * before.reactions and (
-            not thread.flagged
-            or recent.reactions * HOUR_MS / params.window_ms >= params.second_wave * thread.peak_hourly_reactions
+            not thread.flagged or _second_wave(thread, recent.reactions, params.window_ms, params.second_wave)
         )
         fired = ratio >= 1 and accelerating
         base = 4.0 + 2 * root.reach + (1 if root.claim == "former_employee" else 0)

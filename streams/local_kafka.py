@@ -463,7 +463,7 @@ def _directory_lock(directory: Path) -> Iterator[None]:
     except OSError as error:
         raise LocalKafkaError(
             f"cannot use {directory} for the local broker: {error.strerror} "
-            "(FLAREWATCH_HOME must be a writable directory)"
+            f"({env_var('home')} must be a writable directory)"
         ) from None
     with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)

@@ -71,7 +71,7 @@ class ScenarioResult:
 
     @property
     def problems(self) -> tuple[str, ...]:
-        """What went wrong, in words (empty when it passed with no false incident)."""
+        """What went wrong, in words (empty when it passed with no false incident and no extra page)."""
         found: list[str] = []
         if self.detected is False:
             found.append("missed")
@@ -174,15 +174,16 @@ def format_sweep(runs: Mapping[str, Sequence[tuple[int, ScenarioResult]]]) -> st
     ``scenario@seed: what``.
 
     >>> ok = ScenarioResult("rude_reply", "acme", 4, "x", True, "owned_post_backlash", 21.0, True, True)
-    >>> late = ScenarioResult("rude_reply", "acme", 4, "x", True, "owned_post_backlash", 41.0, True, True)
+    >>> late = ScenarioResult("rude_reply", "acme", 4, "x", True, "owned_post_backlash", 41.0, True, True,
+    ...                       extra_incidents=1)
     >>> quiet = ScenarioResult("ordinary_week", "acme", 7, "nothing", None)
     >>> print(format_sweep({"default": [(1, ok), (2, late), (1, quiet)]}))
     | variant | crises on time | missed | late | wrong origin/trigger | false incidents | false per brand-week | extra pages | median delay |
     |---|---|---|---|---|---|---|---|---|
-    | default | 1/2 | 0 | 1 | 0 | 0 in 15 brand-days | 0.00 | 0 | 41 min |
+    | default | 1/2 | 0 | 1 | 0 | 0 in 15 brand-days | 0.00 | 1 | 41 min |
     <BLANKLINE>
     problems:
-      default: rude_reply@2: late 41 min
+      default: rude_reply@2: late 41 min, 1 extra page
     """
     header = ("variant", "crises on time", "missed", "late", "wrong origin/trigger", "false incidents",
               "false per brand-week", "extra pages", "median delay")

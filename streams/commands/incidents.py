@@ -120,7 +120,7 @@ def follow_incidents(args: argparse.Namespace, settings: Settings) -> int:
     printer = IncidentPrinter(sys.stdout, as_json=args.json)
     if args.last is not None:
         return print_latest(args, settings, incident_filter, printer, deadline)
-    consumer = _consumer(settings, group=None, from_beginning=args.from_beginning, deadline=deadline)
+    consumer = _consumer(settings, group=None, from_beginning=args.from_beginning, deadline=deadline, timeout=args.timeout)
     try:
         IncidentFollower(consumer, printer, incident_filter).run(args.max, _remaining(deadline))
     finally:
@@ -133,7 +133,8 @@ def print_latest(args: argparse.Namespace, settings: Settings, incident_filter: 
     """``--last N``: the N newest matching incident events, then exit (``--timeout`` bounds the search)."""
     from kafka.errors import KafkaError
 
-    consumer = _consumer(settings, group=None, from_beginning=True, subscribe=False, deadline=deadline)
+    consumer = _consumer(settings, group=None, from_beginning=True, subscribe=False, deadline=deadline,
+                         timeout=args.timeout)
     try:
         incidents, complete = latest_incidents(
             consumer, topic_name(settings, "incidents"), args.last, incident_filter, _remaining(deadline)
@@ -172,7 +173,8 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
             raise CommandError(f"cannot serve /metrics on port {args.metrics_port}: {error}") from None
     forwarder = WebhookForwarder(args.forward, metrics, slack=args.slack, policy=policy)
     group = args.group or f"{settings.worker_id}-incident-forwarder"
-    consumer = _consumer(settings, group=group, from_beginning=args.from_beginning, deadline=deadline)
+    consumer = _consumer(settings, group=group, from_beginning=args.from_beginning, deadline=deadline,
+                         timeout=args.timeout)
     follower = IncidentFollower(
         consumer, forwarder, incident_filter, commit=True, on_skipped=forwarder.count,
     )
@@ -208,8 +210,9 @@ def _remaining(deadline: float | None) -> float | None:
 
 
 def _consumer(settings: Settings, group: str | None, from_beginning: bool, subscribe: bool = True,
-              deadline: float | None = None) -> Any:
-    """A connected consumer; connecting gives up at ``deadline`` (kafka-python's 30 s without one).
+              deadline: float | None = None, timeout: float | None = None) -> Any:
+    """A connected consumer; connecting gives up at ``deadline`` (kafka-python's 30 s without one),
+    the end of the ``--timeout`` the error names.
 
     kafka-python logs every refused connection and its own "Bootstrap failed" line; the
     one-line error below says the same, so its log is quiet here unless debugging (-v).
@@ -235,7 +238,7 @@ def _consumer(settings: Settings, group: str | None, from_beginning: bool, subsc
                 **options,
             )
     except KafkaError as error:
-        within = "" if remaining is None else f" within --timeout {remaining:.3g} s"
+        within = "" if timeout is None else f" within --timeout {timeout:g} s"
         hint = "run `flarewatch kafka up`" if settings.uses_local_kafka else f"check {env_var('kafka_bootstrap')}"
         raise CommandError(f"cannot reach Kafka at {settings.bootstrap_servers}{within} ({error}); {hint}") from None
 

@@ -296,6 +296,20 @@ def test_a_spike_of_standalone_posts_after_a_hostile_reply_is_attributed_to_that
     assert opened[0].detected_at_ms - (T0_MS + onset) <= 30 * MINUTE
 
 
+def test_the_engine_tells_a_thread_whether_its_incident_is_open() -> None:
+    """The owned-post detector keeps an open incident open at a pile-on's pace and asks a
+    resolved one for a second wave: the engine must set and clear ``incident_open``."""
+    engine = CrisisEngine()
+    state, incidents, _ = run(engine, rude_reply_crisis(0, reactions=30), flush_at=T0_MS + HOUR)
+    assert [incident.status for incident in incidents][:1] == ["opened"]
+    thread = state.threads.threads["complaint"]
+    assert thread.flagged and thread.incident_open
+    state, output = engine.flush(state, T0_MS + 5 * HOUR)
+    assert "resolved" in [incident.status for incident in output.incidents]
+    thread = state.threads.threads["complaint"]
+    assert thread.flagged and not thread.incident_open
+
+
 def test_a_share_shift_linked_to_a_hostile_reply_reads_in_negative_reactions_not_shares() -> None:
     """Found in the sweep's incidents (agency_quote_storm, slow, seed 3): an owned-post backlash
     made of a linked share shift said "0.5882 negative reactions (alert threshold 0.259)"."""

@@ -6,6 +6,7 @@ import orjson
 import pytest
 
 from streams.cli import build_parser, main
+from tests.demo_samples import DEMO_BRANDS
 
 GOOD = orjson.dumps({"id": "1", "platform": "twitter", "kind": "post", "brand": "acme",
                      "created_at": "2026-03-01T12:00:00Z", "author": {"id": "u"}})
@@ -36,7 +37,7 @@ def test_replay_and_produce_check_summarise_rejected_lines_alike(tmp_path: Path,
     events.write_bytes(GOOD + b"\n" + b"{broken\n" * 11 + b"[1]\n")
     assert main(["produce", str(events), "--check"]) == 1
     check = capsys.readouterr().err.splitlines()
-    assert main(["replay", str(events), "--out", str(tmp_path / "out.jsonl"), "--quiet"]) == 0
+    assert main(["replay", str(events), "--out", str(tmp_path / "out.jsonl"), "--quiet", "--brands", str(DEMO_BRANDS)]) == 0
     replay = capsys.readouterr().err.splitlines()
     header = "12 of 13 lines break the input contract (11 bad_json, 1 not_an_object);"
     assert check[0] == f"{header} not sent (--check):"
