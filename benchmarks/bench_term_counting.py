@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from detectors.threads import bounded_count  # noqa: E402
+from detectors.threads import bounded_count
 
 CALLS = 20_000
 

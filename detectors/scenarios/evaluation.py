@@ -53,6 +53,8 @@ class ScenarioResult:
     false_incidents: int = 0
     extra_incidents: int = 0
     false_types: tuple[str, ...] = ()
+    unsupported: int = 0
+    """Openings whose own numbers do not support them (see :func:`unsupported_by_evidence`)."""
 
     @property
     def false_per_brand_day(self) -> float:
@@ -83,6 +85,8 @@ class ScenarioResult:
             if not self.trigger_ok:
                 found.append("wrong trigger")
         found += [f"false {kind}" for kind in self.false_types]
+        if self.unsupported:
+            found.append(f"{self.unsupported} opening{'s' if self.unsupported > 1 else ''} its numbers do not support")
         if self.extra_incidents:
             found.append(f"{self.extra_incidents} extra page{'s' if self.extra_incidents > 1 else ''}")
         return tuple(found)
@@ -92,10 +96,12 @@ def score_incidents(
     name: str, brand: str, days: int, incidents: Iterable[Incident], expectation: Expectation | None,
 ) -> ScenarioResult:
     opened = [incident for incident in incidents if incident.status == "opened"]
+    unsupported = sum(1 for incident in opened if unsupported_by_evidence(incident))
     if expectation is None:
         return ScenarioResult(
             name=name, brand=brand, days=days, expected="nothing (control)", detected=None,
             false_incidents=len(opened), false_types=tuple(incident.type for incident in opened),
+            unsupported=unsupported,
         )
     onset = expectation.onset_ms
     candidates = [
@@ -113,7 +119,7 @@ def score_incidents(
         return ScenarioResult(
             name=name, brand=brand, days=days, expected=expected, detected=False,
             false_incidents=len(false), extra_incidents=len(in_episode),
-            false_types=tuple(incident.type for incident in false),
+            false_types=tuple(incident.type for incident in false), unsupported=unsupported,
         )
     return ScenarioResult(
         name=name, brand=brand, days=days, expected=expected, detected=True, found_type=match.type,
@@ -121,8 +127,33 @@ def score_incidents(
         origin_ok=match.origin == expectation.origin,
         trigger_ok=_trigger_id(match) == expectation.trigger_event_id,
         false_incidents=len(false), extra_incidents=len(in_episode) - 1,
-        false_types=tuple(incident.type for incident in false),
+        false_types=tuple(incident.type for incident in false), unsupported=unsupported,
     )
+
+
+THRESHOLD_TYPES: Final = frozenset(
+    {"owned_post_backlash", "moderation_backlash", "comment_flood", "external_post_backlash"}
+)
+"""Incident types whose evidence is a count against a threshold; the others' is against a baseline."""
+
+
+def unsupported_by_evidence(incident: Incident) -> bool:
+    """An opening whose own numbers contradict it: a thread detector below its threshold, a
+    spike or shift not above its baseline ("3 negative reactions (alert threshold 5)", "1 vs
+    about 1 expected" were read by the on-call person before session 5 fixed them).
+
+    >>> from schemas.records import Evidence
+    >>> evidence = Evidence(observed=3, expected=5, window_seconds=600, negative_events=3, total_events=5)
+    >>> found = Incident(incident_id="inc-1", status="opened", brand="acme", type="owned_post_backlash",
+    ...     origin="self_inflicted", severity=5, started_at_ms=0, detected_at_ms=0, updated_at_ms=0,
+    ...     summary="...", evidence=evidence)
+    >>> unsupported_by_evidence(found)
+    True
+    """
+    evidence = incident.evidence
+    if incident.type in THRESHOLD_TYPES:
+        return evidence.observed < evidence.expected
+    return evidence.observed <= evidence.expected
 
 
 def _trigger_id(incident: Incident) -> str | None:

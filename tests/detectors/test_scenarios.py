@@ -189,6 +189,20 @@ def test_a_big_brands_ordinary_days_open_no_incident() -> None:
     assert [(incident.type, incident.detected_at_ms) for incident in run.incidents] == []
 
 
+def test_an_opening_its_numbers_do_not_support_is_a_problem() -> None:
+    from detectors.scenarios.evaluation import score_incidents
+    from schemas.records import Evidence, Incident
+
+    contradicting = Incident(
+        incident_id="inc-1", status="opened", brand="acme", type="owned_post_backlash", origin="self_inflicted",
+        severity=5, started_at_ms=0, detected_at_ms=0, updated_at_ms=0, summary="...",
+        evidence=Evidence(observed=3, expected=5, window_seconds=600, negative_events=3, total_events=5),
+    )
+    result = score_incidents("angry_customer", "acme", 4, [contradicting], None)
+    assert result.unsupported == 1
+    assert "1 opening its numbers do not support" in result.problems
+
+
 @pytest.mark.slow
 def test_a_big_brands_ceo_post_flood_pages_once() -> None:
     """On a brand with 2000 events in its busiest hour the CEO post's thread holds a small part
