@@ -306,6 +306,8 @@ class OwnedPostBacklashDetector:
         if not hostile and post.author_role == "executive" and post.event_id == thread.thread_id:
             # An executive's own post drawing a crowd is the comment-flood case (the CEO's blog post).
             return _quiet(thread, "owned_post_backlash")
+        if not thread.brand_post_is_the_cause():
+            return _quiet(thread, "owned_post_backlash")
         needed = params.min_negative_authors_hostile if hostile else params.min_negative_authors_post
         authors = len(thread.negative_reactors_after_brand)
         if hostile and authors >= params.min_negative_authors_spread:
@@ -332,10 +334,10 @@ class OwnedPostBacklashDetector:
         )
 
     def _news(self, thread: ThreadState, recent: ActivityBucket) -> bool:
-        """A thread never in an incident: yes. Its incident open: while the pile-on goes on.
-        Its incident resolved: only a second wave."""
+        """A thread never in an incident, or a brand post newer than its incident's: yes. Its
+        incident open: while the pile-on goes on. Its incident resolved: only a second wave."""
         params = self.params
-        if not thread.flagged:
+        if not thread.flagged or thread.brand_post is None or thread.brand_post.event_id != thread.paged_brand_post:
             return True
         if recent.negative < params.min_recent_negative:
             return False

@@ -190,11 +190,15 @@ class ThreadState:
     root: PostInfo | None = None
     """The thread's root post, when it was seen."""
     brand_post: PostInfo | None = None
-    """The brand's own post or reply in the thread: the first hostile one, else the first one."""
+    """The brand's own post or reply in the thread: the first hostile one, else the first one;
+    a hostile one posted after the incident about it resolved takes its place."""
     reactions: int = 0
     negative_reactions: int = 0
     negative_after_brand: int = 0
     """Negative reactions by others after ``brand_post``."""
+    reactions_after_brand: int = 0
+    answers_to_brand: int = 0
+    """Of the reactions after ``brand_post``, those whose parent is that post."""
     reactors: tuple[int, ...] = ()
     negative_reactors: tuple[int, ...] = ()
     negative_reactors_after_brand: tuple[int, ...] = ()
@@ -217,6 +221,9 @@ class ThreadState:
     """Part of an incident: kept out of the comment-flood baseline."""
     incident_open: bool = False
     """Its incident is open now (``flagged`` stays once it has resolved)."""
+    paged_brand_post: str | None = None
+    """The event id of ``brand_post`` while the thread's incident was open (None: it had none).
+    A hostile brand reply posted after that is news of its own, not a straggler of the old one."""
 
     def root_role(self) -> AuthorRole:
         return self.root.author_role if self.root is not None else "other"
@@ -234,8 +241,17 @@ class ThreadState:
                 )
         return total
 
+    def brand_post_is_the_cause(self) -> bool:
+        """People react to the brand's post or reply: it is the thread's root, or hostile, or a
+        third of the reactions since it answer it directly. A polite reply to a customer's viral
+        complaint is none of these: the crowd goes on reacting to the complaint."""
+        post = self.brand_post
+        return post is not None and (
+            post.event_id == self.thread_id or post.hostile or 3 * self.answers_to_brand >= max(1, self.reactions_after_brand)
+        )
+
     def trigger_post(self) -> PostInfo | None:
-        return self.brand_post or self.root
+        return self.brand_post if self.brand_post_is_the_cause() else self.root
 
     def trigger(self) -> Trigger:
         post = self.trigger_post()
@@ -452,8 +468,12 @@ class ThreadTracker:
         if event.author_role in BRAND_ROLES and not is_root and raw.kind != "deletion":
             current = thread.brand_post
             hostile = self.is_hostile_post(event)
-            if current is None or (hostile and not current.hostile):
+            # A hostile post replaces a friendly one, or a hostile one whose incident has resolved:
+            # the new remark is what people react to now.
+            resolved = current is not None and current.event_id == thread.paged_brand_post and not thread.incident_open
+            if current is None or (hostile and (not current.hostile or resolved)):
                 thread = replace(thread, brand_post=PostInfo.of(event, hostile), negative_after_brand=0,
+                                 reactions_after_brand=0, answers_to_brand=0,
                                  negative_reactors_after_brand=(), spreaders_after_brand=())
             return thread
         if raw.kind in REACTION_KINDS and not speaks_for_brand and not is_root:
@@ -510,6 +530,9 @@ class ThreadTracker:
             platforms=bounded_count(thread.platforms, [raw.platform], 16),
         )
         protest = complaint and thread.deletions > 0
+        if after_brand and thread.brand_post is not None:
+            thread = replace(thread, reactions_after_brand=thread.reactions_after_brand + 1,
+                             answers_to_brand=thread.answers_to_brand + int(raw.parent_id == thread.brand_post.event_id))
         hostile_post = thread.brand_post is not None and thread.brand_post.hostile
         if after_brand and hostile_post and not protest and event.sentiment.label != "positive":
             thread = replace(
@@ -558,18 +581,18 @@ class ThreadTracker:
         return ThreadBook(threads=keep, last_moderated_thread=last_moderated, evicted=(*book.evicted, *gone), aliases=aliases)
 
     def flag(self, book: ThreadBook, thread_id: str) -> ThreadBook:
-        """Mark a thread as having been part of an incident (that is not open any more)."""
-        thread = book.threads.get(thread_id)
-        if thread is None or thread.flagged:
-            return book
-        return replace(book, threads={**book.threads, thread_id: replace(thread, flagged=True)})
+        """The book as if the thread had been in an incident that has resolved since."""
+        return self.mark_incidents(self.mark_incidents(book, [thread_id]), [])
 
     def mark_incidents(self, book: ThreadBook, open_causes: Iterable[str]) -> ThreadBook:
-        """Threads with an open incident are flagged and ``incident_open``; the others are not open."""
+        """Threads with an open incident are flagged and ``incident_open``, and remember their
+        brand post as paged; the others are not open."""
         open_now = set(open_causes)
-        changed = {
-            thread_id: replace(thread, flagged=thread.flagged or thread_id in open_now, incident_open=thread_id in open_now)
-            for thread_id, thread in book.threads.items()
-            if thread.incident_open != (thread_id in open_now) or (thread_id in open_now and not thread.flagged)
-        }
+        changed: dict[str, ThreadState] = {}
+        for thread_id, thread in book.threads.items():
+            is_open = thread_id in open_now
+            flagged = thread.flagged or is_open
+            paged = (thread.brand_post.event_id if thread.brand_post else None) if is_open else thread.paged_brand_post
+            if (flagged, is_open, paged) != (thread.flagged, thread.incident_open, thread.paged_brand_post):
+                changed[thread_id] = replace(thread, flagged=flagged, incident_open=is_open, paged_brand_post=paged)
         return replace(book, threads={**book.threads, **changed}) if changed else book

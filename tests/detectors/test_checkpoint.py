@@ -90,3 +90,36 @@ def test_a_state_with_any_field_damaged_raises_checkpoint_error_and_nothing_else
     except CheckpointError:
         return
     assert isinstance(state, BrandState)
+
+
+def test_a_run_restored_from_a_checkpoint_at_every_event_pages_exactly_as_an_uninterrupted_one() -> None:
+    """A rude reply's incident opens, escalates and resolves, and a second rude reply follows in
+    the same thread: the thread flags, the paged brand post, term counts whose order decides
+    what space-saving forgets, all must survive a restart at any point."""
+    events = [enriched("q", T0_MS, author="anna", negative=True, text="Train cancelled, I want a refund"),
+              enriched("rude", T0_MS + MINUTE, parent="q", role="owned", negative=True,
+                       text="Not our problem. Read the terms.")]
+    events += [enriched(f"r{i}", T0_MS + 2 * MINUTE + i * 40_000, parent="rude", root="q", author=f"angry{i}",
+                        negative=True, text=f"Arrogant answer word{i % 50} refund{i % 7}") for i in range(60)]
+    events += [enriched(f"quiet{i}", T0_MS + 3 * 3_600_000 + i * 10 * MINUTE, author=f"calm{i}",
+                        text="Nice trip today") for i in range(12)]
+    events.append(enriched("rude2", T0_MS + 5 * 3_600_000, parent="r3", root="q", role="agency", negative=True,
+                           text="Stop whining, nobody forces you to travel with us."))
+    events += [enriched(f"s{i}", T0_MS + 5 * 3_600_000 + (i + 1) * MINUTE, parent="rude2", root="q",
+                        author=f"second{i}", negative=True, text="Unbelievable tone from the agency") for i in range(12)]
+    engine = CrisisEngine()
+
+    def run(restart: bool) -> list[object]:
+        state, recent, pages = engine.initial_state("acme", "en"), RecentIds(), []
+        for event in events:
+            state, output = engine.step(state, event)
+            pages += output.incidents
+            if restart:
+                state, recent = decode_checkpoint(encode_checkpoint(state, recent))
+        state, output = engine.flush(state, events[-1].event.created_at_ms + 8 * 3_600_000)
+        return pages + list(output.incidents)
+
+    uninterrupted = run(restart=False)
+    assert [(page.status, page.trigger.event_id if page.trigger else None) for page in uninterrupted
+            if page.status != "updated"] == [("opened", "rude"), ("resolved", "rude"), ("opened", "rude2"), ("resolved", "rude2")]
+    assert run(restart=True) == uninterrupted

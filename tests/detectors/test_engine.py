@@ -390,3 +390,27 @@ def test_a_complaint_thread_answered_rudely_is_the_brands_backlash_not_an_extern
         ("owned_post_backlash", "self_inflicted", "rude")
     ]
 
+@pytest.mark.parametrize("answering", [False, True])
+def test_a_prompt_polite_reply_does_not_make_a_customers_viral_complaint_self_inflicted(answering: bool) -> None:
+    """Found by an outside tester's own stream: the brand answered a viral complaint politely
+    within minutes, as the first actions recommend, and the crowd that went on answering the
+    complaint was paged as a self-inflicted backlash with the brand's apology as its trigger.
+    When the crowd answers the brand's reply instead, the reply is the cause."""
+    engine = CrisisEngine()
+    events = background(24)
+    start = 24 * HOUR
+    events.append(enriched("viral", start, author="kate", followers=5_200, reach=0.3, negative=True,
+                           text="Third cancelled train this week and nobody answers the phone. Never again."))
+    events.append(enriched("polite", start + 6 * MINUTE, parent="viral", role="owned", author="acme",
+                           text="We are really sorry, Kate. Please send us a DM so we can sort this out."))
+    for i in range(90):
+        events.append(enriched(f"crowd{i}", start + 7 * MINUTE + i * 30_000, parent="polite" if answering else "viral",
+                               root="viral", author=f"crowd{i}", negative=True, text="Same here, it is a disgrace"))
+    _, incidents, _ = run(engine, sorted(events, key=lambda event: event.event.created_at_ms))
+    opened = {(incident.type, incident.origin, incident.trigger.event_id if incident.trigger else None)
+              for incident in incidents if incident.status == "opened"}
+    if answering:
+        assert ("owned_post_backlash", "self_inflicted", "polite") in opened
+    else:
+        assert ("comment_flood", "unknown", "viral") in opened  # her post was not notable enough to be remembered
+        assert not any(origin == "self_inflicted" or trigger == "polite" for _, origin, trigger in opened)

@@ -186,6 +186,33 @@ def test_a_rude_reply_already_in_an_incident_fires_again_only_on_a_second_wave()
     assert not owned.assess(replace(later(4, 8 * MINUTE), incident_open=True), ten_o_clock).fired
 
 
+def test_a_hostile_brand_reply_after_an_earlier_incident_on_its_thread_is_news() -> None:
+    """Found in review: the second-wave rule was keyed on the thread, so a brand post whose
+    friendly pile-on had been an incident hid a rude reply posted hours later in the same thread
+    until half the old busiest hour's rate came back (10 objectors within 40 minutes did not fire).
+    The paged brand post is remembered; a newer hostile one is news of its own."""
+    owned, tracker = OwnedPostBacklashDetector(), ThreadTracker()
+    events = [enriched("post", 0, role="owned", text="Our new timetable starts on Monday")]
+    events += [enriched(f"f{i}", 12_000 * i, parent="post", author=f"fan{i}", text="Looks good")
+               for i in range(300)]
+    book = fold(tracker, events)
+    book = tracker.mark_incidents(book, ["post"])
+    assert book.threads["post"].paged_brand_post == "post"
+    book = tracker.mark_incidents(book, [])
+    book = tracker.observe(book, enriched("rude", 5 * HOUR, parent="f7", root="post", role="agency",
+                                          negative=True, text="Not our problem. Read the terms."))
+    for i in range(10):
+        book = tracker.observe(book, enriched(f"x{i}", 5 * HOUR + (i + 1) * 4 * MINUTE, parent="rude", root="post",
+                                              author=f"objector{i}", negative=True, text="What an arrogant answer"))
+    thread = book.threads["post"]
+    assert thread.flagged and thread.brand_post is not None and thread.brand_post.event_id == "rude"
+    assert owned.assess(thread, T0_MS + 5 * HOUR + 41 * MINUTE).fired
+    # The same reply once paged is a straggler again: it needs a second wave.
+    paged = tracker.flag(book, "post").threads["post"]
+    assert paged.paged_brand_post == "rude"
+    assert not owned.assess(paged, T0_MS + 5 * HOUR + 41 * MINUTE).fired
+
+
 def test_a_threads_top_terms_are_its_outrage_not_its_first_forty_words() -> None:
     """Found reading the held-out incidents: a thread kept its first 40 distinct words and
     counted no new ones, so a moderated post's incident named "alle, allowed, anymore, anyone,
