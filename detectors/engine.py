@@ -10,8 +10,10 @@ The Faust agent ``detect_crises`` and the offline replay call exactly this::
 **Event time only.** Events are counted in event-time buckets of
 ``bucket_width_ms``. A bucket closes once the largest event time seen passes
 its end by ``allowed_lateness_ms``; all detectors are judged at each close
-(``now`` = bucket end + allowed lateness, which is also ``detected_at``), empty
-buckets included. Events that arrive for an already closed bucket are
+(``now`` = bucket end + allowed lateness), empty buckets included. ``detected_at``
+is the event time at which the engine could know: the time of the event that
+closed the bucket (later than ``now`` when events are sparse), or of the event
+that opened a thread incident mid-bucket. Events that arrive for an already closed bucket are
 **counted in the earliest open bucket** (``late_events`` counts them), so no
 negative event is lost from the totals; events more than ``max_lateness_ms``
 behind the open bucket are dropped (``dropped_events``), because by then they
@@ -526,7 +528,7 @@ class CrisisEngine:
             signals = self._link_to_hostile_post(signals, book, state.incidents, now_ms)
         incident_book, emitted = self.manager.step(
             state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang,
-            negative_by_thread=negative_by_thread, negative_total=negative_total,
+            negative_by_thread=negative_by_thread, negative_total=negative_total, known_at_ms=state.watermark_ms,
         )
         book = self.tracker.mark_incidents(book, self.manager.open_thread_causes(incident_book))
         book = replace(book, evicted=())

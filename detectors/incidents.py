@@ -165,8 +165,15 @@ class IncidentManager:
         negative_by_thread: Mapping[str, int] | None = None,
         negative_total: int = 0,
         early: bool = False,
+        known_at_ms: int | None = None,
     ) -> tuple[IncidentBook, list[Incident]]:
         """Fold one bucket's signals into the incidents; returns the incident events to publish.
+
+        ``now_ms`` is the time the signals are judged at (a bucket's end plus the allowed
+        lateness); ``known_at_ms`` the event time at which that judgment could be made (the
+        event that closed the bucket, later than ``now_ms`` when events are sparse). Incidents
+        are stamped ``detected_at`` / ``updated_at`` with the later of the two, so a delay
+        measured from them is never flattered by a bucket that closed late.
 
         ``early``: thread signals judged at an event between bucket closes. They may only
         open a new incident (when ``persistence_buckets`` is 1); updates, brand-wide
@@ -188,8 +195,10 @@ class IncidentManager:
         previous_pending = book.pending or {}
         pending: dict[str, int] = {}
 
+        known_ms = max(now_ms, known_at_ms if known_at_ms is not None else now_ms)
+
         def emit(record: IncidentRecord, status: IncidentStatus) -> None:
-            emitted.append(self._incident(record, status, now_ms, brand, lang))
+            emitted.append(self._incident(record, status, known_ms, brand, lang))
 
         def pick(group: list[Signal], precedence: tuple[IncidentType, ...]) -> Signal:
             return min(group, key=lambda signal: (precedence.index(signal.type), -signal.severity))
@@ -210,7 +219,7 @@ class IncidentManager:
                 del pending[key]
             if self._cooling(records, cause, lead.type, now_ms):
                 continue
-            record = self._open(lead, group, now_ms, brand)
+            record = self._open(lead, group, now_ms, brand, known_ms)
             records.append(record)
             emit(record, "opened")
             for position, other in enumerate(records):
@@ -244,7 +253,7 @@ class IncidentManager:
                     needed = params.shift_persistence_buckets
                 if pending[key] >= needed and not self._cooling(records, BRAND_CAUSE, lead.type, now_ms):
                     del pending[key]
-                    record = self._open(lead, brand_signals, now_ms, brand)
+                    record = self._open(lead, brand_signals, now_ms, brand, known_ms)
                     records.append(record)
                     emit(record, "opened")
 
@@ -303,7 +312,7 @@ class IncidentManager:
                     best = (count, index)
         return None if best is None else best[1]
 
-    def _open(self, lead: Signal, group: list[Signal], now_ms: int, brand: str) -> IncidentRecord:
+    def _open(self, lead: Signal, group: list[Signal], now_ms: int, brand: str, known_ms: int) -> IncidentRecord:
         onset = lead.onset_ms
         onset_bucket = onset - onset % self.params.onset_bucket_ms
         anchor = lead.trigger.event_id if lead.trigger is not None else lead.cause
@@ -312,7 +321,7 @@ class IncidentManager:
         return IncidentRecord(
             incident_id=incident_id_for(brand, lead.type, anchor, onset_bucket),
             type=lead.type, cause=lead.cause, origin=lead.origin, trigger=lead.trigger,
-            started_at_ms=min(onset, now_ms), detected_at_ms=now_ms, last_emitted_ms=now_ms,
+            started_at_ms=min(onset, now_ms), detected_at_ms=known_ms, last_emitted_ms=now_ms,
             last_signal_ms=now_ms, severity=severity, pending_severity=severity,
             evidence=lead.evidence, signal_types=types, emitted_types=types,
         )

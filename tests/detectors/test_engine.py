@@ -390,6 +390,7 @@ def test_a_complaint_thread_answered_rudely_is_the_brands_backlash_not_an_extern
         ("owned_post_backlash", "self_inflicted", "rude")
     ]
 
+
 @pytest.mark.parametrize("answering", [False, True])
 def test_a_prompt_polite_reply_does_not_make_a_customers_viral_complaint_self_inflicted(answering: bool) -> None:
     """Found by an outside tester's own stream: the brand answered a viral complaint politely
@@ -414,3 +415,17 @@ def test_a_prompt_polite_reply_does_not_make_a_customers_viral_complaint_self_in
     else:
         assert ("comment_flood", "unknown", "viral") in opened  # her post was not notable enough to be remembered
         assert not any(origin == "self_inflicted" or trigger == "polite" for _, origin, trigger in opened)
+
+
+def test_detected_at_is_when_the_engine_could_know_not_when_the_bucket_ended() -> None:
+    """Found by an outside tester: an incident said it was detected at 12:31:00 (bucket end plus
+    the minute of lateness) although the event that closed the bucket, and so made the
+    detection possible, came at 12:32:02. A delay measured from detected_at was flattered."""
+    engine = CrisisEngine()
+    burst = [enriched(f"n{i}", i * 4_000, author=f"u{i}", negative=True, text="Everything is down") for i in range(60)]
+    late = enriched("next", 30 * MINUTE, author="someone", text="Hello")
+    _, incidents, _ = run(engine, [*burst, late])
+    opened = [incident for incident in incidents if incident.status == "opened"]
+    assert [incident.type for incident in opened] == ["negative_spike"]
+    assert opened[0].detected_at_ms == T0_MS + 30 * MINUTE == opened[0].updated_at_ms
+    assert opened[0].started_at_ms == T0_MS
