@@ -118,7 +118,8 @@ def score_incidents(
     if match is None:
         return ScenarioResult(
             name=name, brand=brand, days=days, expected=expected, detected=False,
-            false_incidents=len(false), extra_incidents=len(in_episode),
+            # The first opening in the episode is its (wrong) page; only those besides it are extra.
+            false_incidents=len(false), extra_incidents=max(0, len(in_episode) - 1),
             false_types=tuple(incident.type for incident in false), unsupported=unsupported,
         )
     return ScenarioResult(
@@ -142,6 +143,7 @@ def unsupported_by_evidence(incident: Incident) -> bool:
     spike or shift not above its baseline ("3 negative reactions (alert threshold 5)", "1 vs
     about 1 expected" were read by the on-call person before session 5 fixed them).
 
+    >>> from dataclasses import replace
     >>> from schemas.records import Evidence
     >>> evidence = Evidence(observed=3, expected=5, window_seconds=600, negative_events=3, total_events=5)
     >>> found = Incident(incident_id="inc-1", status="opened", brand="acme", type="owned_post_backlash",
@@ -149,6 +151,11 @@ def unsupported_by_evidence(incident: Incident) -> bool:
     ...     summary="...", evidence=evidence)
     >>> unsupported_by_evidence(found)
     True
+    >>> unsupported_by_evidence(replace(found, evidence=replace(evidence, observed=5)))
+    False
+    >>> spike = replace(found, type="negative_spike", evidence=replace(evidence, observed=5, expected=5))
+    >>> unsupported_by_evidence(spike), unsupported_by_evidence(replace(spike, evidence=replace(evidence, observed=6)))
+    (True, False)
     """
     evidence = incident.evidence
     if incident.type in THRESHOLD_TYPES:

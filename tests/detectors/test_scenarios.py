@@ -203,6 +203,28 @@ def test_an_opening_its_numbers_do_not_support_is_a_problem() -> None:
     assert "1 opening its numbers do not support" in result.problems
 
 
+def test_a_missed_crisis_counts_only_the_pages_besides_its_first_as_extra() -> None:
+    """Review finding: with nothing matching, every opening in the episode was listed as an
+    extra page next to "missed", against the column's definition (pages besides the one that
+    found it)."""
+    from detectors.scenarios import Expectation
+    from detectors.scenarios.evaluation import score_incidents
+    from schemas.records import Evidence, Incident
+
+    def opening(number: int, incident_type: str) -> Incident:
+        return Incident(
+            incident_id=f"inc-{number}", status="opened", brand="acme", type=incident_type, origin="unknown",
+            severity=5, started_at_ms=0, detected_at_ms=number * 60_000, updated_at_ms=0, summary="...",
+            evidence=Evidence(observed=9, expected=5, window_seconds=600, negative_events=9, total_events=20),
+        )
+
+    expectation = Expectation(types=("owned_post_backlash",), origin="self_inflicted", onset_ms=0, trigger_event_id="rude")
+    one = score_incidents("rude_reply", "acme", 4, [opening(5, "negative_spike")], expectation)
+    two = score_incidents("rude_reply", "acme", 4, [opening(5, "negative_spike"), opening(9, "negative_shift")], expectation)
+    assert (one.detected, one.extra_incidents, two.extra_incidents) == (False, 0, 1)
+    assert two.problems == ("missed", "1 extra page")
+
+
 @pytest.mark.slow
 def test_a_big_brands_ceo_post_flood_pages_once() -> None:
     """On a brand with 2000 events in its busiest hour the CEO post's thread holds a small part

@@ -253,7 +253,7 @@ def _space_saving_reference(counts: dict[str, int], keys: list[str], limit: int)
     limit=st.integers(min_value=0, max_value=6),
 )
 def test_bounded_count_is_space_saving(batches: list[list[str]], limit: int) -> None:
-    """The heap finds the same key to replace as a scan would, in the same order."""
+    """The queue of least counted keys finds the same key to replace as a scan would, in the same order."""
     fast: dict[str, int] = {}
     reference: dict[str, int] = {}
     for keys in batches:
