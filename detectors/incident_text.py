@@ -196,8 +196,38 @@ def language_of(lang: str) -> str:
     return lang if lang in SUPPORTED else "en"
 
 
-def first_actions(incident_type: IncidentType, lang: str) -> tuple[str, ...]:
-    return _ACTIONS[language_of(lang)][incident_type]
+_FLOOD_BRIEFING: Final[Mapping[str, Mapping[str, str]]] = {
+    "en": {
+        "owned": "Brief the social-media team and the agency before they answer again in this thread.",
+        "agency": "Brief the agency and the social-media team before they answer again in this thread.",
+        "moderator": "Brief the moderators and the social-media team before they act again in this thread.",
+        "other": "Check whether the post's complaint is fair; if it is, say so publicly and fix it.",
+    },
+    "de": {
+        "owned": "Social-Media-Team und Agentur briefen, bevor sie erneut in diesem Thread antworten.",
+        "agency": "Agentur und Social-Media-Team briefen, bevor sie erneut in diesem Thread antworten.",
+        "moderator": "Moderation und Social-Media-Team briefen, bevor sie erneut in diesem Thread eingreifen.",
+        "other": "Prüfen, ob die Beschwerde im Beitrag berechtigt ist; wenn ja, das öffentlich sagen und beheben.",
+    },
+}
+"""A comment flood's briefing step for a post that is not an executive's (the CEO's office is
+the default): an agency reply or a customer's viral complaint has other people to brief."""
+
+
+def first_actions(incident_type: IncidentType, lang: str, trigger_role: str | None = None) -> tuple[str, ...]:
+    """The type's first steps; a comment flood's briefing step fits who wrote the flooded post.
+
+    >>> first_actions("comment_flood", "en", "agency")[2]
+    'Brief the agency and the social-media team before they answer again in this thread.'
+    >>> first_actions("comment_flood", "en", "executive")[2]
+    "Brief the CEO's office and the post's author before they respond again."
+    """
+    language = language_of(lang)
+    actions = _ACTIONS[language][incident_type]
+    if incident_type == "comment_flood" and trigger_role not in (None, "executive"):
+        briefing = _FLOOD_BRIEFING[language]
+        return (*actions[:2], briefing.get(trigger_role or "", briefing["other"]), *actions[3:])
+    return actions
 
 
 def _clock(millis: int) -> str:

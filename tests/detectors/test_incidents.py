@@ -5,6 +5,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable
 
+import pytest
+
+from detectors.incident_text import first_actions
 from detectors.incidents import (
     BRAND_CAUSE,
     IncidentBook,
@@ -186,3 +189,16 @@ def test_a_resolved_spike_does_not_hold_back_a_share_shift() -> None:
     assert spike_again == []
     _, shift = drive(manager, [[signal("negative_shift", onset=later)]] * 2, start=later, book=book)
     assert [(incident.status, incident.type) for _, incident in shift] == [("opened", "negative_shift")]
+
+
+@pytest.mark.parametrize(("role", "briefs"), [
+    ("executive", "CEO's office"), ("agency", "Brief the agency"), ("owned", "social-media team"),
+    ("other", "complaint is fair"),
+])
+def test_a_comment_floods_briefing_fits_who_wrote_the_post(role: str, briefs: str) -> None:
+    """An outside tester's agency reply drew a flood whose first actions said to brief the
+    CEO's office; a customer's viral complaint has no CEO or agency to brief."""
+    english, german = first_actions("comment_flood", "en", role), first_actions("comment_flood", "de", role)
+    assert briefs in english[2]
+    assert len(english) == len(german) == len(first_actions("comment_flood", "en"))
+    assert english[:2] == first_actions("comment_flood", "en")[:2]
