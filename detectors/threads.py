@@ -506,14 +506,19 @@ class ThreadTracker:
         return replace(thread, activity=activity, peak_hourly_reactions=max(thread.peak_hourly_reactions, hourly))
 
     def _complain(self, thread: ThreadState, event: EnrichedEvent) -> ThreadState:
-        """A protest about deleting: its words are the moderated thread's evidence whatever its
-        tone ("shadowbanned for asking a question" reads neutral), wherever it was posted."""
+        """A protest about deleting: its words and its id are the moderated thread's evidence
+        whatever its tone ("shadowbanned for asking a question" reads neutral), wherever it was
+        posted (an incident listed one sample id for 55 protests: samples were negative replies only)."""
+        samples = thread.sample_event_ids
+        if event.event.id not in samples and len(samples) < self.params.max_samples:
+            samples = (*samples, event.event.id)
         return replace(
             thread,
             complaints=thread.complaints + 1,
             complainers=_add_author(thread.complainers, author_key(event.event.author.id), self.params.max_distinct_authors),
             last_seen_ms=max(thread.last_seen_ms, event.event.created_at_ms),
             terms=bounded_count(thread.terms, terms_of(event.event.text), self.params.max_terms),
+            sample_event_ids=samples,
         )
 
     def _react(self, thread: ThreadState, event: EnrichedEvent, complaint: bool) -> ThreadState:

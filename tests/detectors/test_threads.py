@@ -651,9 +651,12 @@ def test_protests_name_the_moderation_incident_whatever_their_tone() -> None:
     events += [enriched(f"w{i}", 10 * MINUTE + i * MINUTE, negative=False, score=0.0,
                         text="Anyone else shadowbanned for asking a question? Alle Kommentare sind etwas weg")
                for i in range(4)]
-    terms = fold(tracker, events).threads["price"].terms or {}
+    thread = fold(tracker, events).threads["price"]
+    terms = thread.terms or {}
     assert terms.get("shadowbanned") == 4 and terms.get("kommentare") == 4
     assert not {"anyone", "alle", "etwas", "sind"} & set(terms)
+    # Their ids are its samples too (an outside tester's 55 protests gave one sample id).
+    assert thread.sample_event_ids == ("crit0", "crit1", "w0", "w1", "w2")
 
 
 def test_protests_elsewhere_stay_with_the_protested_thread_after_a_spam_removal_elsewhere() -> None:
