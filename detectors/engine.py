@@ -84,7 +84,9 @@ from detectors.threads import (
     ThreadTracker,
     author_key,
     bounded_count,
+    space_saving,
     terms_of,
+    top_keys,
 )
 from detectors.volume import VolumeDetector, VolumeParams, VolumeState
 from schemas.records import EnrichedEvent, Evidence, Incident, IncidentType, Trigger
@@ -178,6 +180,7 @@ class BucketTally:
     authors: Mapping[str, int] = field(default_factory=dict)
     negative_platforms: Mapping[str, int] = field(default_factory=dict)
     terms: Mapping[str, int] = field(default_factory=dict)
+    term_errors: Mapping[str, int] | None = None
     sample_event_ids: tuple[str, ...] = ()
 
 
@@ -240,11 +243,6 @@ def _thread_negatives(book: ThreadBook, causes: Iterable[str], now_ms: int, wind
             window = thread.window(now_ms, window_ms)
             counts[cause] = window.negative + window.echoes
     return counts
-
-
-def _top(counts: Mapping[str, int] | None, n: int) -> tuple[str, ...]:
-    ordered = sorted((counts or {}).items(), key=lambda item: (-item[1], item[0]))
-    return tuple(key for key, _ in ordered[:n])
 
 
 class CrisisEngine:
@@ -406,10 +404,12 @@ class CrisisEngine:
             authors={**tally.authors, author: tally.authors.get(author, 0) + 1},
         )
         if negative:
+            terms, term_errors = space_saving(tally.terms, tally.term_errors, terms_of(raw.text), params.max_bucket_terms)
             tally = replace(
                 tally,
                 negative_platforms=bounded_count(tally.negative_platforms, [raw.platform], 16),
-                terms=bounded_count(tally.terms, terms_of(raw.text), params.max_bucket_terms),
+                terms=terms,
+                term_errors=term_errors,
                 sample_event_ids=tally.sample_event_ids
                 if len(tally.sample_event_ids) >= params.max_samples
                 else (*tally.sample_event_ids, raw.id),
@@ -479,7 +479,7 @@ class CrisisEngine:
             window_seconds=params.bucket_width_ms // 1000,
             negative_events=tally.negative,
             total_events=tally.total,
-            top_terms=_top(tally.terms, params.top_terms),
+            top_terms=top_keys(tally.terms, tally.term_errors, params.top_terms),
             platforms=dict(sorted(tally.negative_platforms.items())),
             sample_event_ids=tally.sample_event_ids,
         )
@@ -689,7 +689,7 @@ class CrisisEngine:
                 window_seconds=verdict.window_seconds,
                 negative_events=verdict.negative_events,
                 total_events=verdict.total_events,
-                top_terms=_top(thread.terms, self.params.top_terms),
+                top_terms=top_keys(thread.terms, thread.term_errors, self.params.top_terms),
                 platforms=dict(sorted((thread.platforms or {}).items())),
                 sample_event_ids=thread.sample_event_ids,
             ),

@@ -30,7 +30,7 @@ import zlib
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Final
+from typing import Any, Final
 
 from schemas.records import BRAND_ROLES, AuthorRole, ClaimKind, EnrichedEvent, EventKind, Trigger
 
@@ -216,6 +216,8 @@ class ThreadState:
     peak_hourly_reactions: int = 0
     platforms: Mapping[str, int] | None = None
     terms: Mapping[str, int] | None = None
+    term_errors: Mapping[str, int] | None = None
+    """How much each term's count may overstate (see :func:`space_saving`)."""
     sample_event_ids: tuple[str, ...] = ()
     flagged: bool = False
     """Part of an incident: kept out of the comment-flood baseline."""
@@ -315,21 +317,37 @@ def _add_author(authors: tuple[int, ...], key: int, limit: int) -> tuple[int, ..
 
 
 def bounded_count(counts: Mapping[str, int] | None, keys: list[str], limit: int) -> Mapping[str, int]:
-    """``counts`` plus one for each key, keeping at most ``limit`` keys (Metwally et al.'s
-    space-saving: a new key takes the place of the least counted one, the oldest of those,
-    with its count plus one).
-
-    A key more frequent than 1 / ``limit`` of all counted is never lost, whatever came first:
-    keeping only the first ``limit`` keys left a thread's early small talk as its top terms
-    for ever and never counted the words of the outrage that came later. The least counted
-    keys are found by one scan per call, not one per new key (a bucket's tally holds 200
-    terms, and a post brings several new ones).
+    """``counts`` plus one for each key, keeping at most ``limit`` keys (see :func:`space_saving`).
 
     >>> counts = bounded_count(None, ["delay", "seat", "wifi"], 3)
     >>> dict(bounded_count(counts, ["censorship", "censorship"], 3))
     {'seat': 1, 'wifi': 1, 'censorship': 3}
     """
+    return space_saving(counts, None, keys, limit)[0]
+
+
+def space_saving(
+    counts: Mapping[str, int] | None, errors: Mapping[str, int] | None, keys: list[str], limit: int
+) -> tuple[Mapping[str, int], Mapping[str, int] | None]:
+    """``counts`` plus one for each key, keeping at most ``limit`` keys (Metwally et al.'s
+    space-saving: a new key takes the place of the least counted one, the oldest of those,
+    with its count plus one), and each count's possible overestimate (``errors``: the count it
+    inherited; keys counted from their first use have none and are left out).
+
+    A key more frequent than 1 / ``limit`` of all counted is never lost, whatever came first:
+    keeping only the first ``limit`` keys left a thread's early small talk as its top terms
+    for ever and never counted the words of the outrage that came later. The least counted
+    keys are found by one scan per call, not one per new key (a bucket's tally holds 200
+    terms, and a post brings several new ones). Rank by :func:`top_keys`, not by the count:
+    a word used once can inherit a count above real terms'.
+
+    >>> counts, errors = space_saving(None, None, ["delay", "seat", "wifi", "delay"], 3)
+    >>> counts, errors = space_saving(counts, errors, ["noise"], 3)
+    >>> dict(counts), errors, top_keys(counts, errors, 3)
+    ({'delay': 2, 'wifi': 1, 'noise': 2}, {'noise': 1}, ('delay', 'wifi'))
+    """
     updated = dict(counts or {})
+    overestimates = dict(errors or {})
     floor, least = 0, None  # the least count, and its keys oldest first
     for key in keys:
         if key in updated:
@@ -345,8 +363,23 @@ def bounded_count(counts: Mapping[str, int] | None, keys: list[str], limit: int)
                 if updated[evicted] == floor:
                     break
             del updated[evicted]
+            overestimates.pop(evicted, None)
             updated[key] = floor + 1
-    return updated
+            overestimates[key] = floor
+    return updated, overestimates or None
+
+
+def top_keys(counts: Mapping[str, int] | None, errors: Mapping[str, int] | None, n: int) -> tuple[str, ...]:
+    """The ``n`` keys with the most counts guaranteed (count less its overestimate), then by
+    count and key. A key that inherited its count is left out unless it is certainly counted
+    twice: in a full table it may be a word used once."""
+    known = errors or {}
+    ordered = sorted(
+        ((key, count - known.get(key, 0)) for key, count in (counts or {}).items()
+         if key not in known or count - known[key] >= 2),
+        key=lambda item: (-item[1], -(counts or {})[item[0]], item[0]),
+    )
+    return tuple(key for key, _ in ordered[:n])
 
 
 class ThreadTracker:
@@ -517,9 +550,13 @@ class ThreadTracker:
             complaints=thread.complaints + 1,
             complainers=_add_author(thread.complainers, author_key(event.event.author.id), self.params.max_distinct_authors),
             last_seen_ms=max(thread.last_seen_ms, event.event.created_at_ms),
-            terms=bounded_count(thread.terms, terms_of(event.event.text), self.params.max_terms),
+            **self._count_terms(thread, event.event.text),
             sample_event_ids=samples,
         )
+
+    def _count_terms(self, thread: ThreadState, text: str | None) -> dict[str, Any]:
+        terms, errors = space_saving(thread.terms, thread.term_errors, terms_of(text), self.params.max_terms)
+        return {"terms": terms, "term_errors": errors}
 
     def _react(self, thread: ThreadState, event: EnrichedEvent, complaint: bool) -> ThreadState:
         raw = event.event
@@ -547,7 +584,7 @@ class ThreadTracker:
             thread = replace(
                 thread,
                 negative_reactors=_add_author(thread.negative_reactors, key, params.max_distinct_authors),
-                terms=thread.terms if protest else bounded_count(thread.terms, terms_of(raw.text), params.max_terms),
+                **({} if protest else self._count_terms(thread, raw.text)),
                 sample_event_ids=thread.sample_event_ids
                 if len(thread.sample_event_ids) >= params.max_samples
                 else (*thread.sample_event_ids, raw.id),

@@ -29,6 +29,8 @@ from detectors.threads import (
     bounded_count,
     is_deletion_complaint,
     is_hostile_text,
+    space_saving,
+    top_keys,
 )
 from schemas.records import EnrichedEvent
 
@@ -675,3 +677,21 @@ def test_protests_elsewhere_stay_with_the_protested_thread_after_a_spam_removal_
     book = fold(tracker, events)
     assert len(book.threads["price"].complainers) == 9
     assert not moderation.assess(book.threads["news"], T0_MS + HOUR).fired
+
+
+def test_top_terms_rank_by_guaranteed_counts_not_by_inherited_ones() -> None:
+    """Review finding: a word used once inherits the least count plus one when it takes a full
+    table's slot, so a thread's top terms named one-off words next to (or above) real ones. With
+    six new words a reply, 40 slots keep only terms used by more than about 1 reply in 6; the
+    top terms are those, never a word that may have been used once."""
+    themes = {"refund": 29, "delay": 23, "arrogant": 18, "apology": 14, "cancelled": 10}
+    counts, errors = None, None
+    for reply in range(100):
+        used = [theme for theme, uses in themes.items() if (reply * uses) // 100 != ((reply + 1) * uses) // 100]
+        counts, errors = space_saving(counts, errors, [*used, *(f"noise{reply}x{i}" for i in range(6))], 40)
+    assert top_keys(counts, errors, 5) == ("refund", "delay", "arrogant")
+    # What ranking by the plain count showed: "cancelled" (10 uses) and a word used once tie at 17.
+    assert (counts or {})["cancelled"] == (counts or {})["noise95x0"] == 17
+    # Below a full table nothing is inherited: words used once are still named.
+    small, small_errors = space_saving(None, None, ["late", "refund", "late"], 40)
+    assert small_errors is None and top_keys(small, small_errors, 5) == ("late", "refund")
