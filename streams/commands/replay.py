@@ -47,11 +47,11 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.out is not None and str(args.out) == "-":
         args.out = None
-    if args.out is not None and args.out.is_dir():
-        raise CommandError(f"--out {args.out} is a directory; give a file name")
     for option, target in (("--out", args.out), ("--plot", args.plot)):
         if target is None:
             continue
+        if target.is_dir():
+            raise CommandError(f"{option} {target} is a directory; give a file name")
         if not target.parent.exists():
             raise CommandError(f"{target.parent} does not exist (for {target})")
         if not os.access(target if target.exists() else target.parent, os.W_OK):
