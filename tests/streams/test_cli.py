@@ -44,7 +44,21 @@ def test_replay_and_produce_check_summarise_rejected_lines_alike(tmp_path: Path,
     start = replay.index(f"{header} skipped:")
     assert replay[start + 1:start + 12] == check[1:]
     assert check[1].startswith(f"  {events}:2: bad_json: not valid JSON")
-    assert len(check) == 12 and check[-1] == "  and 2 more", "the first 10 lines, then how many more"
+    assert len(check) == 12 and check[-1] == "  and 2 more (-v lists them all)", "the first 10 lines, then how many more"
+
+
+@pytest.mark.parametrize("options", [["--check"], ["--quiet", "--brands", str(DEMO_BRANDS)]], ids=["produce", "replay"])
+def test_verbose_lists_every_rejected_line(options: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    command = "produce" if options == ["--check"] else "replay"
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(GOOD + b"\n" + b"{broken\n" * 12)
+    main([command, str(events), *options, "-v"])
+    err = capsys.readouterr().err
+    assert all(f"  {events}:{number}: bad_json" in err for number in range(2, 14)), "all 12, not the first 10"
+    assert "lists them all" not in err
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "list every line that breaks the input contract (else the first 10)" in " ".join(capsys.readouterr().out.split())
 
 
 def test_produce_check_passes_a_clean_file(tmp_path: Path) -> None:
