@@ -123,7 +123,10 @@ def parse_timestamp_ms(value: object, field_name: str = "created_at") -> int:
     else:
         raise InvalidEvent(RejectReason.WRONG_TYPE, f"{field_name} must be an RFC 3339 string or epoch milliseconds, got {type(value).__name__}")
     if not _MIN_TIME_MS <= millis <= _MAX_TIME_MS:
-        raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} is outside 2000-2100 (seconds sent as milliseconds?)")
+        unit = ""
+        if not isinstance(value, str):  # a unit mistake is a number's; a string says its year
+            unit = " (epoch seconds, not milliseconds?)" if millis < _MIN_TIME_MS else " (microseconds, not milliseconds?)"
+        raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} is outside 2000-2100{unit}")
     return millis
 
 
@@ -185,6 +188,16 @@ def _choice(obj: Mapping[str, Any], key: str, choices: tuple[str, ...], required
     return value
 
 
+def _json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, with its article, for messages.
+
+    >>> _json_type("1"), _json_type(True), _json_type(None)
+    ('a string', 'a boolean', 'null')
+    """
+    names = {str: "a string", bool: "a boolean", type(None): "null", list: "an array", dict: "an object"}
+    return names.get(type(value), "a number")
+
+
 def _loads(payload: bytes | str) -> Any:
     try:
         return orjson.loads(payload)
@@ -221,7 +234,12 @@ def raw_event_from_dict(obj: Any) -> RawEvent:
     if not isinstance(obj, dict):
         raise InvalidEvent(RejectReason.NOT_AN_OBJECT, f"a message must be a JSON object, got {type(obj).__name__}")
     version = obj.get("schema_version", SCHEMA_VERSION)
-    if isinstance(version, bool) or version != SCHEMA_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int | float):
+        raise InvalidEvent(
+            RejectReason.WRONG_TYPE,
+            f"schema_version must be the integer {SCHEMA_VERSION}, got {_json_type(version)}",
+        )
+    if version != SCHEMA_VERSION:
         raise InvalidEvent(RejectReason.UNSUPPORTED_VERSION, f"schema_version {version!r} is not supported (this worker reads {SCHEMA_VERSION})")
     author_obj = obj.get("author")
     if author_obj is None:

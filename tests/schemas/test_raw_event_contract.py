@@ -89,7 +89,9 @@ INVALID = [
     ("timestamp a fraction of a millisecond", with_changes(created_at=1772366400000.7), RejectReason.BAD_TIMESTAMP),
     ("timestamp padded", with_changes(created_at=" 2026-03-01T12:00:00Z"), RejectReason.BAD_TIMESTAMP),
     ("future schema version", with_changes(schema_version=2), RejectReason.UNSUPPORTED_VERSION),
-    ("schema version a bool", with_changes(schema_version=True), RejectReason.UNSUPPORTED_VERSION),
+    ("schema version a bool", with_changes(schema_version=True), RejectReason.WRONG_TYPE),
+    ("schema version a string", with_changes(schema_version="1"), RejectReason.WRONG_TYPE),
+    ("schema version null", with_changes(schema_version=None), RejectReason.WRONG_TYPE),
 ]
 
 
@@ -117,6 +119,25 @@ def test_a_bad_count_says_what_is_wrong(payload: bytes, message: str) -> None:
         decode_raw_event(b'{"id": "e1", "platform": "twitter", "kind": "post", "brand": "acme", '
                          b'"created_at": 1772366400000, "author": {"id": "u1", ' + payload + b"}}")
     assert message in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"schema_version": "1"}, "wrong_type: schema_version must be the integer 1, got a string"),
+        ({"schema_version": True}, "wrong_type: schema_version must be the integer 1, got a boolean"),
+        ({"schema_version": 2}, "unsupported_version: schema_version 2 is not supported (this worker reads 1)"),
+        ({"created_at": 1772366400}, "created_at 1772366400 is outside 2000-2100 (epoch seconds, not milliseconds?)"),
+        ({"created_at": 1772366400000000}, "outside 2000-2100 (microseconds, not milliseconds?)"),
+        ({"created_at": "2101-01-01T00:00:00Z"}, "created_at '2101-01-01T00:00:00Z' is outside 2000-2100"),
+    ],
+    ids=["version a string", "version a bool", "version 2", "seconds", "microseconds", "far-future string"],
+)
+def test_a_rejection_says_what_is_wrong(changes: dict[str, object], message: str) -> None:
+    """The unit hint fits numbers only: a far-future string is no unit mistake."""
+    with pytest.raises(InvalidEvent) as caught:
+        decode_raw_event(orjson.dumps({**BASE, **changes}))
+    assert str(caught.value).endswith(message)
 
 
 @pytest.mark.parametrize("count", [0, 5.0, 1e3, MAX_COUNT, float(MAX_COUNT)], ids=str)
