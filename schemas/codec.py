@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, cast
@@ -53,6 +54,12 @@ ENCODE_OPTIONS: Final = orjson.OPT_SORT_KEYS
 # sent as milliseconds, or microseconds).
 _MIN_TIME_MS: Final = 946_684_800_000
 _MAX_TIME_MS: Final = 4_102_444_800_000
+RFC3339_SHAPE: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+"""The pattern of ``created_at``'s string branch in ``raw_event.v1.json`` (full match).
+:meth:`datetime.fromisoformat` alone also takes ISO 8601 forms RFC 3339 does not
+(``+0100``, ``20260301T1200Z``, week dates), which the published schema rejects."""
 
 _KNOWN_RAW_FIELDS: Final = frozenset(
     {
@@ -111,6 +118,9 @@ def parse_timestamp_ms(value: object, field_name: str = "created_at") -> int:
             raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} is empty")
         if text != text.strip():
             raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} has spaces around it (not RFC 3339)")
+        if not RFC3339_SHAPE.fullmatch(text):
+            colon = " (the UTC offset needs a colon, e.g. +01:00)" if re.search(r"[+-][0-9]{4}$", text) else ""
+            raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} is not RFC 3339{colon}")
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         try:
