@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import math
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any, Final, cast
@@ -53,6 +54,12 @@ ENCODE_OPTIONS: Final = orjson.OPT_SORT_KEYS
 # sent as milliseconds, or microseconds).
 _MIN_TIME_MS: Final = 946_684_800_000
 _MAX_TIME_MS: Final = 4_102_444_800_000
+RFC3339_SHAPE: Final = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt ][0-9]{2}:[0-9]{2}(:[0-9]{2}(\.[0-9]+)?)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+"""The pattern of ``created_at``'s string branch in ``raw_event.v1.json`` (full match).
+:meth:`datetime.fromisoformat` alone also takes ISO 8601 forms RFC 3339 does not
+(``+0100``, ``20260301T1200Z``, week dates), which the published schema rejects."""
 
 _KNOWN_RAW_FIELDS: Final = frozenset(
     {
@@ -111,6 +118,9 @@ def parse_timestamp_ms(value: object, field_name: str = "created_at") -> int:
             raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} is empty")
         if text != text.strip():
             raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} has spaces around it (not RFC 3339)")
+        if not RFC3339_SHAPE.fullmatch(text):
+            colon = " (the UTC offset needs a colon, e.g. +01:00)" if re.search(r"[+-][0-9]{4}$", text) else ""
+            raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} is not RFC 3339{colon}")
         if text.endswith(("Z", "z")):
             text = text[:-1] + "+00:00"
         try:
@@ -123,7 +133,10 @@ def parse_timestamp_ms(value: object, field_name: str = "created_at") -> int:
     else:
         raise InvalidEvent(RejectReason.WRONG_TYPE, f"{field_name} must be an RFC 3339 string or epoch milliseconds, got {type(value).__name__}")
     if not _MIN_TIME_MS <= millis <= _MAX_TIME_MS:
-        raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} is outside 2000-2100 (seconds sent as milliseconds?)")
+        unit = ""
+        if not isinstance(value, str):  # a unit mistake is a number's; a string says its year
+            unit = " (epoch seconds, not milliseconds?)" if millis < _MIN_TIME_MS else " (microseconds, not milliseconds?)"
+        raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} is outside 2000-2100{unit}")
     return millis
 
 
@@ -185,6 +198,16 @@ def _choice(obj: Mapping[str, Any], key: str, choices: tuple[str, ...], required
     return value
 
 
+def _json_type(value: object) -> str:
+    """The JSON name of a decoded value's type, with its article, for messages.
+
+    >>> _json_type("1"), _json_type(True), _json_type(None)
+    ('a string', 'a boolean', 'null')
+    """
+    names = {str: "a string", bool: "a boolean", type(None): "null", list: "an array", dict: "an object"}
+    return names.get(type(value), "a number")
+
+
 def _loads(payload: bytes | str) -> Any:
     try:
         return orjson.loads(payload)
@@ -221,7 +244,12 @@ def raw_event_from_dict(obj: Any) -> RawEvent:
     if not isinstance(obj, dict):
         raise InvalidEvent(RejectReason.NOT_AN_OBJECT, f"a message must be a JSON object, got {type(obj).__name__}")
     version = obj.get("schema_version", SCHEMA_VERSION)
-    if isinstance(version, bool) or version != SCHEMA_VERSION:
+    if isinstance(version, bool) or not isinstance(version, int | float):
+        raise InvalidEvent(
+            RejectReason.WRONG_TYPE,
+            f"schema_version must be the integer {SCHEMA_VERSION}, got {_json_type(version)}",
+        )
+    if version != SCHEMA_VERSION:
         raise InvalidEvent(RejectReason.UNSUPPORTED_VERSION, f"schema_version {version!r} is not supported (this worker reads {SCHEMA_VERSION})")
     author_obj = obj.get("author")
     if author_obj is None:

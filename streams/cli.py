@@ -50,11 +50,17 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _accept_verbose_after_commands(parser: argparse.ArgumentParser) -> None:
-    """Give every (sub-)command ``-v`` too; it does not reset a ``-v`` given before the command."""
+    """Give every (sub-)command ``-v`` too; it does not reset a ``-v`` given before the command.
+
+    A command that declares its own ``-v`` (with ``default=argparse.SUPPRESS``) keeps it: its
+    help says what else ``-v`` does there.
+    """
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
             for command in action.choices.values():
-                command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help="debug logging")
+                if "-v" not in command._option_string_actions:
+                    command.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                                         help="debug logging")
                 _accept_verbose_after_commands(command)
 
 

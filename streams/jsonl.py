@@ -53,6 +53,7 @@ def count_lines(path: Path | str) -> int | None:
 
 
 FIRST_ERRORS_SHOWN = 10
+LIST_ALL_HELP = f"debug logging, and list every line that breaks the input contract (else the first {FIRST_ERRORS_SHOWN})"
 
 
 @dataclass(slots=True)
@@ -60,10 +61,12 @@ class LoadReport:
     events: list[RawEvent] = field(default_factory=list)
     rejected: Counter[str] = field(default_factory=Counter)
     first_errors: list[str] = field(default_factory=list)
+    list_all: bool = False
+    """Keep every rejected line for the summary (``-v``), not only the first :data:`FIRST_ERRORS_SHOWN`."""
 
     def note(self, path: Path | str, number: int, error: InvalidEvent) -> None:
         self.rejected[error.reason.value] += 1
-        if len(self.first_errors) < FIRST_ERRORS_SHOWN:
+        if self.list_all or len(self.first_errors) < FIRST_ERRORS_SHOWN:
             self.first_errors.append(f"{path}:{number}: {error}")
 
     def rejection_summary(self, total: int, fate: str) -> str:
@@ -74,14 +77,14 @@ class LoadReport:
         >>> print(report.rejection_summary(10, "skipped"))
         3 of 10 lines break the input contract (2 missing_field, 1 bad_json); skipped:
           e.jsonl:2: bad_json: ...
-          and 2 more
+          and 2 more (-v lists them all)
         """
         bad = sum(self.rejected.values())
         reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(self.rejected.items(), key=lambda item: (-item[1], item[0])))
         lines = [f"{bad} of {total} lines break the input contract ({reasons}); {fate}:"]
         lines += [f"  {error}" for error in self.first_errors]
         if bad > len(self.first_errors):
-            lines.append(f"  and {bad - len(self.first_errors)} more")
+            lines.append(f"  and {bad - len(self.first_errors)} more (-v lists them all)")
         return "\n".join(lines)
 
 
@@ -110,8 +113,8 @@ def read_events(path: Path | str) -> Iterator[Line]:
             yield Line(number, payload, event, None, event.brand)
 
 
-def load_events(path: Path | str) -> LoadReport:
-    report = LoadReport()
+def load_events(path: Path | str, *, list_all: bool = False) -> LoadReport:
+    report = LoadReport(list_all=list_all)
     for line in read_events(path):
         if line.event is not None:
             report.events.append(line.event)

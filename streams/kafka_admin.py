@@ -118,9 +118,10 @@ def ensure_topics(settings: Settings, timeout: float = 30.0) -> list[str]:
                     created.append(topic["name"])
                 elif error_code != TopicAlreadyExistsError.errno:
                     error_type = for_code(error_code)
-                    # A replication factor, name or partition count the cluster cannot have is
-                    # configuration: restarting the worker will not change it.
-                    configured = issubclass(error_type, InvalidReplicationFactorError | InvalidTopicError | InvalidPartitionsError)
+                    # A name or partition count the cluster cannot have is configuration: restarting
+                    # will not change it. A replication factor is checked against the brokers up at
+                    # that moment, so during a rolling restart it is refused and later accepted.
+                    configured = issubclass(error_type, InvalidTopicError | InvalidPartitionsError)
                     raise (UsageError if configured else CommandError)(
                         f"Kafka at {settings.bootstrap_servers} refused to create topic {topic['name']}: "
                         f"{error_type.__name__} {topic.get('error_message') or ''}".rstrip()
@@ -136,7 +137,9 @@ def _create_hint(settings: Settings, error_type: type[KafkaError]) -> str:
     from streams.settings import env_var
 
     if issubclass(error_type, InvalidReplicationFactorError):
-        return f"set {env_var('replication_factor')} (now {settings.replication_factor}) to at most the number of brokers"
+        return (f"Kafka counts only the brokers up now, so during a rolling restart this passes once they are back "
+                f"(exit 1: systemd tries again); if the cluster has fewer brokers, set {env_var('replication_factor')} "
+                f"(now {settings.replication_factor}) to at most their number")
     if issubclass(error_type, TopicAuthorizationFailedError | ClusterAuthorizationFailedError):
         return ("the principal needs create rights on the topics, or create them beforehand "
                 "(docs/operations.md, 'Secured Kafka')")

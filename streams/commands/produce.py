@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from streams.jsonl import LIST_ALL_HELP
 from streams.settings import Settings, env_var
 
 log = logging.getLogger("flarewatch.produce")
@@ -25,7 +26,8 @@ def register(subparsers: Any) -> None:
         description=(
             "Send each line of FILE (one raw event per line, '-' for stdin) to the raw topic as it is. "
             "Lines that break the input contract are still sent (the worker dead-letters them, so nothing "
-            "is lost silently); --check only validates and sends nothing."
+            "is lost silently); --check only validates and sends nothing. Either way the first 10 such lines are "
+            "listed with their line number; -v lists all."
         ),
     )
     parser.add_argument("file", type=Path, help="JSONL file of raw events ('-' for stdin)")
@@ -33,6 +35,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--check", action="store_true", help="validate every line locally, send nothing")
     parser.add_argument("--topic", help=f"topic (default <{env_var('topic_prefix')}>.events.raw)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=LIST_ALL_HELP)
     parser.set_defaults(handler=run_produce)
 
 
@@ -40,17 +43,19 @@ def run_produce(args: argparse.Namespace, settings: Settings) -> int:
     from streams.jsonl import load_events
 
     if args.check:
-        report = load_events(args.file)
+        report = load_events(args.file, list_all=args.verbose)
         total = len(report.events) + sum(report.rejected.values())
         if not report.rejected:
             print(f"{total} lines OK", file=sys.stderr)
             return 0
         print(report.rejection_summary(total, "not sent (--check)"), file=sys.stderr)
         return 1
-    return produce_file(settings, args.file, rate=args.rate, topic=args.topic, progress=not args.quiet)
+    return produce_file(settings, args.file, rate=args.rate, topic=args.topic, progress=not args.quiet,
+                        list_all=args.verbose)
 
 
-def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: str | None = None, progress: bool = True) -> int:
+def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: str | None = None, progress: bool = True,
+                 list_all: bool = False) -> int:
     """Send every line of ``path``; returns 1 if any send failed (after reporting it), else 0.
 
     kafka-python's ``flush()`` does not raise for a record the broker refused, so every
@@ -76,7 +81,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
         producer = make_producer(settings)
     except KafkaError as error:
         raise CommandError(f"cannot connect a producer to {settings.bootstrap_servers}: {error}") from None
-    report = LoadReport()
+    report = LoadReport(list_all=list_all)
     deliveries = Deliveries(path)
     total = 0
     started = time.monotonic()

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from streams.jsonl import LIST_ALL_HELP
 from streams.settings import Settings, env_var
 
 
@@ -18,7 +19,7 @@ def register(subparsers: Any) -> None:
         description=(
             "Read raw events (JSONL), process them in event-time order with the same code as the worker, "
             "and write the incident events (JSONL). Deterministic: the same input gives the same bytes. "
-            "Lines that break the input contract are reported with their line number and skipped."
+            "Lines that break the input contract are skipped and listed with their line number (the first 10; -v lists all)."
         ),
     )
     parser.add_argument("events", type=Path, help="JSONL file of raw events ('-' for stdin)")
@@ -33,6 +34,7 @@ def register(subparsers: Any) -> None:
         help="do not close the last open buckets at the end (what a live worker has seen so far)",
     )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=LIST_ALL_HELP)
     parser.set_defaults(handler=run_replay)
 
 
@@ -47,11 +49,11 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.out is not None and str(args.out) == "-":
         args.out = None
-    if args.out is not None and args.out.is_dir():
-        raise CommandError(f"--out {args.out} is a directory; give a file name")
     for option, target in (("--out", args.out), ("--plot", args.plot)):
         if target is None:
             continue
+        if target.is_dir():
+            raise CommandError(f"{option} {target} is a directory; give a file name")
         if not target.parent.exists():
             raise CommandError(f"{target.parent} does not exist (for {target})")
         if not os.access(target if target.exists() else target.parent, os.W_OK):
@@ -66,7 +68,7 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError as error:
             raise UsageError(f"--plot: {error}") from None
     components = load_components(settings, args.brands)
-    report = load_events(args.events)
+    report = load_events(args.events, list_all=args.verbose)
     if report.rejected:
         print(report.rejection_summary(len(report.events) + sum(report.rejected.values()), "skipped"), file=sys.stderr)
     if not report.events:

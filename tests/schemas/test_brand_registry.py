@@ -45,6 +45,13 @@ def test_unknown_brand_makes_everyone_other() -> None:
     assert registry_from_dict(REGISTRY).role_of("initech", Author(id="1", handle="acmerail")) == "other"
 
 
+def test_languages_left_out_means_english() -> None:
+    """The documented default (README, deploy/brands.yaml); an empty or null list is an error."""
+    registry = registry_from_dict({"brands": [{"name": "initech"}]})
+    assert registry.brands["initech"].languages == ("en",)
+    assert registry.language("initech") == "en"
+
+
 def test_summary_language_is_the_first_supported_one() -> None:
     registry = registry_from_dict(REGISTRY)
     assert registry.language("acme-rail") == "de"

@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from schemas.codec import (
     MAX_COUNT,
     MAX_EVENT_BYTES,
+    RFC3339_SHAPE,
     InvalidEvent,
     RejectReason,
     decode_raw_event,
@@ -88,8 +89,19 @@ INVALID = [
     ("timestamp a bool", with_changes(created_at=True), RejectReason.WRONG_TYPE),
     ("timestamp a fraction of a millisecond", with_changes(created_at=1772366400000.7), RejectReason.BAD_TIMESTAMP),
     ("timestamp padded", with_changes(created_at=" 2026-03-01T12:00:00Z"), RejectReason.BAD_TIMESTAMP),
+    # ISO 8601 forms that datetime.fromisoformat takes but RFC 3339 (and the schema's pattern) does not
+    ("offset without colon", with_changes(created_at="2026-05-07T10:00:00+0100"), RejectReason.BAD_TIMESTAMP),
+    ("offset in hours only", with_changes(created_at="2026-05-07T10:00:00+01"), RejectReason.BAD_TIMESTAMP),
+    ("offset with seconds", with_changes(created_at="2026-05-07T10:00:00+01:00:30"), RejectReason.BAD_TIMESTAMP),
+    ("basic format", with_changes(created_at="20260507T100000Z"), RejectReason.BAD_TIMESTAMP),
+    ("week date", with_changes(created_at="2026-W19-4T10:00:00Z"), RejectReason.BAD_TIMESTAMP),
+    ("hour only", with_changes(created_at="2026-05-07T10Z"), RejectReason.BAD_TIMESTAMP),
+    ("decimal comma", with_changes(created_at="2026-05-07T10:00:00,5Z"), RejectReason.BAD_TIMESTAMP),
+    ("non-ASCII digits", with_changes(created_at="\uff12\uff10\uff12\uff16-05-07T10:00:00Z"), RejectReason.BAD_TIMESTAMP),
     ("future schema version", with_changes(schema_version=2), RejectReason.UNSUPPORTED_VERSION),
-    ("schema version a bool", with_changes(schema_version=True), RejectReason.UNSUPPORTED_VERSION),
+    ("schema version a bool", with_changes(schema_version=True), RejectReason.WRONG_TYPE),
+    ("schema version a string", with_changes(schema_version="1"), RejectReason.WRONG_TYPE),
+    ("schema version null", with_changes(schema_version=None), RejectReason.WRONG_TYPE),
 ]
 
 
@@ -117,6 +129,65 @@ def test_a_bad_count_says_what_is_wrong(payload: bytes, message: str) -> None:
         decode_raw_event(b'{"id": "e1", "platform": "twitter", "kind": "post", "brand": "acme", '
                          b'"created_at": 1772366400000, "author": {"id": "u1", ' + payload + b"}}")
     assert message in str(caught.value)
+
+
+CODEC_ONLY = [
+    ("after 2100", "2101-01-01T00:00:00Z"),
+    ("a millisecond after 2100", "2100-01-01T00:00:00.001Z"),
+    ("before 2000 in UTC", "2000-01-01T00:30:00+01:00"),
+    ("no such day", "2026-02-30T10:00:00Z"),
+    ("hour 24", "2026-05-07T24:00:00Z"),
+    ("leap second", "2026-12-31T23:59:60Z"),
+]
+
+
+@pytest.mark.parametrize(("name", "timestamp"), CODEC_ONLY, ids=[case[0] for case in CODEC_ONLY])
+def test_what_only_the_codec_checks_of_a_string_timestamp(name: str, timestamp: str) -> None:
+    """The schema's string branch checks the shape; a real date and time in 2000-2100 (UTC)
+    the codec alone, as the schema's description and README say. Both edges are inclusive."""
+    assert VALIDATOR.is_valid(with_changes(created_at=timestamp))
+    with pytest.raises(InvalidEvent) as caught:
+        decode_raw_event(orjson.dumps(with_changes(created_at=timestamp)))
+    assert caught.value.reason is RejectReason.BAD_TIMESTAMP
+
+
+@pytest.mark.parametrize(
+    "timestamp",
+    ["2100-01-01T00:00:00Z", "2100-01-01T01:00:00+01:00", "2000-01-01T00:00:00Z", "1999-12-31T23:30:00-01:00",
+     "2026-05-07t10:00:00z", "2026-05-07 10:00+01:00", "2026-05-07T10:00:00.123456789Z"],
+)
+def test_string_timestamps_both_accept(timestamp: str) -> None:
+    VALIDATOR.validate(with_changes(created_at=timestamp))
+    decode_raw_event(orjson.dumps(with_changes(created_at=timestamp)))
+
+
+def test_the_codec_checks_the_shape_with_the_schema_pattern() -> None:
+    string_branch = RAW_SCHEMA["properties"]["created_at"]["oneOf"][0]
+    assert string_branch["pattern"] == f"^{RFC3339_SHAPE.pattern}$"
+
+
+def test_an_offset_without_colon_says_so() -> None:
+    with pytest.raises(InvalidEvent, match=r"is not RFC 3339 \(the UTC offset needs a colon, e\.g\. \+01:00\)"):
+        decode_raw_event(orjson.dumps(with_changes(created_at="2026-05-07T10:00:00+0100")))
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"schema_version": "1"}, "wrong_type: schema_version must be the integer 1, got a string"),
+        ({"schema_version": True}, "wrong_type: schema_version must be the integer 1, got a boolean"),
+        ({"schema_version": 2}, "unsupported_version: schema_version 2 is not supported (this worker reads 1)"),
+        ({"created_at": 1772366400}, "created_at 1772366400 is outside 2000-2100 (epoch seconds, not milliseconds?)"),
+        ({"created_at": 1772366400000000}, "outside 2000-2100 (microseconds, not milliseconds?)"),
+        ({"created_at": "2101-01-01T00:00:00Z"}, "created_at '2101-01-01T00:00:00Z' is outside 2000-2100"),
+    ],
+    ids=["version a string", "version a bool", "version 2", "seconds", "microseconds", "far-future string"],
+)
+def test_a_rejection_says_what_is_wrong(changes: dict[str, object], message: str) -> None:
+    """The unit hint fits numbers only: a far-future string is no unit mistake."""
+    with pytest.raises(InvalidEvent) as caught:
+        decode_raw_event(orjson.dumps({**BASE, **changes}))
+    assert str(caught.value).endswith(message)
 
 
 @pytest.mark.parametrize("count", [0, 5.0, 1e3, MAX_COUNT, float(MAX_COUNT)], ids=str)

@@ -44,7 +44,21 @@ def test_replay_and_produce_check_summarise_rejected_lines_alike(tmp_path: Path,
     start = replay.index(f"{header} skipped:")
     assert replay[start + 1:start + 12] == check[1:]
     assert check[1].startswith(f"  {events}:2: bad_json: not valid JSON")
-    assert len(check) == 12 and check[-1] == "  and 2 more", "the first 10 lines, then how many more"
+    assert len(check) == 12 and check[-1] == "  and 2 more (-v lists them all)", "the first 10 lines, then how many more"
+
+
+@pytest.mark.parametrize("options", [["--check"], ["--quiet", "--brands", str(DEMO_BRANDS)]], ids=["produce", "replay"])
+def test_verbose_lists_every_rejected_line(options: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    command = "produce" if options == ["--check"] else "replay"
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(GOOD + b"\n" + b"{broken\n" * 12)
+    main([command, str(events), *options, "-v"])
+    err = capsys.readouterr().err
+    assert all(f"  {events}:{number}: bad_json" in err for number in range(2, 14)), "all 12, not the first 10"
+    assert "lists them all" not in err
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    assert "list every line that breaks the input contract (else the first 10)" in " ".join(capsys.readouterr().out.split())
 
 
 def test_produce_check_passes_a_clean_file(tmp_path: Path) -> None:
@@ -83,11 +97,15 @@ def test_produce_checks_the_file_before_kafka(tmp_path: Path, monkeypatch: pytes
     assert "missing.jsonl: no such file" in capsys.readouterr().err
 
 
-def test_replay_refuses_a_directory_as_output(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+@pytest.mark.parametrize("option", ["--out", "--plot"])
+def test_replay_refuses_a_directory_as_output(tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str) -> None:
+    """A path that cannot be written is exit 1 for both outputs (--plot DIR was 2, --out DIR 1)."""
     events = tmp_path / "events.jsonl"
     events.write_bytes(GOOD + b"\n")
-    assert main(["replay", str(events), "--out", str(tmp_path), "--quiet"]) == 1
-    assert "is a directory" in capsys.readouterr().err
+    directory = tmp_path / "plots.png"
+    directory.mkdir()
+    assert main(["replay", str(events), option, str(directory), "--quiet"]) == 1
+    assert f"{option} {directory} is a directory; give a file name" in capsys.readouterr().err
 
 
 def test_produce_check_says_a_clean_file_is_ok(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -169,7 +187,6 @@ def test_produce_keys_every_line_by_its_brand(tmp_path: Path, fake_producer: Fak
     [
         ("replay.xyz", "--plot: cannot draw a .xyz file; use one of"),
         ("replay", "is not a file name with a suffix (e.g. replay.png)"),
-        (".", "is not a file name with a suffix"),
     ],
 )
 def test_replay_checks_the_plot_file_before_replaying(tmp_path: Path, capsys: pytest.CaptureFixture[str],
