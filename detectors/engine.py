@@ -651,7 +651,7 @@ class CrisisEngine:
         linked = Signal(
             type="owned_post_backlash", cause=thread.thread_id, origin="self_inflicted",
             severity=max(strongest.severity, LINKED_BACKLASH_SEVERITY), onset_ms=post.created_at_ms, trigger=post.trigger(),
-            evidence=evidence,
+            evidence=evidence, against_baseline=True,
         )
         return [*(signal for signal in signals if signal.cause != BRAND_CAUSE), linked]
 

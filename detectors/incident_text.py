@@ -137,6 +137,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "head": "{brand}: {what} since {since}: {measure}; {negative} of {total} events negative. "
         "Origin: {origin}.",
         "baseline": "{observed} vs about {expected} expected",
+        "baseline_unit": "{observed} {unit} vs about {expected} expected",
         "threshold": "{observed} {unit} (alert threshold {expected})",
         "trigger": ' Trigger: "{excerpt}"',
         "terms": " Top terms: {terms}.",
@@ -147,6 +148,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "head": "{brand}: {what} seit {since}: {measure}; {negative} von {total} Ereignissen negativ. "
         "Ursprung: {origin}.",
         "baseline": "{observed} statt etwa {expected} erwartet",
+        "baseline_unit": "{observed} {unit} statt etwa {expected} erwartet",
         "threshold": "{observed} {unit} (Alarmschwelle {expected})",
         "trigger": " Auslöser: „{excerpt}“",
         "terms": " Häufigste Begriffe: {terms}.",
@@ -172,10 +174,13 @@ _UNITS: Final[Mapping[str, Mapping[IncidentType, str]]] = {
 }
 
 
-def _measure(incident_type: IncidentType, evidence: Evidence, lang: str) -> str:
-    """What was measured against what: a baseline for the series detectors, a threshold for the rest."""
+def _measure(incident_type: IncidentType, evidence: Evidence, lang: str, against_baseline: bool = False) -> str:
+    """What was measured against what: a baseline for the series detectors (and for their
+    signals that became another type's), a threshold for the rest."""
     words = _WORDS[lang]
     unit = _UNITS[lang].get(incident_type)
+    if unit is not None and against_baseline:
+        return words["baseline_unit"].format(observed=_amount(evidence.observed), unit=unit, expected=_amount(evidence.expected))
     if unit is None:
         if incident_type == "negative_shift":
             return words["baseline"].format(observed=f"{evidence.observed:.0%}", expected=f"{evidence.expected:.0%}")
@@ -245,6 +250,7 @@ def summarize(
     evidence: Evidence,
     trigger: Trigger | None,
     merged_into: str | None = None,
+    against_baseline: bool = False,
 ) -> str:
     """One or two sentences: what, since when, how much against normal, origin, trigger.
 
@@ -262,7 +268,7 @@ def summarize(
     role_name, role_article = _ROLE[lang].get(role, _ROLE[lang]["other"])
     what = _WHAT[lang][incident_type].format(role=role_name, role_article=role_article)
     text = words["head"].format(
-        brand=brand, what=what, since=_clock(started_at_ms), measure=_measure(incident_type, evidence, lang),
+        brand=brand, what=what, since=_clock(started_at_ms), measure=_measure(incident_type, evidence, lang, against_baseline),
         negative=evidence.negative_events, total=evidence.total_events, origin=_ORIGIN[lang][origin],
     )
     if trigger is not None and trigger.excerpt:

@@ -75,6 +75,11 @@ class Signal:
     """For a brand-wide signal: the thread whose open incident it belongs to, when the engine
     can tell by other means than the thread's share of negatives (a burst of that thread's
     words in posts of their own)."""
+    against_baseline: bool = False
+    """The evidence is counted against a baseline (what is usual), not a detector's threshold:
+    a brand-wide spike or shift that became a thread type's signal (see the engine's link to
+    the brand's hostile post) keeps its series units, so its summary must not call the
+    baseline an alert threshold."""
     sustained: bool = False
     """The detector's evidence already spans several buckets and shows the rise still going on
     (a share shift judged over 30 minutes or more, whose newer half is raised as well): a
@@ -121,6 +126,8 @@ class IncidentRecord:
     emitted_types: tuple[IncidentType, ...]
     resolved_at_ms: int | None = None
     merged_into: str | None = None
+    against_baseline: bool = False
+    """Its evidence came from a signal counted against a baseline (see :class:`Signal`)."""
 
     @property
     def is_open(self) -> bool:
@@ -323,22 +330,20 @@ class IncidentManager:
             type=lead.type, cause=lead.cause, origin=lead.origin, trigger=lead.trigger,
             started_at_ms=min(onset, now_ms), detected_at_ms=known_ms, last_emitted_ms=now_ms,
             last_signal_ms=now_ms, severity=severity, pending_severity=severity,
-            evidence=lead.evidence, signal_types=types, emitted_types=types,
+            evidence=lead.evidence, signal_types=types, emitted_types=types, against_baseline=lead.against_baseline,
         )
 
     def _absorb(self, record: IncidentRecord, group: list[Signal], now_ms: int, emit: _Emit) -> IncidentRecord:
         """Merge a bucket's signals into an open incident; publish an update if it is due."""
         own = [signal for signal in group if signal.type == record.type]
-        if own:
-            evidence = own[0].evidence
-        elif record.cause == BRAND_CAUSE:
-            evidence = group[0].evidence
-        else:
-            evidence = record.evidence
+        source = own[0] if own else group[0] if record.cause == BRAND_CAUSE else None
+        evidence = source.evidence if source is not None else record.evidence
+        against_baseline = source.against_baseline if source is not None else record.against_baseline
         severity = max(record.pending_severity, *(signal.severity for signal in group))
         types = tuple(sorted({*record.signal_types, *(signal.type for signal in group)}))
         record = replace(
             record, last_signal_ms=now_ms, pending_severity=severity, signal_types=types, evidence=evidence,
+            against_baseline=against_baseline,
         )
         escalated = severity > record.severity or set(types) - set(record.emitted_types)
         if escalated and now_ms - record.last_emitted_ms >= self.params.update_interval_ms:
@@ -361,7 +366,7 @@ class IncidentManager:
             summary=summarize(
                 incident_type=record.type, lang=lang, brand=brand, origin=record.origin, status=status,
                 started_at_ms=record.started_at_ms, evidence=record.evidence, trigger=record.trigger,
-                merged_into=record.merged_into,
+                merged_into=record.merged_into, against_baseline=record.against_baseline,
             ),
             lang=lang if lang in ("en", "de") else "en",
             trigger=record.trigger,

@@ -325,6 +325,9 @@ def test_a_share_shift_linked_to_a_hostile_reply_reads_in_negative_reactions_not
     evidence = opened[0].evidence
     assert evidence.window_seconds >= 900  # the share detector's pool, not a thread's
     assert evidence.observed == evidence.negative_events > evidence.expected > 1
+    # What the usual share would have given is a baseline, not an alert threshold (review finding).
+    assert "negative reactions or shares vs about" in opened[0].summary
+    assert "alert threshold" not in opened[0].summary
 
 
 @st.composite
