@@ -296,6 +296,15 @@ def test_an_executive_announcement_is_left_to_the_flood_detector() -> None:
         ("Das tut uns leid, bitte schreib uns eine DM", True, -0.7, False),
         ("This complaint is ridiculous and so are you", True, -0.8, True),
         ("Trains run as planned today", False, 0.0, False),
+        # Contempt for complainers, read neutral or positive by a sentiment model (outside testers'
+        # wordings, not the scenario banks'); and words that only look like it.
+        ("Dear customers who keep whining about delays: maybe walk.", False, 0.0, True),
+        ("Boo hoo, a train was ten minutes late. Get over it.", False, 0.2, True),
+        ("Wer wegen fünf Minuten rumjammert, sollte Auto fahren.", False, 0.0, True),
+        ("Das Gejammer über ein paar Minuten Verspätung ist wirklich ermüdend.", False, -0.1, True),
+        ("We'll fix the wifi whine on ICE 4 trains", False, 0.0, False),
+        ("Die Sirene heult beim Probealarm um 12 Uhr", False, 0.0, False),
+        ("Sie haben recht, das ist ärgerlich. Wir kümmern uns.", True, -0.5, False),
     ],
 )
 def test_hostile_tone(text: str, negative: bool, score: float, hostile: bool) -> None:
@@ -692,6 +701,6 @@ def test_top_terms_rank_by_guaranteed_counts_not_by_inherited_ones() -> None:
     assert top_keys(counts, errors, 5) == ("refund", "delay", "arrogant")
     # What ranking by the plain count showed: "cancelled" (10 uses) and a word used once tie at 17.
     assert (counts or {})["cancelled"] == (counts or {})["noise95x0"] == 17
-    # Below a full table nothing is inherited: words used once are still named.
+    # Below a full table nothing is inherited, but a word used once is still no evidence.
     small, small_errors = space_saving(None, None, ["late", "refund", "late"], 40)
-    assert small_errors is None and top_keys(small, small_errors, 5) == ("late", "refund")
+    assert small_errors is None and top_keys(small, small_errors, 5) == ("late",)
