@@ -203,6 +203,8 @@ class BrandState:
     """First bucket of the current run of raised spike/shift scores: the onset estimate."""
     recent_negative: tuple[int, ...] = ()
     """Negative counts of the last ``attribution_buckets`` closed buckets."""
+    recent_total: tuple[int, ...] = ()
+    """Their total counts (a spike's evidence is its pool's, see ``spike_pool_buckets``)."""
     late_events: int = 0
     dropped_events: int = 0
     pool_authors: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
@@ -490,10 +492,17 @@ class CrisisEngine:
             and pooled - pooled_expected >= params.spike_min_excess
         )
         if material and (volume.anomalous or (volume.score >= 0.5 and not volume.warming_up)):
+            # The evidence is the pool that made the spike material, not its last bucket: an
+            # opening read "2 vs about 0.531 expected" while 15 minutes held 8.
+            pooled_total = sum(state.recent_total[-(params.spike_pool_buckets - 1) :]) + tally.total
             signals.append(Signal(
                 type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
                 severity=self._series_severity(volume.score, 4), onset_ms=onset, trigger=None,
-                evidence=brand_evidence,
+                evidence=replace(
+                    brand_evidence, observed=float(pooled), expected=round(pooled_expected, 3),
+                    window_seconds=params.spike_pool_buckets * params.bucket_width_ms // 1000,
+                    negative_events=pooled, total_events=max(pooled, pooled_total),
+                ),
                 attribute_to=self._explaining_thread(
                     state, book, pooled - pooled_expected, params.spike_pool_buckets * params.bucket_width_ms, now_ms
                 ),
@@ -549,6 +558,7 @@ class CrisisEngine:
             state, volume=volume_state, share=share_state, threads=book, flood=flood_state, pool_authors=pool_authors,
             incidents=incident_book, buckets=buckets, elevated_since_ms=elevated_since,
             recent_negative=(*state.recent_negative, tally.negative)[-params.attribution_buckets :],
+            recent_total=(*state.recent_total, tally.total)[-params.attribution_buckets :],
         )
         return state, report, emitted
 

@@ -432,3 +432,22 @@ def test_detected_at_is_when_the_engine_could_know_not_when_the_bucket_ended() -
     assert [incident.type for incident in opened] == ["negative_spike"]
     assert opened[0].detected_at_ms == T0_MS + 30 * MINUTE == opened[0].updated_at_ms
     assert opened[0].started_at_ms == T0_MS
+
+
+def test_a_spikes_evidence_is_the_pool_that_made_it_material() -> None:
+    """An outside tester's opening read "2 vs about 0.531 expected; 2 of 11 events negative":
+    the last bucket's counts, while the materiality rule had judged the last 15 minutes. The
+    evidence is now those 15 minutes (here: two ordinary buckets of 3 negatives of 6 each, then
+    30 of 60)."""
+    engine = CrisisEngine()
+    events = background(30, per_bucket=6, negative_every=2)
+    start = 30 * HOUR
+    events += [enriched(f"burst{i}", start + i * 5_000, author=f"burst{i}", negative=i % 2 == 0, text=f"grumble{i}")
+               for i in range(60)]
+    events.append(enriched("after", start + 16 * MINUTE, author="later", text="ok"))
+    events.sort(key=lambda event: event.event.created_at_ms)
+    _, incidents, _ = run(engine, events)
+    spikes = [incident for incident in incidents if incident.type == "negative_spike" and incident.status == "opened"]
+    assert [(spike.evidence.window_seconds, spike.evidence.observed, spike.evidence.negative_events,
+             spike.evidence.total_events) for spike in spikes] == [(900, 36.0, 36, 72)]
+    assert spikes[0].evidence.expected == pytest.approx(9.0, abs=0.5)
