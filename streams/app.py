@@ -34,6 +34,7 @@ from schemas.codec import (
     encode_incident,
 )
 from schemas.records import INCIDENT_TYPES, LEVELS, level_for_severity
+from streams.acks import OrderedAcks, Pending
 from streams.dead_letter import (
     Rejected,
     RejectRatioWatch,
@@ -148,10 +149,13 @@ def create_pipeline(
     # changelog) gets a checkpoint at most every state_checkpoint_seconds per brand and
     # whenever incidents are published; (de)serialising the state on every event costs
     # more than the detectors themselves. An enriched event is acked only once a
-    # checkpoint holds it, and Faust flushes the producer before it commits offsets, so a
-    # committed offset never runs ahead of the stored state: a crash re-reads what the
-    # state lacks, and the recent-id window skips what it already has.
+    # checkpoint holds it, acks go out in the order events were consumed on each partition
+    # (streams.acks: Faust would commit past a single unacked head offset), and Faust
+    # flushes the producer before it commits offsets, so a committed offset never runs
+    # ahead of the stored state: a crash re-reads what the state lacks, and the recent-id
+    # window skips what it already has.
     state_cache: dict[bytes, BrandSlot] = {}
+    acks = OrderedAcks()
     detect_stream: list[faust.StreamT[bytes]] = []
     gauges_from_table: set[bytes] = set()
     """Brands without events since the assignment whose open-incident gauges were read from the table."""
@@ -181,6 +185,7 @@ def create_pipeline(
             _forget_brand_gauges(metrics, key.decode())
         state_cache.clear()
         gauges_from_table.clear()
+        acks.forget()
 
     @app.agent(topics["raw"], name="enrich_events")
     async def enrich_events(stream: faust.StreamT[bytes]) -> None:
@@ -230,6 +235,7 @@ def create_pipeline(
         detect_stream[:] = [manual]
         async for event in manual.events():
             metrics.events_consumed.labels(topic=enriched_topic_name).inc()
+            pending = acks.consumed(event.message.partition, event)
             try:
                 enriched = decode_enriched_event(event.value)
             except InvalidEvent as error:
@@ -241,7 +247,7 @@ def create_pipeline(
                 )
                 metrics.events_rejected.labels(reason=error.reason.value).inc()
                 await _send_durably([Outgoing("dead_letter", rejection.key, rejection.payload, rejection.headers())])
-                await manual.ack(event)
+                await _ack_ready(pending)
                 continue
             brand = enriched.event.brand
             key = brand.encode()
@@ -252,7 +258,7 @@ def create_pipeline(
             if enriched.event.id in slot.recent_ids:
                 # Re-read or re-enriched after a restart (at-least-once): already counted.
                 metrics.duplicate_events.inc()
-                await manual.ack(event)
+                await _ack_ready(pending)
                 continue
             async with slot.lock:
                 state, output = engine.step(slot.state, enriched)
@@ -262,7 +268,7 @@ def create_pipeline(
                 await _publish(output)
                 slot.state = state
                 slot.recent_ids.remember(enriched.event.id)
-                slot.unacked.append(event)
+                slot.unacked.append(pending)
                 now = time.time()
                 slot.last_event_at = now
                 slot.last_event_ms = state.watermark_ms
@@ -338,8 +344,18 @@ def create_pipeline(
         state_table.send_changelog(slot.partition, key, value)
         state_table.data[key] = value
         slot.checkpointed_at = now
-        pending, slot.unacked = slot.unacked, []
-        for event in pending:
+        stored, slot.unacked = slot.unacked, []
+        for pending in stored:
+            pending.ready = True
+        for partition in sorted({pending.partition for pending in stored}):
+            for event in acks.release(partition):
+                await detect_stream[0].ack(event)
+
+    async def _ack_ready(pending: Pending) -> None:
+        """An event that changed no state (a duplicate, a dead letter) is acked once every
+        event consumed before it on its partition is (see :mod:`streams.acks`)."""
+        pending.ready = True
+        for event in acks.release(pending.partition):
             await detect_stream[0].ack(event)
 
     def _restore_slot(stored: bytes | None, brand: str, partition: int) -> BrandSlot:
@@ -475,7 +491,7 @@ class BrandSlot:
     recent_ids: RecentIds
     partition: int
     """Partition of the enriched topic (and of the state's changelog) the brand's events come from."""
-    unacked: list[Any] = field(default_factory=list)
+    unacked: list[Pending] = field(default_factory=list)
     checkpointed_at: float = 0.0
     last_event_at: float = 0.0
     """Wall-clock time this worker applied the brand's last event."""
