@@ -435,6 +435,9 @@ class ExternalParams:
     last window's reactions, as an hourly rate, at least this share of the thread's busiest hour
     (the tail of the first wave accelerates by chance: 5 reactions after 3 is not news)."""
     horizon_ms: int = 24 * HOUR_MS
+    calm_spread_max_severity: int = 6
+    """A post without an insider claim whose recent reactions are less than a third negative
+    stays at a warning (severity 4-6) however fast it spreads."""
 
     def __post_init__(self) -> None:
         if self.acceleration < 1 or self.min_recent < 1 or self.min_engaged_authors < 1:
@@ -485,10 +488,16 @@ class ExternalPostBacklashDetector:
         )
         fired = ratio >= 1 and accelerating
         base = 4.0 + 2 * root.reach + (1 if root.claim == "former_employee" else 0)
+        severity = severity_for(base, ratio) if fired else 0
+        if root.claim is None and 3 * recent.negative < recent.reactions:
+            # A negative post spreading without anger in its reactions (a news report that
+            # names the brand) is a heads-up, not a page: an outside tester's competitor story
+            # rose to 9 with 3 of 42 reactions negative.
+            severity = min(severity, params.calm_spread_max_severity)
         return ThreadVerdict(
             detector="external_post_backlash", thread_id=thread.thread_id,
             score=min(1.0, ratio) * (1.0 if accelerating else 0.5), fired=fired,
-            severity=severity_for(base, ratio) if fired else 0,
+            severity=severity,
             origin="external", onset_ms=root.created_at_ms,
             observed=float(recent.reactions), expected=float(max(factor * params.min_recent, before.reactions)),
             window_seconds=params.window_ms // 1000,

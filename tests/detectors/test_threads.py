@@ -440,6 +440,28 @@ def test_a_positive_high_reach_post_is_not_external_backlash() -> None:
     assert first_firing(leak(50, claim=None, reach=0.9, negative=False), "leak", external.assess) is None
 
 
+def test_a_negative_post_spreading_without_anger_stays_a_warning() -> None:
+    """An outside tester's news report naming the brand next to a competitor's scandal spread
+    fast with 3 of 42 reactions negative and reached severity 9 (critical, a 2 a.m. page). Without
+    an insider claim and with under a third of its reactions negative it stays a warning; an angry
+    crowd, or an insider's claim, still goes critical."""
+    external = ExternalPostBacklashDetector()
+
+    def peak_severity(events: list[EnrichedEvent]) -> int:
+        thread = fold(ThreadTracker(), events).threads["news"]
+        return external.assess(thread, events[-1].event.created_at_ms + 1).severity
+
+    def story(angry_every: int, claim: str | None = None) -> list[EnrichedEvent]:
+        events = [enriched("news", 0, reach=0.9, negative=True, claim=claim,  # type: ignore[arg-type]
+                           text="Report: supplier used forced overtime; we asked acme whether it uses it too")]
+        return events + [enriched(f"r{i}", MINUTE + i * 30_000, parent="news", kind="share" if i % 2 else "reply",
+                                  author=f"reader{i}", negative=i % angry_every == 0) for i in range(42)]
+
+    assert peak_severity(story(angry_every=14)) == 6
+    assert peak_severity(story(angry_every=2)) >= 7
+    assert peak_severity(story(angry_every=14, claim="former_employee")) >= 7
+
+
 def test_slow_steady_engagement_does_not_accelerate() -> None:
     external = ExternalPostBacklashDetector()
     assert first_firing(leak(40, spacing_ms=8 * MINUTE), "leak", external.assess) is None
