@@ -30,7 +30,7 @@ import zlib
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from typing import Any, Final
+from typing import Any, Final, TypeVar
 
 from schemas.records import BRAND_ROLES, AuthorRole, ClaimKind, EnrichedEvent, EventKind, Trigger
 
@@ -71,6 +71,7 @@ DISMISSIVE = re.compile(
 """A brushed-off customer, or contempt for complainers ("keep whining", "wer rumheult"):
 hostile whatever the sentiment model says, which often reads sarcasm as neutral."""
 
+_Item = TypeVar("_Item")
 _WORD = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)
 _STOPWORDS: Final = frozenset(
     """the and for you your our are was were this that with have has had not but they them
@@ -316,10 +317,11 @@ class ThreadBook:
     """Threads forgotten by the last :meth:`ThreadTracker.evict` (read once, then dropped)."""
 
 
-def _add_author(authors: tuple[int, ...], key: int, limit: int) -> tuple[int, ...]:
-    if key in authors or len(authors) >= limit:
-        return authors
-    return (*authors, key)
+def _add_once(items: tuple[_Item, ...], item: _Item, limit: int) -> tuple[_Item, ...]:
+    """``items`` with ``item`` added unless it is there already or ``limit`` is reached."""
+    if item in items or len(items) >= limit:
+        return items
+    return (*items, item)
 
 
 def bounded_count(counts: Mapping[str, int] | None, keys: list[str], limit: int) -> Mapping[str, int]:
@@ -549,16 +551,13 @@ class ThreadTracker:
         """A protest about deleting: its words and its id are the moderated thread's evidence
         whatever its tone ("shadowbanned for asking a question" reads neutral), wherever it was
         posted (an incident listed one sample id for 55 protests: samples were negative replies only)."""
-        samples = thread.sample_event_ids
-        if event.event.id not in samples and len(samples) < self.params.max_samples:
-            samples = (*samples, event.event.id)
         return replace(
             thread,
             complaints=thread.complaints + 1,
-            complainers=_add_author(thread.complainers, author_key(event.event.author.id), self.params.max_distinct_authors),
+            complainers=_add_once(thread.complainers, author_key(event.event.author.id), self.params.max_distinct_authors),
             last_seen_ms=max(thread.last_seen_ms, event.event.created_at_ms),
             **self._count_terms(thread, event.event.text),
-            sample_event_ids=samples,
+            sample_event_ids=_add_once(thread.sample_event_ids, event.event.id, self.params.max_samples),
         )
 
     def _count_terms(self, thread: ThreadState, text: str | None) -> dict[str, Any]:
@@ -575,7 +574,7 @@ class ThreadTracker:
             thread,
             reactions=thread.reactions + 1,
             negative_reactions=thread.negative_reactions + int(negative),
-            reactors=_add_author(thread.reactors, key, params.max_distinct_authors),
+            reactors=_add_once(thread.reactors, key, params.max_distinct_authors),
             platforms=bounded_count(thread.platforms, [raw.platform], 16),
         )
         protest = complaint and thread.deletions > 0
@@ -585,16 +584,14 @@ class ThreadTracker:
         hostile_post = thread.brand_post is not None and thread.brand_post.hostile
         if after_brand and hostile_post and not protest and event.sentiment.label != "positive":
             thread = replace(
-                thread, spreaders_after_brand=_add_author(thread.spreaders_after_brand, key, params.max_distinct_authors)
+                thread, spreaders_after_brand=_add_once(thread.spreaders_after_brand, key, params.max_distinct_authors)
             )
         if negative:
             thread = replace(
                 thread,
-                negative_reactors=_add_author(thread.negative_reactors, key, params.max_distinct_authors),
+                negative_reactors=_add_once(thread.negative_reactors, key, params.max_distinct_authors),
                 **({} if protest else self._count_terms(thread, raw.text)),
-                sample_event_ids=thread.sample_event_ids
-                if len(thread.sample_event_ids) >= params.max_samples
-                else (*thread.sample_event_ids, raw.id),
+                sample_event_ids=_add_once(thread.sample_event_ids, raw.id, params.max_samples),
             )
             # Protests about deleted comments are the moderation detector's evidence, not a
             # reaction to the brand's post itself.
@@ -602,7 +599,7 @@ class ThreadTracker:
                 thread = replace(
                     thread,
                     negative_after_brand=thread.negative_after_brand + 1,
-                    negative_reactors_after_brand=_add_author(
+                    negative_reactors_after_brand=_add_once(
                         thread.negative_reactors_after_brand, key, params.max_distinct_authors
                     ),
                 )
