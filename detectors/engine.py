@@ -612,11 +612,14 @@ class CrisisEngine:
         onset = onset_ms if burst.onset_ms is None else min(onset_ms, burst.onset_ms)
         # The bucket's own counts need not be raised at all ("1 vs about 1 expected"): the
         # evidence is the burst's, the new authors of its leading term over its window against
-        # that term's usual busiest hour, all of them negative posts.
+        # that term's usual busiest hour, all of them negative posts, with their platforms
+        # and posts (the bucket's samples could be any complaint of the last five minutes).
         burst_evidence = replace(
             evidence, observed=float(burst.observed), expected=burst.expected,
             window_seconds=self.params.terms.window_ms // 1000,
             negative_events=burst.observed, total_events=burst.observed, top_terms=terms,
+            platforms=dict(burst.platforms) or evidence.platforms,
+            sample_event_ids=burst.sample_event_ids or evidence.sample_event_ids,
         )
         return [*signals, Signal(
             type="negative_spike", cause=BRAND_CAUSE, origin="unknown",

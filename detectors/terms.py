@@ -92,6 +92,8 @@ class TermBurstParams:
     max_authors: int = 64
     max_burst_terms: int = 5
     """Bursting terms named in a verdict (most new authors first)."""
+    max_samples: int = 5
+    """Event ids a term keeps of its latest new authors' posts (the evidence's samples)."""
 
     def __post_init__(self) -> None:
         if self.window_ms <= 0 or self.memory_ms < self.window_ms:
@@ -114,6 +116,12 @@ class TermSlot:
     """Hashed authors who used the term within ``memory_ms``, in order of first use."""
     first_ms: tuple[int, ...] = ()
     """Each author's first use (same order)."""
+    platforms: tuple[str, ...] = ()
+    """The platform of each author's first use (same order; empty when not given)."""
+    sample_ids: tuple[str, ...] = ()
+    """Event ids of the latest new authors' uses, at most ``max_samples`` (oldest first)."""
+    sample_ms: tuple[int, ...] = ()
+    """Their event times (same order)."""
     usual: float = 0.0
     """Busiest hour of new authors, as of ``usual_hour`` (decays from there)."""
     usual_hour: int = 0
@@ -146,6 +154,11 @@ class TermBurstVerdict:
     onset_ms: int | None
     """First use by a new author of the leading bursting term within the window."""
     warming_up: bool
+    platforms: Mapping[str, int] = field(default_factory=dict)
+    """The leading bursting term's new authors in the window by platform (empty when nothing bursts)."""
+    sample_event_ids: tuple[str, ...] = ()
+    """Posts of the bursting terms' new authors in the window, leading term first: the
+    evidence a person reads is the campaign's, not whatever else the bucket held."""
 
 
 class TermBurstDetector:
@@ -185,10 +198,17 @@ class TermBurstDetector:
         if not self.counts(event):
             return state
         raw = event.event
-        return self.observe(state, raw.created_at_ms, author_key(raw.author.id), terms_of(raw.text))
+        return self.observe(
+            state, raw.created_at_ms, author_key(raw.author.id), terms_of(raw.text),
+            event_id=raw.id, platform=raw.platform,
+        )
 
-    def observe(self, state: TermBurstState, time_ms: int, author: int, terms: Iterable[str]) -> TermBurstState:
-        """One author used ``terms`` at ``time_ms`` (event time; repeated terms count once)."""
+    def observe(
+        self, state: TermBurstState, time_ms: int, author: int, terms: Iterable[str],
+        event_id: str | None = None, platform: str | None = None,
+    ) -> TermBurstState:
+        """One author used ``terms`` at ``time_ms`` (event time; repeated terms count once) in
+        the event ``event_id`` on ``platform`` (both only for the evidence)."""
         p = self.params
         unique = list(dict.fromkeys(terms))
         first = time_ms if state.first_ms is None else min(state.first_ms, time_ms)
@@ -208,10 +228,18 @@ class TermBurstDetector:
             if hour > slot.hour:
                 slot = self._learn(slot, hour, first)
             authors, first_ms = (*slot.authors, author), (*slot.first_ms, time_ms)
+            # A slot restored from a checkpoint written before platforms were kept has none.
+            known = slot.platforms[-len(slot.authors) :] if slot.authors else ()
+            platforms = (*("",) * (len(slot.authors) - len(known)), *known, platform or "")
             if len(authors) > p.max_authors:
-                authors, first_ms = authors[1:], first_ms[1:]
+                authors, first_ms, platforms = authors[1:], first_ms[1:], platforms[1:]
+            sample_ids, sample_ms = slot.sample_ids, slot.sample_ms
+            if event_id is not None:
+                sample_ids = (*sample_ids, event_id)[-p.max_samples :]
+                sample_ms = (*sample_ms, time_ms)[-p.max_samples :]
             slots[term] = replace(
-                slot, authors=authors, first_ms=first_ms, last_ms=max(slot.last_ms, time_ms),
+                slot, authors=authors, first_ms=first_ms, platforms=platforms,
+                sample_ids=sample_ids, sample_ms=sample_ms, last_ms=max(slot.last_ms, time_ms),
                 hour_count=slot.hour_count + (hour == slot.hour),
             )
         return TermBurstState(slots=slots, first_ms=first)
@@ -229,7 +257,12 @@ class TermBurstDetector:
             keep = [index for index, first in enumerate(slot.first_ms) if first >= now_ms - p.memory_ms]
             if len(keep) != len(slot.first_ms):
                 slot = replace(slot, authors=tuple(slot.authors[i] for i in keep),
-                               first_ms=tuple(slot.first_ms[i] for i in keep))
+                               first_ms=tuple(slot.first_ms[i] for i in keep),
+                               platforms=tuple(slot.platforms[i] for i in keep if i < len(slot.platforms)))
+            if slot.sample_ms and slot.sample_ms[0] < now_ms - p.memory_ms:
+                recent = [i for i, ms in enumerate(slot.sample_ms) if ms >= now_ms - p.memory_ms]
+                slot = replace(slot, sample_ids=tuple(slot.sample_ids[i] for i in recent),
+                               sample_ms=tuple(slot.sample_ms[i] for i in recent))
             usual = self._usual_at(slot, hour)
             if not slot.authors and self.threshold(usual) <= p.min_authors:
                 continue  # forgetting it changes no verdict
@@ -251,7 +284,31 @@ class TermBurstDetector:
             onset_ms=lead[4] if bursting and lead is not None else None,
             warming_up=warming_up,
         )
+        if bursting:
+            verdict = replace(
+                verdict,
+                platforms=self._window_platforms(slots[bursting[0][2]], now_ms),
+                sample_event_ids=self._window_samples([slots[item[2]] for item in bursting], now_ms),
+            )
         return TermBurstState(slots=slots, first_ms=state.first_ms), verdict
+
+    def _window_platforms(self, slot: TermSlot, now_ms: int) -> dict[str, int]:
+        counts: dict[str, int] = {}
+        start = now_ms - self.params.window_ms
+        for first, platform in zip(slot.first_ms, slot.platforms, strict=False):
+            if platform and start <= first < now_ms:
+                counts[platform] = counts.get(platform, 0) + 1
+        return dict(sorted(counts.items()))
+
+    def _window_samples(self, slots: list[TermSlot], now_ms: int) -> tuple[str, ...]:
+        start = now_ms - self.params.window_ms
+        ids = (
+            event_id
+            for slot in slots
+            for event_id, ms in zip(slot.sample_ids, slot.sample_ms, strict=True)
+            if start <= ms < now_ms
+        )
+        return tuple(dict.fromkeys(ids))[: self.params.max_samples]
 
     # ------------------------------------------------------------------ learning
 

@@ -223,6 +223,26 @@ def test_engine_opens_a_negative_spike_naming_the_bursting_term() -> None:
     assert evidence.observed == evidence.negative_events >= 12 > evidence.expected
 
 
+def test_a_bursts_platforms_and_samples_are_the_campaigns_not_the_buckets() -> None:
+    """The page's sample posts are what a person opens first: while ordinary complaints go on
+    (on Facebook), a boycott on Instagram must show its own posts, not the last bucket's."""
+    events = [
+        enriched(f"bg{index}", index * (BUCKET_MS // 8), author=f"regular{index % 150}", negative=True,
+                 text=f"complaint{index} about{index}", platform="facebook")
+        for index in range(4 * 12 * 8)
+    ]
+    events += [
+        enriched(f"c{index}", 3 * HOUR_MS + index * 120_000, author=f"new{index}", negative=True,
+                 text=f"Not buying a ticket #BoycottAcme {VOCABULARY[index]}", platform="instagram")
+        for index in range(30)
+    ]
+    opened = [i for i in _incidents(sorted(events, key=lambda e: e.event.created_at_ms)) if i.status == "opened"]
+    assert [(i.type, "boycottacme" in i.evidence.top_terms) for i in opened] == [("negative_spike", True)]
+    evidence = opened[0].evidence
+    assert evidence.platforms == {"instagram": evidence.observed}
+    assert evidence.sample_event_ids and all(event_id.startswith("c") for event_id in evidence.sample_event_ids)
+
+
 def test_the_bucket_reports_show_the_burst_as_the_negative_spike_score() -> None:
     texts = [f"Not buying a ticket #BoycottAcme {VOCABULARY[i]}" for i in range(40)]
     engine = CrisisEngine(EngineParams(terms=TermBurstParams(warmup_ms=HOUR_MS)))
@@ -256,3 +276,19 @@ def test_a_burst_in_the_same_bucket_as_a_volume_spike_is_one_spike_naming_the_te
     assert [s.attribute_to for s in of_open_thread] == ["t2"]
     quiet = dataclasses.replace(burst, anomalous=False, terms=())
     assert engine._with_term_burst([spike], quiet, evidence, 0) == [spike]
+
+
+def test_a_slot_stored_before_platforms_were_kept_counts_its_platforms_from_then_on() -> None:
+    detector = TermBurstDetector(TermBurstParams(warmup_ms=0))
+    state = detector.initial_state()
+    for index in range(12):
+        state = detector.observe(state, index * 60_000, author=index, terms=["outage"], event_id=f"e{index}", platform="forum")
+    stored = to_jsonable(state)
+    for slot in stored["slots"].values():
+        del slot["platforms"]
+    state = from_jsonable(TermBurstState, orjson.loads(orjson.dumps(stored)))
+    state = detector.observe(state, 13 * 60_000, author=99, terms=["outage"], event_id="late", platform="news")
+    state, verdict = detector.step(state, 15 * 60_000)
+    assert verdict.anomalous and verdict.observed == 13
+    assert verdict.platforms == {"news": 1}
+    assert verdict.sample_event_ids == ("e8", "e9", "e10", "e11", "late")
