@@ -19,7 +19,8 @@ signals that fired. The manager
 * resolves after ``quiet_ms`` without a signal and then ignores the same cause
   for ``cooldown_ms`` so a fading crisis does not flap.
 
-Ids are deterministic: a hash of brand, type, trigger (or cause) and onset bucket.
+Ids are deterministic: a hash of brand, type, trigger (or cause), onset bucket and the
+bucket close that opened the incident (a second wave on the same trigger is a new incident).
 
 >>> from schemas.records import Evidence
 >>> manager = IncidentManager(IncidentParams())
@@ -142,13 +143,19 @@ class IncidentBook:
     """``type|cause`` -> consecutive buckets with a signal, before an incident opens."""
 
 
-def incident_id_for(brand: str, incident_type: IncidentType, anchor: str, onset_bucket_ms: int) -> str:
+def incident_id_for(brand: str, incident_type: IncidentType, anchor: str, onset_bucket_ms: int, opened_ms: int) -> str:
+    """The id of the incident opened at ``opened_ms`` (a bucket close) on ``anchor``.
+
+    The opening time is part of it: a thread's second wave hours after its incident resolved
+    has the same trigger and onset, and must not reuse the resolved incident's id (a consumer
+    would see ``opened`` after ``resolved`` for one incident). Only one incident per cause is
+    open at a time, so the opening time tells them apart.
+
+    >>> incident_id_for("acme", "negative_spike", "*brand*", 1772366400000, 1772366700000)
+    'inc-72b5ec6bac42f287274d81a8'
     """
-    >>> incident_id_for("acme", "negative_spike", "*brand*", 1772366400000)
-    'inc-7ccbb1a7e4480b8b87445ba1'
-    """
-    digest = hashlib.sha256(f"{brand}|{incident_type}|{anchor}|{onset_bucket_ms}".encode()).hexdigest()
-    return f"inc-{digest[:24]}"
+    key = f"{brand}|{incident_type}|{anchor}|{onset_bucket_ms}|{opened_ms}"
+    return f"inc-{hashlib.sha256(key.encode()).hexdigest()[:24]}"
 
 
 class IncidentManager:
@@ -326,7 +333,7 @@ class IncidentManager:
         severity = max(signal.severity for signal in group)
         types = tuple(sorted({signal.type for signal in group}))
         return IncidentRecord(
-            incident_id=incident_id_for(brand, lead.type, anchor, onset_bucket),
+            incident_id=incident_id_for(brand, lead.type, anchor, onset_bucket, now_ms),
             type=lead.type, cause=lead.cause, origin=lead.origin, trigger=lead.trigger,
             started_at_ms=min(onset, now_ms), detected_at_ms=known_ms, last_emitted_ms=now_ms,
             last_signal_ms=now_ms, severity=severity, pending_severity=severity,

@@ -167,11 +167,28 @@ def test_early_signals_only_open() -> None:
 
 
 def test_ids_are_deterministic_and_distinct() -> None:
-    a = incident_id_for("acme", "owned_post_backlash", "reply-1", T0)
-    assert a == incident_id_for("acme", "owned_post_backlash", "reply-1", T0)
-    assert len({a, incident_id_for("acme", "comment_flood", "reply-1", T0),
-                incident_id_for("other", "owned_post_backlash", "reply-1", T0),
-                incident_id_for("acme", "owned_post_backlash", "reply-1", T0 + BUCKET)}) == 4
+    a = incident_id_for("acme", "owned_post_backlash", "reply-1", T0, T0 + BUCKET)
+    assert a == incident_id_for("acme", "owned_post_backlash", "reply-1", T0, T0 + BUCKET)
+    assert len({a, incident_id_for("acme", "comment_flood", "reply-1", T0, T0 + BUCKET),
+                incident_id_for("other", "owned_post_backlash", "reply-1", T0, T0 + BUCKET),
+                incident_id_for("acme", "owned_post_backlash", "reply-1", T0 + BUCKET, T0 + BUCKET),
+                incident_id_for("acme", "owned_post_backlash", "reply-1", T0, T0 + 2 * BUCKET)}) == 5
+
+
+def test_a_second_wave_after_the_cooldown_is_a_new_incident_not_a_reopened_one() -> None:
+    """An outside tester's rude reply at 3 a.m. resolved before the morning wave and was then
+    published as ``opened`` again under the resolved incident's id."""
+    manager = IncidentManager()
+    params = manager.params
+    quiet_buckets = (params.quiet_ms + params.cooldown_ms) // BUCKET + 1
+    wave = [signal("owned_post_backlash", "reply-1", origin="self_inflicted")]
+    _, out = drive(manager, [wave, *[[]] * quiet_buckets, wave])
+    assert statuses(out) == [(0, "opened", "owned_post_backlash"),
+                             (params.quiet_ms // BUCKET, "resolved", "owned_post_backlash"),
+                             (quiet_buckets + 1, "opened", "owned_post_backlash")]
+    first, second = out[0][1], out[2][1]
+    assert first.trigger == second.trigger and first.started_at_ms == second.started_at_ms
+    assert first.incident_id != second.incident_id
 
 
 def test_first_actions_fit_the_type() -> None:
