@@ -288,7 +288,11 @@ class ThreadParams:
     """The same for the brand's own root posts: announcements of bad news read negative
     to a sentiment model without being hostile, so only a clearly hostile tone counts."""
     notable_reach: float = 0.5
-    """Roots by outside authors are remembered (for triggers) from this reach up, or with a claim."""
+    """Roots by outside authors are tracked as threads from this reach up, or with a claim."""
+    max_recent_roots: int = 256
+    """Other outside roots are remembered (as a trigger, not a thread) this many at a time,
+    most recent first, so a crowd on an ordinary person's post names that post and its origin."""
+    recent_root_excerpt_chars: int = 120
     complaint_attribution_ms: int = 12 * 3_600_000
     """Deletion complaints outside a moderated thread count for the brand's last moderated thread this long."""
     protest_takeover: int = 3
@@ -310,11 +314,16 @@ class ThreadBook:
     threads: Mapping[str, ThreadState]
     last_moderated_thread: str | None = None
     evicted: tuple[ThreadState, ...] = ()
+    """Threads forgotten by the last :meth:`ThreadTracker.evict` (read once, then dropped)."""
     aliases: Mapping[str, str] | None = None
     """Event id -> thread id for recent non-root events of tracked threads, so a reply to a
     reply that names only its parent (no ``root_id``) still lands in the right thread.
     Ordered least recently used first (at most ``max_aliases``; checkpoints keep the order)."""
-    """Threads forgotten by the last :meth:`ThreadTracker.evict` (read once, then dropped)."""
+    recent_roots: Mapping[str, PostInfo] | None = None
+    """Root posts by outside authors that no thread holds yet, oldest first (at most
+    ``max_recent_roots``): when the first reaction comes, its thread knows what it reacts to.
+    Without it a flood under a customer's post had origin ``unknown`` and a trigger without
+    text or link."""
 
 
 def _add_once(items: tuple[_Item, ...], item: _Item, limit: int) -> tuple[_Item, ...]:
@@ -425,9 +434,21 @@ class ThreadTracker:
         last_moderated = book.last_moderated_thread
 
         thread = threads.get(thread_id)
+        recent_roots = book.recent_roots
         if thread is None and (not is_root or event.author_role in BRAND_ROLES or self.is_moderator_deletion(event)
                                or event.author_claim is not None or event.reach >= params.notable_reach):
-            thread = ThreadState(thread_id=thread_id, first_seen_ms=raw.created_at_ms, last_seen_ms=raw.created_at_ms)
+            root = (recent_roots or {}).get(thread_id)
+            thread = ThreadState(thread_id=thread_id, first_seen_ms=raw.created_at_ms, last_seen_ms=raw.created_at_ms,
+                                 root=root)
+            if root is not None:
+                recent_roots = {key: post for key, post in (recent_roots or {}).items() if key != thread_id}
+        elif thread is None and raw.kind != "deletion" and params.max_recent_roots > 0:
+            remembered = dict(recent_roots or {})
+            remembered.pop(thread_id, None)
+            remembered[thread_id] = PostInfo.of(event, excerpt_chars=params.recent_root_excerpt_chars)
+            if len(remembered) > params.max_recent_roots:
+                del remembered[next(iter(remembered))]
+            recent_roots = remembered
         if thread is not None:
             thread = self._update(thread, event, is_root, speaks_for_brand, complaint)
             if self.is_moderator_deletion(event):
@@ -465,7 +486,8 @@ class ThreadTracker:
             oldest = min(threads.values(), key=lambda item: (item.last_seen_ms, item.thread_id))
             del threads[oldest.thread_id]
             evicted = (*evicted, oldest)
-        return ThreadBook(threads=threads, last_moderated_thread=last_moderated, evicted=evicted, aliases=aliases)
+        return ThreadBook(threads=threads, last_moderated_thread=last_moderated, evicted=evicted, aliases=aliases,
+                          recent_roots=recent_roots)
 
     def _protested_thread(self, threads: Mapping[str, ThreadState], time_ms: int) -> str | None:
         """The moderated thread people already protest about, if any.
@@ -624,7 +646,12 @@ class ThreadTracker:
         aliases = book.aliases or {}
         if gone:
             aliases = {event_id: thread_id for event_id, thread_id in aliases.items() if thread_id in keep}
-        return ThreadBook(threads=keep, last_moderated_thread=last_moderated, evicted=(*book.evicted, *gone), aliases=aliases)
+        recent_roots = book.recent_roots
+        if recent_roots and any(now_ms - post.created_at_ms >= self.params.idle_ms for post in recent_roots.values()):
+            recent_roots = {key: post for key, post in recent_roots.items()
+                            if now_ms - post.created_at_ms < self.params.idle_ms}
+        return ThreadBook(threads=keep, last_moderated_thread=last_moderated, evicted=(*book.evicted, *gone), aliases=aliases,
+                          recent_roots=recent_roots)
 
     def flag(self, book: ThreadBook, thread_id: str) -> ThreadBook:
         """The book as if the thread had been in an incident that has resolved since."""

@@ -416,8 +416,27 @@ def test_a_prompt_polite_reply_does_not_make_a_customers_viral_complaint_self_in
     if answering:
         assert ("owned_post_backlash", "self_inflicted", "polite") in opened
     else:
-        assert ("comment_flood", "unknown", "viral") in opened  # her post was not notable enough to be remembered
+        assert ("comment_flood", "external", "viral") in opened
         assert not any(origin == "self_inflicted" or trigger == "polite" for _, origin, trigger in opened)
+
+
+def test_a_flood_under_an_ordinary_persons_post_names_that_post_and_its_origin() -> None:
+    """Found by an outside tester: a post by an author of modest reach, without a claim, is not
+    tracked as a thread until someone reacts, so a crowd under it was paged with origin
+    ``unknown`` and a trigger without text or link."""
+    engine = CrisisEngine()
+    events = background(24)
+    start = 24 * HOUR
+    events.append(enriched("video", start, author="kate", followers=140, reach=0.1, negative=True,
+                           text="Watch how the crew treated my grandmother at the gate."))
+    events += [enriched(f"crowd{i}", start + 10 * MINUTE + i * 30_000, parent="video", author=f"crowd{i}",
+                        negative=True, text="This is a disgrace, shame on them") for i in range(60)]
+    _, incidents, _ = run(engine, sorted(events, key=lambda event: event.event.created_at_ms))
+    floods = [incident for incident in incidents if incident.status == "opened" and incident.type == "comment_flood"]
+    assert [flood.origin for flood in floods] == ["external"]
+    trigger = floods[0].trigger
+    assert trigger is not None and trigger.event_id == "video" and trigger.excerpt is not None
+    assert trigger.excerpt.startswith("Watch how the crew") and floods[0].started_at_ms == T0_MS + start
 
 
 def test_detected_at_is_when_the_engine_could_know_not_when_the_bucket_ended() -> None:
