@@ -15,7 +15,8 @@ signals that fired. The manager
   (``shift_persistence_buckets`` for the noisier share shift, unless its signal is
   ``sustained``: judged over a longer pool that is itself the persistence);
 * emits ``updated`` only on escalation (higher severity) or a newly merged
-  signal type, and at most once per ``update_interval_ms``;
+  signal type, and at most once per ``update_interval_ms``; a thread incident takes the
+  type of a later signal that ranks higher and says so at once;
 * resolves after ``quiet_ms`` without a signal and then ignores the same cause
   for ``cooldown_ms`` so a fading crisis does not flap.
 
@@ -341,7 +342,22 @@ class IncidentManager:
         )
 
     def _absorb(self, record: IncidentRecord, group: list[Signal], now_ms: int, emit: _Emit) -> IncidentRecord:
-        """Merge a bucket's signals into an open incident; publish an update if it is due."""
+        """Merge a bucket's signals into an open incident; publish an update if it is due.
+
+        A thread incident takes the type (origin, trigger) of a signal that ranks above its
+        own in ``THREAD_PRECEDENCE`` and says so at once, whatever the rate limit: a flood on
+        a price post whose comments a moderator then hid is a moderation backlash from then on
+        (an outside tester's incident stayed ``comment_flood`` and never told the team to stop
+        deleting).
+        """
+        retyped = False
+        if record.cause != BRAND_CAUSE and record.type in THREAD_PRECEDENCE:
+            above = [signal for signal in group if signal.type in THREAD_PRECEDENCE
+                     and THREAD_PRECEDENCE.index(signal.type) < THREAD_PRECEDENCE.index(record.type)]
+            if above:
+                lead = min(above, key=lambda signal: (THREAD_PRECEDENCE.index(signal.type), -signal.severity))
+                record = replace(record, type=lead.type, origin=lead.origin, trigger=lead.trigger or record.trigger)
+                retyped = True
         own = [signal for signal in group if signal.type == record.type]
         source = own[0] if own else group[0] if record.cause == BRAND_CAUSE else None
         evidence = source.evidence if source is not None else record.evidence
@@ -353,7 +369,7 @@ class IncidentManager:
             against_baseline=against_baseline,
         )
         escalated = severity > record.severity or set(types) - set(record.emitted_types)
-        if escalated and now_ms - record.last_emitted_ms >= self.params.update_interval_ms:
+        if retyped or (escalated and now_ms - record.last_emitted_ms >= self.params.update_interval_ms):
             record = replace(record, severity=severity, emitted_types=types, last_emitted_ms=now_ms)
             emit(record, "updated")
         return record

@@ -107,7 +107,8 @@ def test_signals_on_one_thread_merge_and_precedence_picks_the_type() -> None:
              signal("owned_post_backlash", thread, origin="self_inflicted")]
     later = [signal("moderation_backlash", thread, severity=6, origin="self_inflicted")]
     _, out = drive(manager, [first, [], [], later])
-    assert statuses(out) == [(0, "opened", "owned_post_backlash"), (3, "updated", "owned_post_backlash")]
+    # The deleting that came later ranks first: the incident says so from then on.
+    assert statuses(out) == [(0, "opened", "owned_post_backlash"), (3, "updated", "moderation_backlash")]
     assert out[0][1].origin == "self_inflicted" and out[0][1].trigger is not None
 
 
@@ -219,3 +220,27 @@ def test_a_comment_floods_briefing_fits_who_wrote_the_post(role: str, briefs: st
     assert briefs in english[2]
     assert len(english) == len(german) == len(first_actions("comment_flood", "en"))
     assert english[:2] == first_actions("comment_flood", "en")[:2]
+
+
+def test_a_moderation_backlash_on_a_flooded_thread_retypes_the_incident_at_once() -> None:
+    """Found by an outside tester: a flood on a price post opened, a moderator then hid
+    comments and people protested, and the incident stayed a comment flood whose first
+    actions never said to stop deleting."""
+    manager = IncidentManager()
+    flood = signal("comment_flood", "price-post", severity=6, origin="external")
+    moderated = dataclasses.replace(signal("moderation_backlash", "price-post", severity=6, origin="self_inflicted"),
+                                    trigger=Trigger(event_id="price-post", author_role="owned"))
+    _, out = drive(manager, [[flood], [flood], [flood, moderated], [flood, moderated]])
+    assert statuses(out) == [(0, "opened", "comment_flood"), (2, "updated", "moderation_backlash")]
+    opened, retyped = out[0][1], out[1][1]
+    assert retyped.incident_id == opened.incident_id and retyped.origin == "self_inflicted"
+    assert retyped.severity == opened.severity  # no escalation: the new cause alone is news
+    assert retyped.first_actions == first_actions("moderation_backlash", "en", "owned")
+
+
+def test_a_lower_ranked_signal_does_not_retype_an_incident() -> None:
+    manager = IncidentManager()
+    owned = signal("owned_post_backlash", "reply", severity=6, origin="self_inflicted")
+    flood = signal("comment_flood", "reply", severity=6, origin="external")
+    _, out = drive(manager, [[owned], [owned, flood], [flood]])
+    assert statuses(out) == [(0, "opened", "owned_post_backlash")]
