@@ -396,7 +396,9 @@ class ModerationBacklashDetector:
         ):
             return _quiet(thread, "moderation_backlash")
         ratio = len(thread.complainers) / params.min_complainers
-        fired = ratio >= 1 and (not thread.flagged or self._protested_again(thread, now_ms))
+        # Only protests that were part of an incident need a second wave to fire again.
+        paged = thread.flagged and thread.complainers_paged >= params.min_complainers
+        fired = ratio >= 1 and (not paged or self._protested_again(thread, now_ms))
         return ThreadVerdict(
             detector="moderation_backlash", thread_id=thread.thread_id,
             score=min(1.0, ratio), fired=fired,

@@ -233,6 +233,10 @@ class ThreadState:
     paged_brand_post: str | None = None
     """The event id of ``brand_post`` while the thread's incident was open (None: it had none).
     A hostile brand reply posted after that is news of its own, not a straggler of the old one."""
+    complainers_paged: int = 0
+    """How many people protested about deletions while the thread's incident was open. Protests
+    that come after an incident about something else (a flood on a price post, then a moderator
+    hides comments) are news, not a straggling second wave."""
 
     def root_role(self) -> AuthorRole:
         return self.root.author_role if self.root is not None else "other"
@@ -666,6 +670,10 @@ class ThreadTracker:
             is_open = thread_id in open_now
             flagged = thread.flagged or is_open
             paged = (thread.brand_post.event_id if thread.brand_post else None) if is_open else thread.paged_brand_post
-            if (flagged, is_open, paged) != (thread.flagged, thread.incident_open, thread.paged_brand_post):
-                changed[thread_id] = replace(thread, flagged=flagged, incident_open=is_open, paged_brand_post=paged)
+            complainers = len(thread.complainers) if is_open else thread.complainers_paged
+            if (flagged, is_open, paged, complainers) != (
+                thread.flagged, thread.incident_open, thread.paged_brand_post, thread.complainers_paged
+            ):
+                changed[thread_id] = replace(thread, flagged=flagged, incident_open=is_open, paged_brand_post=paged,
+                                             complainers_paged=complainers)
         return replace(book, threads={**book.threads, **changed}) if changed else book

@@ -470,3 +470,28 @@ def test_a_spikes_evidence_is_the_pool_that_made_it_material() -> None:
     assert [(spike.evidence.window_seconds, spike.evidence.observed, spike.evidence.negative_events,
              spike.evidence.total_events) for spike in spikes] == [(900, 36.0, 36, 72)]
     assert spikes[0].evidence.expected == pytest.approx(9.0, abs=0.5)
+
+
+def test_protests_about_deleting_on_an_already_flooded_post_make_it_a_moderation_backlash() -> None:
+    """Found by an outside tester: angry comments flooded a price post, a moderator then hid
+    some and people asked why their comments were removed; the incident kept its first type
+    and never said that the deleting was now the problem. Protests that come more than half
+    an hour after the last removal also counted as a straggling second wave, because the
+    thread was already part of an incident (about the pile-on, not the deleting)."""
+    engine = CrisisEngine()
+    events = background(24)
+    start = 24 * HOUR
+    events.append(enriched("price", start, role="owned", author="acme", text="New: the 2-pack for only 2.40"))
+    events += [enriched(f"angry{i}", start + 2 * MINUTE + i * 40_000, parent="price", author=f"angry{i}",
+                        negative=True, text="Rip-off, a price rise in disguise") for i in range(40)]
+    removal = start + 40 * MINUTE
+    events += [enriched(f"hide{i}", removal + i * MINUTE, parent="price", kind="deletion", role="moderator",
+                        author="mod", deleted_by="moderator") for i in range(5)]
+    # People notice the next morning-coffee break, 45 minutes after the last removal.
+    events += [enriched(f"why{i}", removal + 50 * MINUTE + i * 2 * MINUTE, parent="price", author=f"why{i}",
+                        negative=True, text="Why did you delete my comment? Censorship.") for i in range(5)]
+    _, incidents, _ = run(engine, sorted(events, key=lambda event: event.event.created_at_ms))
+    on_post = [(i.status, i.type, i.origin) for i in incidents if i.trigger and i.trigger.event_id == "price"]
+    assert on_post[0][0] == "opened" and on_post[0][1] != "moderation_backlash"  # the pile-on came first
+    assert ("updated", "moderation_backlash", "self_inflicted") in on_post
+    assert len({i.incident_id for i in incidents if i.trigger and i.trigger.event_id == "price"}) == 1
