@@ -47,6 +47,8 @@ _ENGLISH: Final[tuple[tuple[ClaimKind, str], ...]] = (
     ("customer_complaint", r"\b(?:my|our)\s+(?:order|package|parcel|delivery|refund|flight|train|account|bill|invoice|phone|car)\s+(?:\w+\s+){0,3}?(?:never\s+arrived|still\s+hasn'?t|was\s+(?:cancel+ed|delayed|lost|charged\s+twice)|is\s+(?:broken|missing|late)|got\s+cancel+ed|doesn'?t\s+work)"),
     ("customer_complaint", r"\b(?:i\s+want|i\s+demand|give\s+me)\s+(?:my\s+)?(?:money\s+back|a\s+refund)\b"),
     ("customer_complaint", r"\bi(?:'ve|\s+have)\s+(?:called|emailed|contacted)\s+(?:\w+\s+){0,3}?" + _TIME + r"\s+times\b"),
+    ("customer_complaint", r"\bi\s+(?:e-?mailed|called|contacted|messaged|wrote\s+to|reported\s+(?:it|this)\s+to)\s+" + _WORDS + _TIME + r"\s+(?:days?|weeks?|months?)\s+ago\b[^.!?]{0,40}?\b(?:no\s+(?:answer|reply|response)|nothing|never\s+heard|still\s+waiting|no\s+one\s+(?:answered|replied))"),
+    ("customer_complaint", r"\bno\s+(?:answer|reply|response)\s+(?:in|for|after)\s+" + _TIME + r"\s+(?:days?|weeks?|months?)\b"),
 )
 
 _GERMAN: Final[tuple[tuple[ClaimKind, str], ...]] = (
@@ -62,6 +64,8 @@ _GERMAN: Final[tuple[tuple[ClaimKind, str], ...]] = (
     ("customer_complaint", r"\b(?:meine?|unsere?)\s+(?:bestellung|lieferung|paket|erstattung|rückerstattung|rechnung|zug|flug|konto|vertrag)\s+(?:\w+\s+){0,3}?(?:ist\s+nie|ist\s+immer\s+noch\s+nicht|wurde\s+(?:storniert|gestrichen|doppelt)|kam\s+nie|fällt\s+aus|ist\s+ausgefallen|ist\s+kaputt)"),
     ("customer_complaint", r"\bich\s+(?:habe|hab)\s+[^.!?]{0,60}?(?:bestellt|gekauft|bezahlt)\b[^.!?]{0,60}?\b(?:nie|nicht\s+(?:angekommen|geliefert)|kaputt|defekt|erstattung|storniert)"),
     ("customer_complaint", r"\bich\s+will\s+mein\s+geld\s+zurück\b"),
+    ("customer_complaint", r"\bseit\s+" + _TIME + r"\s+(?:tage?n|wochen?|monate?n)\s+(?:\w+\s+){0,3}?keine\s+(?:antwort|reaktion|rückmeldung)\b"),
+    ("customer_complaint", r"\bich\s+(?:habe|hab)\s+(?:euch|ihnen|" + _WORDS + r")?vor\s+" + _TIME + r"\s+(?:tage?n|wochen?|monate?n)\s+(?:\w+\s+){0,4}?(?:geschrieben|gemailt|angerufen|gemeldet|kontaktiert)\b[^.!?]{0,40}?\bkeine\s+(?:antwort|reaktion|rückmeldung)\b"),
 )
 
 _PATTERNS: Final[dict[str, tuple[tuple[ClaimKind, re.Pattern[str]], ...]]] = {
