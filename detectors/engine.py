@@ -624,7 +624,7 @@ class CrisisEngine:
         return [*signals, Signal(
             type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
             severity=self._series_severity(burst.score, 4), onset_ms=onset, trigger=None,
-            evidence=burst_evidence, attribute_to=attribute_to,
+            evidence=burst_evidence, attribute_to=attribute_to, term_burst=True,
         )]
 
     def _link_to_hostile_post(
@@ -664,7 +664,7 @@ class CrisisEngine:
         linked = Signal(
             type="owned_post_backlash", cause=thread.thread_id, origin="self_inflicted",
             severity=max(strongest.severity, LINKED_BACKLASH_SEVERITY), onset_ms=post.created_at_ms, trigger=post.trigger(),
-            evidence=evidence, against_baseline=True,
+            evidence=evidence, against_baseline=True, term_burst=strongest.term_burst,
         )
         return [*(signal for signal in signals if signal.cause != BRAND_CAUSE), linked]
 

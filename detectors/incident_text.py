@@ -139,6 +139,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "baseline": "{observed} vs about {expected} expected",
         "baseline_unit": "{observed} {unit} vs about {expected} expected",
         "threshold": "{observed} {unit} (alert threshold {expected})",
+        "new_authors": '{observed} people new to "{term}" used it within an hour (its usual busiest hour: about {expected})',
         "trigger": ' Trigger: "{excerpt}"',
         "terms": " Top terms: {terms}.",
         "merged": " Merged into {target}.",
@@ -150,6 +151,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "baseline": "{observed} statt etwa {expected} erwartet",
         "baseline_unit": "{observed} {unit} statt etwa {expected} erwartet",
         "threshold": "{observed} {unit} (Alarmschwelle {expected})",
+        "new_authors": "{observed} Personen, die „{term}“ vorher nicht verwendet hatten, innerhalb einer Stunde (übliche Spitzenstunde: etwa {expected})",
         "trigger": " Auslöser: „{excerpt}“",
         "terms": " Häufigste Begriffe: {terms}.",
         "merged": " Zusammengeführt in {target}.",
@@ -174,10 +176,18 @@ _UNITS: Final[Mapping[str, Mapping[IncidentType, str]]] = {
 }
 
 
-def _measure(incident_type: IncidentType, evidence: Evidence, lang: str, against_baseline: bool = False) -> str:
+def _measure(
+    incident_type: IncidentType, evidence: Evidence, lang: str, against_baseline: bool = False, term_burst: bool = False
+) -> str:
     """What was measured against what: a baseline for the series detectors (and for their
-    signals that became another type's), a threshold for the rest."""
+    signals that became another type's), a threshold for the rest; a term burst counts the
+    people new to its leading term ("15 vs about 0 expected" read as if a brand with hundreds
+    of complaints a day expected none)."""
     words = _WORDS[lang]
+    if term_burst and evidence.top_terms:
+        return words["new_authors"].format(
+            observed=_amount(evidence.observed), term=evidence.top_terms[0], expected=_amount(evidence.expected)
+        )
     unit = _UNITS[lang].get(incident_type)
     if unit is not None and against_baseline:
         return words["baseline_unit"].format(observed=_amount(evidence.observed), unit=unit, expected=_amount(evidence.expected))
@@ -251,6 +261,7 @@ def summarize(
     trigger: Trigger | None,
     merged_into: str | None = None,
     against_baseline: bool = False,
+    term_burst: bool = False,
 ) -> str:
     """One or two sentences: what, since when, how much against normal, origin, trigger.
 
@@ -268,7 +279,7 @@ def summarize(
     role_name, role_article = _ROLE[lang].get(role, _ROLE[lang]["other"])
     what = _WHAT[lang][incident_type].format(role=role_name, role_article=role_article)
     text = words["head"].format(
-        brand=brand, what=what, since=_clock(started_at_ms), measure=_measure(incident_type, evidence, lang, against_baseline),
+        brand=brand, what=what, since=_clock(started_at_ms), measure=_measure(incident_type, evidence, lang, against_baseline, term_burst),
         negative=evidence.negative_events, total=evidence.total_events, origin=_ORIGIN[lang][origin],
     )
     if trigger is not None and trigger.excerpt:

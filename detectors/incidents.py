@@ -82,6 +82,9 @@ class Signal:
     a brand-wide spike or shift that became a thread type's signal (see the engine's link to
     the brand's hostile post) keeps its series units, so its summary must not call the
     baseline an alert threshold."""
+    term_burst: bool = False
+    """The evidence counts authors new to the leading top term within an hour against that
+    term's usual busiest hour (a term burst), not the brand's negative mentions."""
     sustained: bool = False
     """The detector's evidence already spans several buckets and shows the rise still going on
     (a share shift judged over 30 minutes or more, whose newer half is raised as well): a
@@ -130,6 +133,8 @@ class IncidentRecord:
     merged_into: str | None = None
     against_baseline: bool = False
     """Its evidence came from a signal counted against a baseline (see :class:`Signal`)."""
+    term_burst: bool = False
+    """Its evidence came from a term burst (see :class:`Signal`)."""
 
     @property
     def is_open(self) -> bool:
@@ -339,6 +344,7 @@ class IncidentManager:
             started_at_ms=min(onset, now_ms), detected_at_ms=known_ms, last_emitted_ms=now_ms,
             last_signal_ms=now_ms, severity=severity, pending_severity=severity,
             evidence=lead.evidence, signal_types=types, emitted_types=types, against_baseline=lead.against_baseline,
+            term_burst=lead.term_burst,
         )
 
     def _absorb(self, record: IncidentRecord, group: list[Signal], now_ms: int, emit: _Emit) -> IncidentRecord:
@@ -362,11 +368,12 @@ class IncidentManager:
         source = own[0] if own else group[0] if record.cause == BRAND_CAUSE else None
         evidence = source.evidence if source is not None else record.evidence
         against_baseline = source.against_baseline if source is not None else record.against_baseline
+        term_burst = source.term_burst if source is not None else record.term_burst
         severity = max(record.pending_severity, *(signal.severity for signal in group))
         types = tuple(sorted({*record.signal_types, *(signal.type for signal in group)}))
         record = replace(
             record, last_signal_ms=now_ms, pending_severity=severity, signal_types=types, evidence=evidence,
-            against_baseline=against_baseline,
+            against_baseline=against_baseline, term_burst=term_burst,
         )
         escalated = severity > record.severity or set(types) - set(record.emitted_types)
         if retyped or (escalated and now_ms - record.last_emitted_ms >= self.params.update_interval_ms):
@@ -390,6 +397,7 @@ class IncidentManager:
                 incident_type=record.type, lang=lang, brand=brand, origin=record.origin, status=status,
                 started_at_ms=record.started_at_ms, evidence=record.evidence, trigger=record.trigger,
                 merged_into=record.merged_into, against_baseline=record.against_baseline,
+                term_burst=record.term_burst,
             ),
             lang=lang if lang in ("en", "de") else "en",
             trigger=record.trigger,

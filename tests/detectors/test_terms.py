@@ -221,6 +221,8 @@ def test_engine_opens_a_negative_spike_naming_the_bursting_term() -> None:
     evidence = opened[0].evidence
     assert evidence.window_seconds == 3600
     assert evidence.observed == evidence.negative_events >= 12 > evidence.expected
+    # Said as what it is: a brand with hundreds of complaints a day read "15 vs about 0 expected".
+    assert f'{evidence.observed:.0f} people new to "boycottacme" used it within an hour' in opened[0].summary
 
 
 def test_a_bursts_platforms_and_samples_are_the_campaigns_not_the_buckets() -> None:
