@@ -207,6 +207,8 @@ class BrandState:
     """Their total counts (a spike's evidence is its pool's, see ``spike_pool_buckets``)."""
     late_events: int = 0
     dropped_events: int = 0
+    timezone: str | None = None
+    """IANA time zone of the brand's incident summaries (the registry's; None: UTC)."""
     pool_authors: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     """Hashed author -> bucket starts of their events the share detector counted within its
     longest pool (at most ``max_events_per_author`` each, at most ``max_pool_authors`` authors)."""
@@ -260,10 +262,11 @@ class CrisisEngine:
         self.external = ExternalPostBacklashDetector(params.external)
         self.manager = IncidentManager(params.incidents)
 
-    def initial_state(self, brand: str, lang: str = "en") -> BrandState:
+    def initial_state(self, brand: str, lang: str = "en", timezone: str | None = None) -> BrandState:
         return BrandState(
             brand=brand,
             lang=lang,
+            timezone=timezone,
             volume=self.volume.initial_state(),
             share=self.share.initial_state(),
             threads=self.tracker.initial_state(),
@@ -328,7 +331,7 @@ class CrisisEngine:
             state, book, [signal.cause for signal in signals], now_ms, current
         )
         incident_book, emitted = self.manager.step(
-            state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang,
+            state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang, timezone=state.timezone,
             negative_by_thread=negative_by_thread, negative_total=negative_total, early=True,
         )
         return replace(state, incidents=incident_book), emitted
@@ -536,7 +539,7 @@ class CrisisEngine:
         if self.manager.attributed_cause(state.incidents, negative_by_thread, negative_total) is None:
             signals = self._link_to_hostile_post(signals, book, state.incidents, now_ms)
         incident_book, emitted = self.manager.step(
-            state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang,
+            state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang, timezone=state.timezone,
             negative_by_thread=negative_by_thread, negative_total=negative_total, known_at_ms=state.watermark_ms,
         )
         book = self.tracker.mark_incidents(book, self.manager.open_thread_causes(incident_book))

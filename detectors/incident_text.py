@@ -245,8 +245,17 @@ def first_actions(incident_type: IncidentType, lang: str, trigger_role: str | No
     return actions
 
 
-def _clock(millis: int) -> str:
-    return datetime.fromtimestamp(millis / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+def _clock(millis: int, timezone: str | None = None) -> str:
+    """The time as the on-call person reads it: in the brand's time zone when it has one.
+
+    >>> _clock(1773281160000), _clock(1773281160000, "Europe/Berlin")
+    ('2026-03-12 02:06 UTC', '2026-03-12 03:06 CET')
+    """
+    if timezone is None:
+        return datetime.fromtimestamp(millis / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M UTC")
+    from zoneinfo import ZoneInfo
+
+    return datetime.fromtimestamp(millis / 1000, tz=ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def summarize(
@@ -262,6 +271,7 @@ def summarize(
     merged_into: str | None = None,
     against_baseline: bool = False,
     term_burst: bool = False,
+    timezone: str | None = None,
 ) -> str:
     """One or two sentences: what, since when, how much against normal, origin, trigger.
 
@@ -279,7 +289,7 @@ def summarize(
     role_name, role_article = _ROLE[lang].get(role, _ROLE[lang]["other"])
     what = _WHAT[lang][incident_type].format(role=role_name, role_article=role_article)
     text = words["head"].format(
-        brand=brand, what=what, since=_clock(started_at_ms), measure=_measure(incident_type, evidence, lang, against_baseline, term_burst),
+        brand=brand, what=what, since=_clock(started_at_ms, timezone), measure=_measure(incident_type, evidence, lang, against_baseline, term_burst),
         negative=evidence.negative_events, total=evidence.total_events, origin=_ORIGIN[lang][origin],
     )
     if trigger is not None and trigger.excerpt:

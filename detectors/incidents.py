@@ -187,6 +187,7 @@ class IncidentManager:
         negative_total: int = 0,
         early: bool = False,
         known_at_ms: int | None = None,
+        timezone: str | None = None,
     ) -> tuple[IncidentBook, list[Incident]]:
         """Fold one bucket's signals into the incidents; returns the incident events to publish.
 
@@ -219,7 +220,7 @@ class IncidentManager:
         known_ms = max(now_ms, known_at_ms if known_at_ms is not None else now_ms)
 
         def emit(record: IncidentRecord, status: IncidentStatus) -> None:
-            emitted.append(self._incident(record, status, known_ms, brand, lang))
+            emitted.append(self._incident(record, status, known_ms, brand, lang, timezone))
 
         def pick(group: list[Signal], precedence: tuple[IncidentType, ...]) -> Signal:
             return min(group, key=lambda signal: (precedence.index(signal.type), -signal.severity))
@@ -387,7 +388,9 @@ class IncidentManager:
             emit(record, "updated")
         return record
 
-    def _incident(self, record: IncidentRecord, status: IncidentStatus, now_ms: int, brand: str, lang: str) -> Incident:
+    def _incident(
+        self, record: IncidentRecord, status: IncidentStatus, now_ms: int, brand: str, lang: str, timezone: str | None = None
+    ) -> Incident:
         return Incident(
             incident_id=record.incident_id,
             status=status,
@@ -403,7 +406,7 @@ class IncidentManager:
                 incident_type=record.type, lang=lang, brand=brand, origin=record.origin, status=status,
                 started_at_ms=record.started_at_ms, evidence=record.evidence, trigger=record.trigger,
                 merged_into=record.merged_into, against_baseline=record.against_baseline,
-                term_burst=record.term_burst,
+                term_burst=record.term_burst, timezone=timezone,
             ),
             lang=lang if lang in ("en", "de") else "en",
             trigger=record.trigger,

@@ -62,7 +62,7 @@ def run_offline(
                 continue
             state = states.get(brand)
             if state is None:
-                state = engine.initial_state(brand, registry.language(brand))
+                state = engine.initial_state(brand, registry.language(brand), registry.timezone(brand))
             states[brand], output = engine.step(state, enriched)
             run.incidents.extend(output.incidents)
             run.buckets.extend(output.buckets)

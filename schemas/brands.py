@@ -28,7 +28,7 @@ ACCOUNT_GROUPS: Final[Mapping[str, AuthorRole]] = {
 }
 SUPPORTED_SUMMARY_LANGUAGES: Final = ("en", "de")
 REGISTRY_KEYS: Final = ("brands",)
-BRAND_KEYS: Final = ("name", "languages", "accounts")
+BRAND_KEYS: Final = ("name", "languages", "timezone", "accounts")
 _LANGUAGE_TAG: Final = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*")
 
 
@@ -46,6 +46,8 @@ class Brand:
     languages: tuple[str, ...] = ("en",)
     accounts: Mapping[str, AuthorRole] = field(default_factory=dict)
     """Normalised handle or id -> role."""
+    timezone: str | None = None
+    """IANA time zone (``Europe/Berlin``) in which incident summaries give times; UTC when unset."""
 
     @property
     def language(self) -> str:
@@ -86,6 +88,10 @@ class BrandRegistry:
         entry = self.brands.get(brand)
         return entry.language if entry is not None else "en"
 
+    def timezone(self, brand: str) -> str | None:
+        entry = self.brands.get(brand)
+        return entry.timezone if entry is not None else None
+
 
 def registry_from_dict(data: Any, source: str = "brand registry") -> BrandRegistry:
     if not isinstance(data, dict) or not isinstance(data.get("brands"), list):
@@ -105,6 +111,7 @@ def registry_from_dict(data: Any, source: str = "brand registry") -> BrandRegist
         if name in brands:
             raise BrandRegistryError(f"{where}: brand {name!r} is listed twice")
         languages = _languages(item.get("languages", ["en"]), f"{where}.languages")
+        timezone = _timezone(item.get("timezone"), f"{where}.timezone")
         accounts_obj = item.get("accounts", {}) or {}
         if not isinstance(accounts_obj, dict):
             raise BrandRegistryError(f"{where}.accounts must be a mapping")
@@ -116,7 +123,7 @@ def registry_from_dict(data: Any, source: str = "brand registry") -> BrandRegist
                 if key in accounts and accounts[key] != role:
                     raise BrandRegistryError(f"{where}: account {account!r} is both {accounts[key]} and {role}")
                 accounts[key] = role
-        brands[name] = Brand(name=name, languages=languages, accounts=accounts)
+        brands[name] = Brand(name=name, languages=languages, accounts=accounts, timezone=timezone)
     return BrandRegistry(brands=brands)
 
 
@@ -155,6 +162,27 @@ def _languages(value: Any, where: str) -> tuple[str, ...]:
             f"{', '.join(SUPPORTED_SUMMARY_LANGUAGES)}, e.g. [{', '.join([*languages, 'en'])}]"
         )
     return tuple(languages)
+
+
+def _timezone(value: Any, where: str) -> str | None:
+    """An IANA time zone name, checked against the system's time zone database.
+
+    >>> _timezone("Europe/Berlin", "timezone"), _timezone(None, "timezone")
+    ('Europe/Berlin', None)
+    """
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise BrandRegistryError(f"{where} must be an IANA time zone name, e.g. Europe/Berlin")
+    try:
+        ZoneInfo(value.strip())
+    except (ZoneInfoNotFoundError, ValueError):
+        raise BrandRegistryError(
+            f"{where}: {value!r} is not a time zone this machine knows; use an IANA name such as Europe/Berlin or America/New_York"
+        ) from None
+    return value.strip()
 
 
 def _account_list(value: Any, where: str) -> Iterable[str]:

@@ -15,7 +15,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from typing import Any
 
@@ -362,11 +362,13 @@ def create_pipeline(
         if stored is not None:
             try:
                 state, recent_ids = decode_checkpoint(stored)
+                # The registry may have changed since the checkpoint: its language and time zone apply.
+                state = replace(state, lang=registry.language(brand), timezone=registry.timezone(brand))
                 return BrandSlot(state, recent_ids, partition)
             except CheckpointError as error:
                 # e.g. a new STATE_VERSION after an upgrade: the baseline is re-learned.
                 log.warning("stored detector state of %s is unreadable (%s); starting fresh", brand, error)
-        return BrandSlot(engine.initial_state(brand, registry.language(brand)), RecentIds(), partition)
+        return BrandSlot(engine.initial_state(brand, registry.language(brand), registry.timezone(brand)), RecentIds(), partition)
 
     async def _send_durably(messages: list[Outgoing]) -> None:
         """Send and wait until Kafka has every message; retry failures with capped backoff.

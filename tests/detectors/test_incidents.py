@@ -246,3 +246,15 @@ def test_a_lower_ranked_signal_does_not_retype_an_incident() -> None:
     flood = signal("comment_flood", "reply", severity=6, origin="external")
     _, out = drive(manager, [[owned], [owned, flood], [flood]])
     assert statuses(out) == [(0, "opened", "owned_post_backlash")]
+
+
+def test_summaries_give_times_in_the_brands_time_zone() -> None:
+    """An outside tester's 03:06 crisis in Germany read "since 02:06 UTC" at 3 a.m."""
+    manager = IncidentManager()
+    spike = signal("negative_spike", onset=T0)  # 2026-03-01 12:00 UTC
+    _, berlin = manager.step(manager.initial_state(), [spike], now_ms=T0 + BUCKET, brand="acme", lang="de",
+                             timezone="Europe/Berlin")
+    _, utc = manager.step(manager.initial_state(), [spike], now_ms=T0 + BUCKET, brand="acme", lang="de")
+    assert "seit 2026-03-01 13:00 CET" in berlin[0].summary
+    assert "seit 2026-03-01 12:00 UTC" in utc[0].summary
+    assert berlin[0].started_at_ms == utc[0].started_at_ms  # the fields stay UTC instants

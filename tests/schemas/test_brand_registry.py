@@ -69,7 +69,7 @@ def test_summary_language_is_the_first_supported_one() -> None:
         ({"brands": [{"name": "a", "accounts": {"owned": "x"}}]}, "must be a list of handles or ids"),
         ({"brands": [{"name": "a", "accounts": {"owned": ["x"], "agency": ["@X"]}}]}, "is both owned and agency"),
         ({"brands": [{"name": "a", "acounts": {"owned": ["x"]}}]},
-         r"brands\[0\] \(a\) has unknown key 'acounts'; did you mean 'accounts'\? allowed: name, languages, accounts"),
+         r"brands\[0\] \(a\) has unknown key 'acounts'; did you mean 'accounts'\? allowed: name, languages, timezone, accounts"),
         ({"brands": [{"name": "a", "langauges": ["de"]}]}, r"\(a\) has unknown key 'langauges'; did you mean 'languages'"),
         ({"brands": [{"nmae": "a"}]}, r"brands\[0\] has unknown key 'nmae'; did you mean 'name'"),
         ({"brands": [{"name": "a"}], "brand": []}, "unknown key 'brand'; did you mean 'brands'"),
@@ -154,3 +154,12 @@ def test_shipped_registries_load() -> None:
     for path in [root / "deploy" / "brands.yaml", root / "streams" / "samples" / "demo_brands.yaml"]:
         if path.exists():
             assert load_brand_registry(path).names
+
+
+def test_a_brand_time_zone_is_an_iana_name_the_machine_knows() -> None:
+    registry = registry_from_dict({"brands": [{"name": "a", "timezone": "Europe/Berlin"}, {"name": "b"}]})
+    assert (registry.timezone("a"), registry.timezone("b"), registry.timezone("unknown")) == ("Europe/Berlin", None, None)
+    with pytest.raises(BrandRegistryError, match=r"brands\[0\] \(a\)\.timezone: 'CET\+1' is not a time zone .* Europe/Berlin"):
+        registry_from_dict({"brands": [{"name": "a", "timezone": "CET+1"}]})
+    with pytest.raises(BrandRegistryError, match=r"timezone must be an IANA time zone name"):
+        registry_from_dict({"brands": [{"name": "a", "timezone": 1}]})
