@@ -205,7 +205,7 @@ def create_pipeline(
             outgoing: list[Outgoing] = []
             for rejection in rejected:
                 metrics.events_rejected.labels(reason=rejection.error.reason.value).inc()
-                outgoing.append(Outgoing("dead_letter", rejection.key, rejection.payload, rejection.headers()))
+                outgoing.append(Outgoing("dead_letter", rejection.dead_letter_key(), rejection.dead_letter_value(), rejection.headers()))
                 reject_watch.record(True)
             for _ in valid:
                 reject_watch.record(False)
@@ -219,7 +219,7 @@ def create_pipeline(
             enriched, failed = enrich_isolating_failures(enricher.enrich_batch, valid)
             for rejection in failed:
                 metrics.events_rejected.labels(reason=rejection.error.reason.value).inc()
-                outgoing.append(Outgoing("dead_letter", rejection.key, rejection.payload, rejection.headers()))
+                outgoing.append(Outgoing("dead_letter", rejection.dead_letter_key(), rejection.dead_letter_value(), rejection.headers()))
             for item in enriched:
                 metrics.events_enriched.labels(
                     brand=item.event.brand, platform=item.event.platform, sentiment=item.sentiment.label
@@ -246,7 +246,7 @@ def create_pipeline(
                     source=SourcePosition(enriched_topic_name, event.message.partition, event.message.offset),
                 )
                 metrics.events_rejected.labels(reason=error.reason.value).inc()
-                await _send_durably([Outgoing("dead_letter", rejection.key, rejection.payload, rejection.headers())])
+                await _send_durably([Outgoing("dead_letter", rejection.dead_letter_key(), rejection.dead_letter_value(), rejection.headers())])
                 await _ack_ready(pending)
                 continue
             brand = enriched.event.brand
@@ -380,11 +380,17 @@ def create_pipeline(
         delay = 0.5
         pending = messages
         while pending:
-            futures = [
-                await topics[message.topic].send(key=message.key, value=message.value, headers=message.headers)
-                for message in pending
-            ]
-            results = await asyncio.gather(*futures, return_exceptions=True)
+            # Sent one after another, so a brand's events keep their order on the partition.
+            outcomes: list[Any] = []
+            for message in pending:
+                try:
+                    outcomes.append(await topics[message.topic].send(
+                        key=message.key, value=message.value, headers=message.headers))
+                except Exception as error:
+                    # send() itself refuses some messages (over max_request_size): raised here it
+                    # crashed the agent, whose restart acked the rest of the batch unsent.
+                    outcomes.append(error)
+            results = await asyncio.gather(*(_settled(outcome) for outcome in outcomes), return_exceptions=True)
             failed = [message for message, result in zip(pending, results, strict=True)
                       if isinstance(result, BaseException)]
             if failed:
@@ -397,6 +403,11 @@ def create_pipeline(
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, 30.0)
             pending = failed
+
+    async def _settled(outcome: Any) -> Any:
+        if isinstance(outcome, BaseException):
+            raise outcome
+        return await outcome
 
     async def _publish(output: EngineOutput) -> None:
         if output.incidents:

@@ -22,7 +22,14 @@ HEADER_DETAIL = "flarewatch-reject-detail"
 HEADER_SOURCE_TOPIC = "flarewatch-source-topic"
 HEADER_SOURCE_PARTITION = "flarewatch-source-partition"
 HEADER_SOURCE_OFFSET = "flarewatch-source-offset"
+HEADER_ORIGINAL_BYTES = "flarewatch-original-bytes"
 MAX_DETAIL_BYTES = 1024
+MAX_DEAD_LETTER_PAYLOAD_BYTES = 512 * 1024
+"""A dead letter carries at most this much of the original message (twice the input limit).
+A raw message near Kafka's 1 MiB default, copied with its headers, no longer fit a message:
+the send failed, the enrich agent crashed and the valid event after it was lost. The whole
+original stays in the raw topic at the source offset the headers name."""
+MAX_DEAD_LETTER_KEY_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,13 +47,30 @@ class Rejected:
     source: SourcePosition
 
     def headers(self) -> list[tuple[str, bytes]]:
-        return [
+        headers = [
             (HEADER_REASON, self.error.reason.value.encode()),
             (HEADER_DETAIL, self.error.detail.encode("utf-8", errors="replace")[:MAX_DETAIL_BYTES]),
             (HEADER_SOURCE_TOPIC, self.source.topic.encode()),
             (HEADER_SOURCE_PARTITION, str(self.source.partition).encode()),
             (HEADER_SOURCE_OFFSET, str(self.source.offset).encode()),
         ]
+        if len(self.payload) > MAX_DEAD_LETTER_PAYLOAD_BYTES:
+            headers.append((HEADER_ORIGINAL_BYTES, str(len(self.payload)).encode()))
+        return headers
+
+    def dead_letter_value(self) -> bytes:
+        """The original bytes, cut at ``MAX_DEAD_LETTER_PAYLOAD_BYTES`` (then the
+        ``flarewatch-original-bytes`` header gives the full length).
+
+        >>> rejected = Rejected(b"x" * (MAX_DEAD_LETTER_PAYLOAD_BYTES + 5), None,
+        ...                     InvalidEvent(RejectReason.OVERSIZED, "too big"), SourcePosition("raw", 0, 7))
+        >>> len(rejected.dead_letter_value()) == MAX_DEAD_LETTER_PAYLOAD_BYTES, rejected.headers()[-1]
+        (True, ('flarewatch-original-bytes', b'524293'))
+        """
+        return self.payload[:MAX_DEAD_LETTER_PAYLOAD_BYTES]
+
+    def dead_letter_key(self) -> bytes | None:
+        return None if self.key is None else self.key[:MAX_DEAD_LETTER_KEY_BYTES]
 
 
 @dataclass(frozen=True, slots=True)

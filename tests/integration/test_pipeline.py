@@ -12,10 +12,12 @@ from detectors.scenarios import demo_scenario
 from schemas.codec import MAX_EVENT_BYTES, decode_enriched_event, decode_incident, encode_incident
 from streams.commands.produce import produce_file
 from streams.dead_letter import (
+    HEADER_ORIGINAL_BYTES,
     HEADER_REASON,
     HEADER_SOURCE_OFFSET,
     HEADER_SOURCE_PARTITION,
     HEADER_SOURCE_TOPIC,
+    MAX_DEAD_LETTER_PAYLOAD_BYTES,
 )
 from streams.kafka_admin import ensure_topics
 from streams.kafka_clients import make_producer
@@ -112,6 +114,24 @@ def test_malformed_messages_are_dead_lettered_while_valid_ones_flow(pipeline: Se
         return all(metric_value(text, "flarewatch_events_rejected_total", reason=reason) >= 1 for reason in bad.values())
 
     wait_until(rejected_counted, timeout=30, what="rejections counted in /metrics")
+
+
+def test_a_message_near_kafkas_limit_is_dead_lettered_cut_and_the_next_event_still_flows(pipeline: Settings) -> None:
+    """Found by an outside operator: a 1 MiB raw message's dead-letter copy, with its headers,
+    was over the producer's limit; the send raised, the enrich agent crashed, and its restart
+    acked the valid event after it, which never reached the enriched topic."""
+    huge = b'{"pad": "' + b"x" * 1_048_000 + b'"}'
+    send(pipeline, [huge, valid_event("after-huge")])
+    dead = consume_until(pipeline, topic_name(pipeline, "dead_letter"),
+                         lambda got: any(dict(m.headers).get(HEADER_ORIGINAL_BYTES) for m in got), timeout=90)
+    letter = next(m for m in dead if dict(m.headers).get(HEADER_ORIGINAL_BYTES))
+    headers = {key: value.decode() for key, value in letter.headers}
+    assert headers[HEADER_REASON] == "oversized" and int(headers[HEADER_ORIGINAL_BYTES]) == len(huge)
+    assert letter.value == huge[:MAX_DEAD_LETTER_PAYLOAD_BYTES]
+    enriched = consume_until(pipeline, topic_name(pipeline, "enriched"),
+                             lambda got: any(decode_enriched_event(m.value).event.id == "after-huge" for m in got),
+                             timeout=90)
+    assert any(decode_enriched_event(m.value).event.id == "after-huge" for m in enriched)
 
 
 def test_crisis_sample_yields_self_inflicted_incident_and_matches_replay(pipeline: Settings, tmp_path: Path) -> None:
