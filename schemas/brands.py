@@ -97,6 +97,10 @@ def registry_from_dict(data: Any, source: str = "brand registry") -> BrandRegist
     if not isinstance(data, dict) or not isinstance(data.get("brands"), list):
         raise BrandRegistryError(f"{source}: expected a mapping with a 'brands' list")
     _reject_unknown_keys(data, REGISTRY_KEYS, source)
+    if not data["brands"]:
+        raise BrandRegistryError(
+            f"{source}: 'brands' is empty; list the watched brands (events for brands not listed are dead-lettered)"
+        )
     brands: dict[str, Brand] = {}
     for index, item in enumerate(data["brands"]):
         where = f"{source}: brands[{index}]"

@@ -81,6 +81,9 @@ class RejectReason(enum.StrEnum):
     BAD_VALUE = "bad_value"
     BAD_TIMESTAMP = "bad_timestamp"
     UNSUPPORTED_VERSION = "unsupported_version"
+    UNKNOWN_BRAND = "unknown_brand"
+    """Valid by the contract, but for a brand the registry does not list (a typo, or a brand
+    not added yet): each would otherwise get its own detector state and metric series."""
     ENRICH_FAILED = "enrich_failed"
     """Valid by the contract, but enrichment raised on it (a bug to report, not bad input)."""
 

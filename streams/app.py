@@ -40,6 +40,7 @@ from streams.dead_letter import (
     RejectRatioWatch,
     SourcePosition,
     enrich_isolating_failures,
+    split_unknown_brands,
     validate_messages,
 )
 from streams.metrics import Metrics
@@ -202,6 +203,12 @@ def create_pipeline(
                     for event in events
                 ]
             )
+            names = sorted({item.event.brand for item in valid} - set(registry.brands))
+            valid, unknown = split_unknown_brands(valid, registry.brands)
+            rejected += unknown
+            if unknown:
+                log.warning("%d events for brands not in the registry, dead-lettered (unknown_brand): %s",
+                            len(unknown), ", ".join(repr(name) for name in names[:5]) + (" ..." if len(names) > 5 else ""))
             outgoing: list[Outgoing] = []
             for rejection in rejected:
                 metrics.events_rejected.labels(reason=rejection.error.reason.value).inc()

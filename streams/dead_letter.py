@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from schemas.codec import InvalidEvent, RejectReason, decode_raw_event
@@ -94,6 +94,22 @@ def validate_messages(
         except InvalidEvent as error:
             rejected.append(Rejected(payload=payload, key=key, error=error, source=source))
     return valid, rejected
+
+
+def split_unknown_brands(accepted: list[Accepted], known: Collection[str]) -> tuple[list[Accepted], list[Rejected]]:
+    """Events for brands the registry lists, and dead letters (``unknown_brand``) for the rest, order kept."""
+    listed: list[Accepted] = []
+    unknown: list[Rejected] = []
+    for item in accepted:
+        if item.event.brand in known:
+            listed.append(item)
+            continue
+        error = InvalidEvent(
+            RejectReason.UNKNOWN_BRAND,
+            f"brand {item.event.brand!r} is not in the brand registry; add it (FLAREWATCH_BRANDS_FILE) or fix the producer",
+        )
+        unknown.append(Rejected(payload=item.payload, key=item.key, error=error, source=item.source))
+    return listed, unknown
 
 
 def enrich_isolating_failures(

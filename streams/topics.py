@@ -22,7 +22,7 @@ TOPIC_SPECS: tuple[TopicSpec, ...] = (
     TopicSpec("raw", "events.raw", "Raw social events as producers send them (JSON, input contract v1).", 7 * 24, "brand (or none)"),
     TopicSpec("enriched", "events.enriched", "Validated events with language, sentiment, author role, reach.", 3 * 24, "brand"),
     TopicSpec("incidents", "incidents", "Incident events: opened / updated / resolved.", 30 * 24, "incident_id", partitions_from_settings=False, partitions=1),
-    TopicSpec("dead_letter", "events.dead-letter", "Messages the worker could not process (invalid raw, enrich_failed, undecodable enriched), original bytes, reason in headers.", 30 * 24, "as received", partitions_from_settings=False, partitions=1),
+    TopicSpec("dead_letter", "events.dead-letter", "Messages the worker could not process (invalid raw, unknown_brand, enrich_failed, undecodable enriched), original bytes, reason in headers.", 30 * 24, "as received", partitions_from_settings=False, partitions=1),
 )
 
 

@@ -76,7 +76,13 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
         raise CommandError(f"nothing to replay in {args.events}: {what}")
     unknown = sorted({event.brand for event in report.events} - set(components.registry.names))
     if unknown:
-        print(f"note: brands not in the registry (all authors count as 'other'): {', '.join(unknown)}", file=sys.stderr)
+        skipped = sum(1 for event in report.events if event.brand not in components.registry.brands)
+        print(f"note: skipped {skipped} events for brands not in the registry (the worker dead-letters them as "
+              f"unknown_brand): {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}", file=sys.stderr)
+        report.events = [event for event in report.events if event.brand in components.registry.brands]
+        if not report.events:
+            raise CommandError(f"nothing to replay in {args.events}: no event is for a brand in the registry "
+                               f"({', '.join(components.registry.names)}); pass --brands")
     with tqdm(total=len(report.events), unit="ev", disable=True if args.quiet else None, file=sys.stderr, desc="replay") as bar:
         run = run_offline(
             report.events, components.enricher, components.engine, components.registry,

@@ -44,8 +44,12 @@ def pipeline(kafka_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
     prefix = f"it-{uuid.uuid4().hex[:8]}"
     settings = kafka_settings.with_overrides(topic_prefix=prefix, worker_id=f"{prefix}-worker", partitions=2)
     ensure_topics(settings)
-    log_path = tmp_path_factory.mktemp("worker") / "worker.log"
-    with running_worker(settings, log_path, DEMO_BRANDS) as running:
+    work = tmp_path_factory.mktemp("worker")
+    # The demo's brand, and one of its own for the dead-letter checks (the crisis test
+    # compares the demo brand's incidents with a replay).
+    brands = work / "brands.yaml"
+    brands.write_text(DEMO_BRANDS.read_text() + "- name: dlq-check\n")
+    with running_worker(settings, work / "worker.log", brands) as running:
         yield running
 
 
@@ -83,6 +87,7 @@ def test_malformed_messages_are_dead_lettered_while_valid_ones_flow(pipeline: Se
                       "created_at": "last tuesday", "author": {"id": "u"}}): "bad_timestamp",
         b"[1, 2, 3]": "not_an_object",
         b'{"pad": "' + b"x" * (MAX_EVENT_BYTES + 10) + b'"}': "oversized",
+        valid_event("typo-brand", brand="dlq-chekc"): "unknown_brand",
     }
     good_ids = [f"dlq-ok-{index}" for index in range(4)]
     payloads = [valid_event(good_ids[0]), *list(bad)[:3], valid_event(good_ids[1]), *list(bad)[3:],

@@ -163,3 +163,8 @@ def test_a_brand_time_zone_is_an_iana_name_the_machine_knows() -> None:
         registry_from_dict({"brands": [{"name": "a", "timezone": "CET+1"}]})
     with pytest.raises(BrandRegistryError, match=r"timezone must be an IANA time zone name"):
         registry_from_dict({"brands": [{"name": "a", "timezone": 1}]})
+
+
+def test_a_registry_without_brands_is_an_error() -> None:
+    with pytest.raises(BrandRegistryError, match="'brands' is empty; list the watched brands"):
+        registry_from_dict({"brands": []})

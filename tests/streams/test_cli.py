@@ -8,7 +8,7 @@ import pytest
 from streams.cli import build_parser, main
 from tests.demo_samples import DEMO_BRANDS
 
-GOOD = orjson.dumps({"id": "1", "platform": "twitter", "kind": "post", "brand": "acme",
+GOOD = orjson.dumps({"id": "1", "platform": "twitter", "kind": "post", "brand": "acme-rail",
                      "created_at": "2026-03-01T12:00:00Z", "author": {"id": "u"}})
 
 
@@ -176,7 +176,7 @@ def test_produce_keys_every_line_by_its_brand(tmp_path: Path, fake_producer: Fak
     breaks_contract = GOOD.replace(b'"kind":"post"', b'"kind":"like"')
     events.write_bytes(GOOD + b"\n" + breaks_contract + b"\n{broken\n")
     assert main(["produce", str(events), "--quiet"]) == 0
-    assert [key for key, _ in fake_producer.sent] == [b"acme", b"acme", None]
+    assert [key for key, _ in fake_producer.sent] == [b"acme-rail", b"acme-rail", None]
     err = capsys.readouterr().err
     assert "sent 3 events" in err
     assert "2 of 3 lines break the input contract (1 bad_json, 1 bad_value); sent, the worker will dead-letter them:\n" in err
@@ -411,3 +411,18 @@ def test_metrics_port_option_is_checked_as_an_option(command: str, capsys: pytes
         main([command, "--metrics-port", "0"])
     assert exited.value.code == 2
     assert "argument --metrics-port: 0 is out of range (a port 1-65535)" in capsys.readouterr().err
+
+
+def test_replay_skips_brands_the_registry_does_not_list_like_the_worker(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    typo = GOOD.replace(b'"acme-rail"', b'"acme-rial"').replace(b'"id":"1"', b'"id":"2"')
+    events.write_bytes(GOOD + b"\n" + typo + b"\n")
+    assert main(["replay", str(events), "--brands", str(DEMO_BRANDS), "--quiet", "--out", str(tmp_path / "o.jsonl")]) == 0
+    err = capsys.readouterr().err
+    assert "skipped 1 events for brands not in the registry" in err and "acme-rial" in err
+    assert "1 events, 0 incidents opened" in err
+    events.write_bytes(typo + b"\n")
+    assert main(["replay", str(events), "--brands", str(DEMO_BRANDS), "--quiet"]) == 1
+    assert "no event is for a brand in the registry (acme-rail)" in capsys.readouterr().err

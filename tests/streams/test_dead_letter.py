@@ -11,6 +11,7 @@ from streams.dead_letter import (
     RejectRatioWatch,
     SourcePosition,
     enrich_isolating_failures,
+    split_unknown_brands,
     validate_messages,
 )
 
@@ -60,3 +61,16 @@ def test_an_enrichment_failure_dead_letters_only_the_event_that_fails() -> None:
     assert failed[0].error.reason.value == "enrich_failed"
     assert "RuntimeError: tokeniser bug" in failed[0].error.detail
     assert failed[0].payload == messages[1][1], "the original bytes are kept"
+
+
+def test_events_for_brands_the_registry_does_not_list_are_dead_letters_naming_the_brand() -> None:
+    """Found by an outside operator: 300 events for misspelt brands made 6,000 new metric
+    series and a detector state each, without a warning."""
+    source = SourcePosition("raw", 0, 5)
+    typo = VALID.replace(b'"acme"', b'"acme-rial"')
+    valid, _ = validate_messages([(b"k", VALID, source), (b"t", typo, source)])
+    listed, unknown = split_unknown_brands(valid, {"acme"})
+    assert [item.event.brand for item in listed] == ["acme"]
+    assert [dict(r.headers())[HEADER_REASON] for r in unknown] == [b"unknown_brand"]
+    assert "'acme-rial' is not in the brand registry" in unknown[0].error.detail
+    assert unknown[0].payload == typo and unknown[0].key == b"t"
