@@ -155,3 +155,21 @@ def test_compose_forwarder_needs_its_url_and_shares_the_workers_settings() -> No
     shared = stack["x-flarewatch"]["environment"]
     assert {key: shared[key] for key in forwarder["environment"]} == forwarder["environment"]
     assert forwarder["build"] == stack["x-flarewatch"]["build"]
+
+
+def test_the_files_the_local_broker_needs_ship_inside_the_package() -> None:
+    """Found by an outside operator: the systemd units install with ``pip install .``, and
+    the broker's pom.xml and log4j2 config lived in deploy/, outside the package: an
+    installed ``flarewatch kafka up`` failed with "Non-readable POM"."""
+    import fnmatch
+    import tomllib
+
+    from streams.local_kafka import LOG4J_CONFIG_FILE, POM_FILE
+
+    package = Path(__file__).resolve().parents[2] / "streams"
+    pyproject = tomllib.loads((package.parent / "pyproject.toml").read_text())
+    globs = pyproject["tool"]["setuptools"]["package-data"]["streams"]
+    for path in (POM_FILE, LOG4J_CONFIG_FILE):
+        assert path.is_file()
+        relative = path.relative_to(package).as_posix()
+        assert any(fnmatch.fnmatch(relative, pattern) for pattern in globs), f"{relative} is not package data"
