@@ -2,7 +2,7 @@
 
 Everything lives under ``<home>/kafka`` (``home`` is ``FLAREWATCH_HOME``, git-ignored)::
 
-    <version>/libs/      broker classpath, fetched once from Maven Central by streams/kafka_files/pom.xml
+    <version>/libs/      broker classpath, fetched once from Maven Central by deploy/kafka/pom.xml
     config/              server.properties (rewritten on every start) and cluster.id
     data/                topic data and the KRaft metadata log; survives restarts
     logs/                server.log (log4j2) and kafka.out (JVM stdout/stderr)
@@ -35,7 +35,8 @@ from streams.kafka_admin import PROBE_TIMEOUT_SECONDS, describe_cluster
 from streams.settings import Settings, env_var
 
 KAFKA_FILES_DIR = Path(__file__).resolve().parent / "kafka_files"
-"""Package data, so an installed flarewatch (the systemd units' ``pip install .``) finds them too."""
+"""Links to deploy/kafka/ in the repository, package data (copied) in an installed flarewatch,
+so the systemd units' ``pip install .`` finds them too."""
 POM_FILE = KAFKA_FILES_DIR / "pom.xml"
 LOG4J_CONFIG_FILE = KAFKA_FILES_DIR / "log4j2.properties"
 MINIMUM_JAVA_MAJOR = 17
