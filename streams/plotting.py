@@ -93,8 +93,12 @@ def plot_replay(run: OfflineRun, path: Path | str, *, title: str | None = None) 
         volume_axis, share_axis, score_axis = (axes[3 * index + row][0] for row in range(3))
         reports = sorted(buckets.get(brand, []), key=lambda report: report.start_ms)
         _draw_brand(volume_axis, share_axis, score_axis, brand, reports)
-        for incident in opened.get(brand, []):
-            _mark_incident((volume_axis, share_axis, score_axis), incident)
+        incidents = sorted(opened.get(brand, []), key=lambda incident: incident.detected_at_ms)
+        times = [report.start_ms for report in reports] + [i.detected_at_ms for i in incidents]
+        span = (min(times), max(times)) if times else (0, 1)
+        for incident, row in zip(incidents, _label_rows(incidents, span), strict=True):
+            right = incident.detected_at_ms > span[0] + 0.8 * (span[1] - span[0])
+            _mark_incident((volume_axis, share_axis, score_axis), incident, row=row, label_left=right)
     bottom = axes[-1][0]
     bottom.xaxis.set_major_formatter(mdates.DateFormatter("%a %d %b\n%H:%M", tz=UTC))  # type: ignore[no-untyped-call]
     bottom.set_xlabel("event time (UTC)")
@@ -143,7 +147,25 @@ def _draw_brand(volume_axis: object, share_axis: object, score_axis: object, bra
         score_axis.legend(loc="upper left", fontsize=7, ncol=3)
 
 
-def _mark_incident(panels: Sequence[object], incident: Incident) -> None:
+def _label_rows(incidents: Sequence[Incident], span: tuple[int, int], rows: int = 3) -> list[int]:
+    """A label row per incident: one detected within 8 % of the time axis of the previous
+    label goes a row lower (an outside tester's two incidents' labels covered each other).
+
+    >>> from types import SimpleNamespace as I
+    >>> _label_rows([I(detected_at_ms=t) for t in (0, 50, 60, 500, 505)], (0, 1000))
+    [0, 1, 2, 0, 1]
+    """
+    result: list[int] = []
+    close = 0.08 * max(1, span[1] - span[0])
+    for index, incident in enumerate(incidents):
+        near = index > 0 and incident.detected_at_ms - incidents[index - 1].detected_at_ms < close
+        result.append((result[-1] + 1) % rows if near else 0)
+    return result
+
+
+def _mark_incident(panels: Sequence[object], incident: Incident, *, row: int = 0, label_left: bool = False) -> None:
+    """Onset (dashed) and detection (solid) lines; a label at the detection, in ``row`` (from
+    the top), to the left of the line near the right edge so it is not cut off."""
     from matplotlib.axes import Axes
 
     colour = TYPE_COLOURS.get(incident.type, "black")
@@ -157,6 +179,7 @@ def _mark_incident(panels: Sequence[object], incident: Incident) -> None:
     top.annotate(
         f"{incident.type}\n{incident.origin}, severity {incident.severity}\nonset → detected {delay:.0f} min",
         xy=(_time(incident.detected_at_ms), 1.0), xycoords=("data", "axes fraction"),
-        xytext=(4, -4), textcoords="offset points", va="top", fontsize=8, color=colour,
+        xytext=(-4 if label_left else 4, -4 - 42 * row), textcoords="offset points", va="top",
+        ha="right" if label_left else "left", fontsize=8, color=colour,
         bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.8, "edgecolor": colour},
     )
