@@ -639,17 +639,25 @@ class CrisisEngine:
         than in the thread, so no thread holds the negative events; the brand's hostile
         post of the last ``hostile_link_ms`` (or one whose incident is still open) is then
         the most likely cause. The brand signals become one ``owned_post_backlash`` signal
-        on that post's thread.
+        on that post's thread. So does a brand post whose open incident is already an
+        owned-post backlash, hostile-sounding or not: an outside tester's sarcastic agency
+        reply (read as polite) drew a pile-on, and the screenshots of it paged a second time,
+        as a share shift of unknown origin.
         """
         brand_signals = [signal for signal in signals if signal.cause == BRAND_CAUSE]
         if not brand_signals:
             return signals
         open_causes = set(self.manager.open_thread_causes(incidents))
+        owned_backlash = {record.cause for record in incidents.records
+                          if record.is_open and record.type == "owned_post_backlash"}
         candidates = [
             thread for thread in book.threads.values()
-            if thread.brand_post is not None and thread.brand_post.hostile and (
-                thread.thread_id in open_causes
-                or 0 <= now_ms - thread.brand_post.created_at_ms <= self.params.hostile_link_ms
+            if thread.brand_post is not None and (
+                thread.thread_id in owned_backlash
+                or thread.brand_post.hostile and (
+                    thread.thread_id in open_causes
+                    or 0 <= now_ms - thread.brand_post.created_at_ms <= self.params.hostile_link_ms
+                )
             )
         ]
         if not candidates:

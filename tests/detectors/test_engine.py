@@ -296,6 +296,27 @@ def test_a_spike_of_standalone_posts_after_a_hostile_reply_is_attributed_to_that
     assert opened[0].detected_at_ms - (T0_MS + onset) <= 30 * MINUTE
 
 
+def test_screenshots_of_a_polite_sounding_reply_already_paged_as_a_backlash_join_its_incident() -> None:
+    """Found by an outside tester: a sarcastic agency reply read as polite drew a pile-on
+    (an owned-post backlash), and hours later the screenshots of it, posts of their own,
+    paged again as a share shift of unknown origin."""
+    engine = CrisisEngine()
+    start = 24 * HOUR
+    events = background(30)
+    events.append(enriched("bride", start, author="bride", negative=True, text="You lost my wedding dress"))
+    events.append(enriched("sarcasm", start + MINUTE, parent="bride", role="agency", author="agency",
+                           text="Maybe the dress wanted to see Palma first?"))
+    events += [enriched(f"pile{i}", start + 3 * MINUTE + i * 30_000, parent="sarcasm", root="bride",
+                        author=f"piler{i}", negative=True, text="Mocking a customer, unbelievable") for i in range(30)]
+    later = start + 3 * HOUR
+    events += [enriched(f"shot{i}", later + i * 20_000, author=f"shooter{i}", negative=True,
+                        text=f"Look how their agency talks to a bride {i}") for i in range(60)]
+    events.sort(key=lambda event: (event.event.created_at_ms, event.event.id))
+    _, incidents, _ = run(engine, events, flush_at=T0_MS + 30 * HOUR)
+    opened = [incident for incident in incidents if incident.status == "opened"]
+    assert [(i.type, i.trigger and i.trigger.event_id) for i in opened] == [("owned_post_backlash", "sarcasm")]
+
+
 def test_the_engine_tells_a_thread_whether_its_incident_is_open() -> None:
     """The owned-post detector keeps an open incident open at a pile-on's pace and asks a
     resolved one for a second wave: the engine must set and clear ``incident_open``."""
