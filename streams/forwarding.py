@@ -12,7 +12,8 @@ not yet committed; receivers drop those duplicates by the ``Idempotency-Key`` he
 Outcomes are counted in ``flarewatch_incidents_forwarded_total{outcome}``:
 ``delivered``; ``retried`` (one failed attempt, another follows); ``failed`` (all
 attempts failed: :class:`DeliveryFailed` is raised and nothing is committed, so a
-restarted forwarder tries again); ``rejected`` (a 4xx other than 408/425/429: the
+restarted forwarder tries again; a new consumer group commits where it starts at once,
+so even its first failure is retried rather than skipped); ``rejected`` (a 4xx other than 408/425/429: the
 receiver will never take this payload, so it is logged and skipped rather than blocking
 every later incident); ``filtered`` and ``invalid`` (not sent, committed).
 """
@@ -184,8 +185,12 @@ class IncidentFollower:
     """Poll ``consumer`` and hand each matching incident to ``handler``, in order.
 
     With ``commit`` the offset after a message is committed synchronously once its
-    handler returned, never before. Stops after ``max_incidents`` handled incidents,
-    after ``timeout`` seconds, or when ``should_stop()`` is true.
+    handler returned, never before; and a partition the group has no committed offset
+    for is committed at its starting position as soon as it is assigned. Otherwise a
+    new group's first delivery failure would leave nothing committed, and the restart,
+    starting at the end of the topic again, would skip the incident. Stops after
+    ``max_incidents`` handled incidents, after ``timeout`` seconds, or when
+    ``should_stop()`` is true.
     """
 
     consumer: Any
@@ -194,6 +199,7 @@ class IncidentFollower:
     commit: bool = False
     on_skipped: Callable[[str], None] = lambda outcome: None
     clock: Callable[[], float] = time.monotonic
+    _started: set[Any] = field(default_factory=set, init=False)
 
     def run(self, max_incidents: int | None = None, timeout: float | None = None, should_stop: Callable[[], bool] = lambda: False) -> int:
         deadline = None if timeout is None else self.clock() + timeout
@@ -206,6 +212,8 @@ class IncidentFollower:
                 break
             poll_ms = 500 if remaining is None else max(1, min(500, int(remaining * 1000)))
             batches = self.consumer.poll(timeout_ms=poll_ms, max_records=1 if max_incidents is not None else 50)
+            if self.commit:
+                self._commit_starting_positions(batches)
             for partition, messages in batches.items():
                 for message in messages:
                     if self._handle(message.value):
@@ -226,6 +234,15 @@ class IncidentFollower:
             return False
         self.handler(incident)
         return True
+
+    def _commit_starting_positions(self, batches: Mapping[Any, list[Any]]) -> None:
+        """Commit where a newly assigned partition without a committed offset starts:
+        its first message in ``batches``, else the consumer's position there."""
+        for partition in self.consumer.assignment() - self._started:
+            if self.consumer.committed(partition) is None:
+                fetched = batches.get(partition)
+                self._commit(partition, fetched[0].offset if fetched else self.consumer.position(partition))
+            self._started.add(partition)
 
     def _commit(self, partition: Any, offset: int) -> None:
         from kafka.structs import OffsetAndMetadata
