@@ -39,7 +39,7 @@ from schemas.codec import (
 )
 from schemas.records import Incident
 from streams.incident_text import format_incident
-from streams.metrics import Metrics
+from streams.metrics import ForwarderMetrics
 
 log = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ class WebhookForwarder:
     """Deliver one incident to ``url``, retrying transient failures (see module docstring)."""
 
     url: str
-    metrics: Metrics
+    metrics: ForwarderMetrics
     slack: bool = False
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     post: Post = http_post

@@ -4,6 +4,11 @@ Base units (seconds), ``_total`` counters, bounded label sets. ``brand`` is a
 label (brands come from the registry file, so the set is bounded); user ids and
 handles never are. Detectors never import this module: agents translate
 detector results into metric updates.
+
+Each process exports only its own metrics: the worker :class:`Metrics`, the incident
+forwarder :class:`ForwarderMetrics`. A worker gauge exported by the forwarder too
+(``flarewatch_last_event_processed_timestamp_seconds 0``) made FlarewatchInputSilent
+fire for the forwarder's job.
 """
 
 from __future__ import annotations
@@ -40,7 +45,6 @@ class Metrics:
     negative_events_baseline: Gauge
     detector_score: Gauge
     consumer_lag: Gauge
-    incidents_forwarded: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None, brands: tuple[str, ...] = ()) -> Metrics:
@@ -115,10 +119,6 @@ class Metrics:
                 "consumer_lag_messages", "Messages in a partition not yet processed by this worker.", ["topic", "partition"],
                 namespace=NAMESPACE, registry=registry,
             ),
-            incidents_forwarded=Counter(
-                "incidents_forwarded", "Incident events forwarded to a webhook, by outcome.", ["outcome"],
-                namespace=NAMESPACE, registry=registry,
-            ),
         )
         metrics.precreate(brands)
         return metrics
@@ -135,3 +135,22 @@ class Metrics:
             for incident_type in INCIDENT_TYPES:
                 for level in LEVELS:
                     self.open_incidents.labels(brand=brand, incident_type=incident_type, level=level).set(0)
+
+
+@dataclass(frozen=True, slots=True)
+class ForwarderMetrics:
+    """The incident forwarder's metrics (``flarewatch incidents --forward``)."""
+
+    registry: CollectorRegistry
+    incidents_forwarded: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry | None = None) -> ForwarderMetrics:
+        registry = registry if registry is not None else CollectorRegistry()
+        return cls(
+            registry=registry,
+            incidents_forwarded=Counter(
+                "incidents_forwarded", "Incident events forwarded to a webhook, by outcome.", ["outcome"],
+                namespace=NAMESPACE, registry=registry,
+            ),
+        )

@@ -153,7 +153,7 @@ def print_latest(args: argparse.Namespace, settings: Settings, incident_filter: 
 def forward(args: argparse.Namespace, settings: Settings, incident_filter: IncidentFilter, deadline: float | None) -> int:
     import logging
 
-    from streams.metrics import Metrics
+    from streams.metrics import ForwarderMetrics
 
     if not args.forward.startswith(("http://", "https://")):
         raise UsageError(f"--forward needs an http(s) URL, got {args.forward!r}")
@@ -163,7 +163,7 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
         if not math.isfinite(value) or value < 0:
             raise UsageError(f"{option} must be a non-negative number of seconds, got {value:g}")
     policy = RetryPolicy(max_attempts=args.max_attempts, initial_delay=args.initial_delay, max_delay=args.max_delay)
-    metrics = Metrics.create()
+    metrics = ForwarderMetrics.create()
     if args.metrics_port:
         from prometheus_client import start_http_server
 

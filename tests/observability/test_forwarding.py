@@ -25,7 +25,7 @@ from streams.forwarding import (
     latest_incidents,
     webhook_body,
 )
-from streams.metrics import Metrics
+from streams.metrics import ForwarderMetrics
 
 T0 = 1_790_000_000_000
 
@@ -66,7 +66,7 @@ class ScriptedPost:
 
 def forwarder(answers: list[int | Exception], **options: Any) -> tuple[WebhookForwarder, ScriptedPost, list[float]]:
     post, sleeps = ScriptedPost(answers), []
-    metrics = Metrics.create(CollectorRegistry())
+    metrics = ForwarderMetrics.create(CollectorRegistry())
     policy = options.pop("policy", RetryPolicy(max_attempts=4, initial_delay=0.5, max_delay=1.5))
     return WebhookForwarder("http://receiver/hook", metrics, policy=policy, post=post, sleep=sleeps.append, **options), post, sleeps
 

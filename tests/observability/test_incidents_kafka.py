@@ -201,3 +201,6 @@ def test_forward_slack_payload_and_outcome_metrics(settings: Settings) -> None:
         exposition = response.read().decode()
     assert 'flarewatch_incidents_forwarded_total{outcome="delivered"} 1.0' in exposition
     assert 'flarewatch_incidents_forwarded_total{outcome="failed"} 0.0' in exposition
+    # Only its own: the worker's last-event gauge at 0 here fired FlarewatchInputSilent for the forwarder's job.
+    families = {line.split()[2] for line in exposition.splitlines() if line.startswith("# TYPE ")}
+    assert families and all(name.startswith("flarewatch_incidents_forwarded_") for name in families), families
