@@ -212,25 +212,25 @@ def _remaining(deadline: float | None) -> float | None:
 def _consumer(settings: Settings, group: str | None, from_beginning: bool, subscribe: bool = True,
               deadline: float | None = None, timeout: float | None = None) -> Any:
     """A connected consumer; connecting gives up at ``deadline`` (kafka-python's 30 s without one),
-    the end of the ``--timeout`` the error names.
+    the end of the ``--timeout`` the error names. A missing incident topic is an error here,
+    before the consumer subscribes to it.
 
     kafka-python logs every refused connection and its own "Bootstrap failed" line; the
     one-line error below says the same, so its log is quiet here unless debugging (-v).
     """
     from kafka.errors import KafkaError
 
+    from streams.kafka_admin import require_topic
     from streams.kafka_clients import make_consumer, quiet_client_logs
 
-    topics = [topic_name(settings, "incidents")] if subscribe else []
     options: dict[str, Any] = {}
     remaining = _remaining(deadline)
     if remaining is not None:
         options["bootstrap_timeout_ms"] = max(int(remaining * 1000), 1)
     try:
         with quiet_client_logs():
-            return make_consumer(
+            consumer = make_consumer(
                 settings,
-                *topics,
                 group_id=group,
                 client_id="flarewatch-incidents",
                 auto_offset_reset="earliest" if from_beginning else "latest",
@@ -241,6 +241,16 @@ def _consumer(settings: Settings, group: str | None, from_beginning: bool, subsc
         within = "" if timeout is None else f" within --timeout {timeout:g} s"
         hint = "run `flarewatch kafka up`" if settings.uses_local_kafka else f"check {env_var('kafka_bootstrap')}"
         raise CommandError(f"cannot reach Kafka at {settings.bootstrap_servers}{within} ({error}); {hint}") from None
+    topic = topic_name(settings, "incidents")
+    try:
+        remaining = _remaining(deadline)
+        require_topic(settings, topic, timeout=30.0 if remaining is None else max(remaining, 0.5))
+    except CommandError:
+        consumer.close()
+        raise
+    if subscribe:
+        consumer.subscribe([topic])
+    return consumer
 
 
 @contextmanager

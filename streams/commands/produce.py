@@ -24,7 +24,8 @@ def register(subparsers: Any) -> None:
         "produce",
         help="send raw events from a JSONL file to the input topic",
         description=(
-            "Send each line of FILE (one raw event per line, '-' for stdin) to the raw topic as it is. "
+            "Send each line of FILE (one raw event per line, '-' for stdin) to the raw topic as it is; "
+            "the topic must exist (a worker, or `flarewatch kafka up`, creates it). "
             "Lines that break the input contract are still sent (the worker dead-letters them, so nothing "
             "is lost silently); --check only validates and sends nothing. Either way the first 10 such lines are "
             "listed with their line number; -v lists all."
@@ -67,7 +68,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
 
     from streams.errors import CommandError, UsageError
     from streams.jsonl import LoadReport, count_lines, read_events
-    from streams.kafka_admin import ensure_topics, require_broker
+    from streams.kafka_admin import require_broker, require_topic
     from streams.kafka_clients import make_producer
     from streams.topics import topic_name
 
@@ -75,8 +76,8 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     if rate < 0:
         raise UsageError("--rate must not be negative")
     require_broker(settings)
-    ensure_topics(settings)
     topic = topic or topic_name(settings, "raw")
+    require_topic(settings, topic)
     try:
         producer = make_producer(settings)
     except KafkaError as error:

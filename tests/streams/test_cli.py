@@ -152,7 +152,7 @@ def fake_producer(monkeypatch: pytest.MonkeyPatch) -> FakeProducer:
 
     producer = FakeProducer()
     monkeypatch.setattr(streams.kafka_admin, "require_broker", lambda settings: None)
-    monkeypatch.setattr(streams.kafka_admin, "ensure_topics", lambda settings: [])
+    monkeypatch.setattr(streams.kafka_admin, "require_topic", lambda settings, topic: None)
     monkeypatch.setattr(streams.kafka_clients, "make_producer", lambda settings: producer)
     return producer
 
