@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from streams.arguments import kafka_topic
 from streams.jsonl import LIST_ALL_HELP
 from streams.settings import Settings, env_var
 
@@ -34,7 +35,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("file", type=Path, help="JSONL file of raw events ('-' for stdin)")
     parser.add_argument("--rate", type=float, default=0.0, help="events per second (0 = as fast as possible)")
     parser.add_argument("--check", action="store_true", help="validate every line locally, send nothing")
-    parser.add_argument("--topic", help=f"topic (default <{env_var('topic_prefix')}>.events.raw)")
+    parser.add_argument("--topic", type=kafka_topic, help=f"topic (default <{env_var('topic_prefix')}>.events.raw)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS, help=LIST_ALL_HELP)
     parser.set_defaults(handler=run_produce)

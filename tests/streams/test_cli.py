@@ -304,6 +304,17 @@ def test_incidents_metrics_port_must_be_a_port(port: str, capsys: pytest.Capture
     assert "argument --metrics-port" in capsys.readouterr().err
 
 
+@pytest.mark.parametrize("topic", ["bad topic!", "", "..", "t" * 250])
+def test_produce_topic_must_be_a_kafka_topic_name(topic: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An outside tester's --topic 'bad topic!' ended in a kafka-python traceback, exit 1."""
+    (tmp_path / "events.jsonl").write_bytes(GOOD + b"\n")
+    with pytest.raises(SystemExit) as exited:
+        main(["produce", str(tmp_path / "events.jsonl"), "--topic", topic])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --topic: " in err and "is not a Kafka topic name" in err and "Traceback" not in err
+
+
 def test_min_severity_levels_are_the_levels_of_the_records() -> None:
     from schemas.records import LEVELS, level_for_severity
     from streams.commands.incidents import severity
