@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from streams.arguments import kafka_topic
+from streams.errors import CommandError
 from streams.jsonl import LIST_ALL_HELP
 from streams.settings import Settings, env_var
 
@@ -47,6 +48,8 @@ def run_produce(args: argparse.Namespace, settings: Settings) -> int:
     if args.check:
         report = load_events(args.file, list_all=args.verbose)
         total = len(report.events) + sum(report.rejected.values())
+        if total == 0:
+            raise nothing_in(args.file, "to check")
         if not report.rejected:
             print(f"{total} lines OK", file=sys.stderr)
             return 0
@@ -67,7 +70,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     from kafka.errors import KafkaError, MessageSizeTooLargeError
     from tqdm import tqdm
 
-    from streams.errors import CommandError, UsageError
+    from streams.errors import UsageError
     from streams.jsonl import LoadReport, count_lines, read_events
     from streams.kafka_admin import require_broker, require_topic
     from streams.kafka_clients import make_producer
@@ -76,6 +79,8 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     expected_lines = count_lines(path)
     if rate < 0:
         raise UsageError("--rate must not be negative")
+    if expected_lines == 0:
+        raise nothing_in(path, "to send")
     require_broker(settings)
     topic = topic or topic_name(settings, "raw")
     require_topic(settings, topic)
@@ -116,6 +121,8 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
         ) from None
     finally:
         producer.close()
+    if total == 0:
+        raise nothing_in(path, "to send")
     if report.rejected:
         print(report.rejection_summary(total, "sent, the worker will dead-letter them"), file=sys.stderr)
     if deliveries.failures:
@@ -127,6 +134,12 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
         return 1
     print(f"sent {total} events to {topic} on {settings.bootstrap_servers}", file=sys.stderr)
     return 0
+
+
+def nothing_in(path: Path, what: str) -> CommandError:
+    """An input without a single line is an error (exit 1), as for ``replay``: a wrong or
+    truncated file must not look like a successful run."""
+    return CommandError(f"nothing {what} in {path}: it holds no events")
 
 
 class Deliveries:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import orjson
@@ -180,6 +181,26 @@ def test_produce_keys_every_line_by_its_brand(tmp_path: Path, fake_producer: Fak
     err = capsys.readouterr().err
     assert "sent 3 events" in err
     assert "2 of 3 lines break the input contract (1 bad_json, 1 bad_value); sent, the worker will dead-letter them:\n" in err
+
+
+@pytest.mark.parametrize("content", [b"", b"\n  \n\t\n"])
+@pytest.mark.parametrize("check", [[], ["--check"]])
+def test_produce_of_a_file_without_events_exits_1_like_replay(content: bytes, check: list[str], tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """An outside tester's empty and blank files gave 'sent 0 events' and exit 0."""
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(content)
+    assert main(["produce", str(events), "--quiet", *check]) == 1
+    what = "to check" if check else "to send"
+    assert capsys.readouterr().err == f"flarewatch produce: error: nothing {what} in {events}: it holds no events\n"
+
+
+def test_produce_of_empty_stdin_exits_1(fake_producer: FakeProducer, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\n")))
+    assert main(["produce", "-", "--quiet"]) == 1
+    assert "nothing to send in -: it holds no events" in capsys.readouterr().err
+    assert fake_producer.sent == []
 
 
 @pytest.mark.parametrize(
