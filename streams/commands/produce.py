@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import sys
 import time
 from pathlib import Path
 from typing import Any
 
 from streams.arguments import kafka_topic
-from streams.errors import CommandError
+from streams.errors import CommandError, UsageError
 from streams.jsonl import LIST_ALL_HELP
 from streams.settings import Settings, env_var
 
@@ -70,15 +71,13 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     from kafka.errors import KafkaError, MessageSizeTooLargeError
     from tqdm import tqdm
 
-    from streams.errors import UsageError
     from streams.jsonl import LoadReport, count_lines, read_events
     from streams.kafka_admin import require_broker, require_topic
     from streams.kafka_clients import make_producer
     from streams.topics import topic_name
 
+    check_rate(rate)
     expected_lines = count_lines(path)
-    if rate < 0:
-        raise UsageError("--rate must not be negative")
     if expected_lines == 0:
         raise nothing_in(path, "to send")
     require_broker(settings)
@@ -134,6 +133,12 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
         return 1
     print(f"sent {total} events to {topic} on {settings.bootstrap_servers}", file=sys.stderr)
     return 0
+
+
+def check_rate(rate: float) -> None:
+    """``--rate`` of ``produce`` and ``demo``: nan compares false with every bound, so it is named."""
+    if not (math.isfinite(rate) and rate >= 0):
+        raise UsageError(f"--rate must be 0 (as fast as possible) or a positive, finite number of events per second; got {rate:g}")
 
 
 def nothing_in(path: Path, what: str) -> CommandError:

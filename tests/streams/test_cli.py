@@ -284,7 +284,7 @@ def test_kafka_logs_creates_no_directory(tmp_path: Path, monkeypatch: pytest.Mon
     ("arguments", "message", "code"),
     [
         (["--events", "missing.jsonl"], "missing.jsonl: no such file", 1),
-        (["--rate", "-1"], "--rate must not be negative", 2),
+        (["--rate", "-1"], "--rate must be 0 (as fast as possible) or a positive, finite number", 2),
         (["--brands", "missing.yaml"], "missing.yaml does not exist", 2),
     ],
 )
