@@ -20,6 +20,8 @@ log = logging.getLogger("flarewatch.produce")
 DELIVERY_WAIT_SECONDS = 180.0
 """Longest wait for the outcome of the sends after the last one (kafka-python gives a
 record up after its delivery timeout, 120 s by default)."""
+INTERRUPTED_FLUSH_SECONDS = 10.0
+"""After Ctrl-C, how long the events already sent may take to be acknowledged before the count."""
 
 
 def register(subparsers: Any) -> None:
@@ -90,6 +92,7 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
     report = LoadReport(list_all=list_all)
     deliveries = Deliveries(path)
     total = 0
+    interrupted = False
     started = time.monotonic()
     try:
         with tqdm(total=expected_lines, unit="ev", disable=None if progress else True, file=sys.stderr, desc=f"-> {topic}") as bar:
@@ -100,26 +103,27 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
                 try:
                     deliveries.add(line.number, producer.send(topic, key=key, value=line.payload))
                 except MessageSizeTooLargeError as error:
-                    deliveries.failed(line.number, error)
+                    deliveries.refused(line.number, error)
                 total += 1
                 bar.update()
                 if rate > 0:
                     delay = started + total / rate - time.monotonic()
                     if delay > 0:
                         time.sleep(delay)
-        try:
-            producer.flush()
-        except KafkaError as error:
-            # kafka-python's flush() can give up on a batch it split and resent
-            # ("Future not done"); each record's own future still completes.
-            log.debug("flush: %s; waiting for each record", error)
+        _flush(producer)
         deliveries.wait(DELIVERY_WAIT_SECONDS)
     except KafkaError as error:
         raise CommandError(
             f"sending to {topic} on {settings.bootstrap_servers} failed after {total} of the lines of {path}: {error}"
         ) from None
+    except KeyboardInterrupt:
+        interrupted = True
+        _flush(producer, INTERRUPTED_FLUSH_SECONDS)
+        deliveries.settle()
+        print(f"interrupted: {deliveries.summary()} ({topic} on {settings.bootstrap_servers})", file=sys.stderr)
+        raise
     finally:
-        producer.close()
+        producer.close(timeout=0 if interrupted else None)
     if total == 0:
         raise nothing_in(path, "to send")
     if report.rejected:
@@ -133,6 +137,17 @@ def produce_file(settings: Settings, path: Path, *, rate: float = 0.0, topic: st
         return 1
     print(f"sent {total} events to {topic} on {settings.bootstrap_servers}", file=sys.stderr)
     return 0
+
+
+def _flush(producer: Any, timeout: float | None = None) -> None:
+    from kafka.errors import KafkaError
+
+    try:
+        producer.flush(timeout)
+    except KafkaError as error:
+        # kafka-python's flush() can give up on a batch it split and resent
+        # ("Future not done"), or time out; each record's own future still completes.
+        log.debug("flush: %s; waiting for each record", error)
 
 
 def check_rate(rate: float) -> None:
@@ -155,14 +170,22 @@ class Deliveries:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.pending: list[tuple[int, Any]] = []
+        self.sent = 0
+        self.acknowledged = 0
         self.failures = 0
         self.first_failed_line: int | None = None
         self.first_error: str | None = None
 
     def add(self, number: int, future: Any) -> None:
+        self.sent += 1
         self.pending.append((number, future))
         if len(self.pending) % self.SETTLE_EVERY == 0:
             self.settle()
+
+    def refused(self, number: int, error: BaseException) -> None:
+        """The producer refused to send this line at all."""
+        self.sent += 1
+        self.failed(number, error)
 
     def failed(self, number: int, error: BaseException) -> None:
         self.failures += 1
@@ -182,6 +205,8 @@ class Deliveries:
                 future.get(max(deadline - time.monotonic(), 0.0))
             except KafkaError as error:
                 self.failed(number, error)
+            else:
+                self.acknowledged += 1
         self.pending = []
 
     def settle(self) -> None:
@@ -192,4 +217,21 @@ class Deliveries:
                 still_pending.append((number, future))
             elif future.failed():
                 self.failed(number, future.exception)
+            else:
+                self.acknowledged += 1
         self.pending = still_pending
+
+    def summary(self) -> str:
+        """How many events were sent and what became of them so far.
+
+        >>> deliveries = Deliveries(Path("e.jsonl"))
+        >>> deliveries.sent, deliveries.acknowledged, deliveries.failures, deliveries.pending = 5, 3, 1, [(5, None)]
+        >>> deliveries.summary()
+        '5 events sent, 3 acknowledged by Kafka, 1 failed, 1 not yet confirmed'
+        """
+        parts = [f"{self.sent} events sent", f"{self.acknowledged} acknowledged by Kafka"]
+        if self.failures:
+            parts.append(f"{self.failures} failed")
+        if self.pending:
+            parts.append(f"{len(self.pending)} not yet confirmed")
+        return ", ".join(parts)

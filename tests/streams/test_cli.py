@@ -119,7 +119,8 @@ def test_produce_check_says_a_clean_file_is_ok(tmp_path: Path, capsys: pytest.Ca
 
 
 class FakeProducer:
-    """Accepts sends like kafka-python's producer; fails the records whose payload contains ``fail``."""
+    """Accepts sends like kafka-python's producer; fails the records whose payload contains
+    ``fail``, and stands for Ctrl-C at the one whose payload contains ``ctrl-c``."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[bytes | None, bytes]] = []
@@ -130,6 +131,8 @@ class FakeProducer:
 
         if b"huge" in value:
             raise MessageSizeTooLargeError("The message is 2000000 bytes when serialized")
+        if b"ctrl-c" in value:
+            raise KeyboardInterrupt
         class Sent(Future):
             def get(self, timeout: float | None = None) -> None:
                 if self.exception is not None:
@@ -139,10 +142,10 @@ class FakeProducer:
         future = Sent()
         return future.failure(KafkaTimeoutError("Batch expired")) if b"fail" in value else future.success(None)
 
-    def flush(self) -> None:
+    def flush(self, timeout: float | None = None) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> None:
         pass
 
 
@@ -169,6 +172,20 @@ def test_produce_reports_failed_sends_and_exits_1(tmp_path: Path, fake_producer:
     assert "2 of 4 events could not be sent" in err
     assert f"first: {events}:2: KafkaTimeoutError" in err
     assert "sent 4 events" not in err
+
+
+def test_produce_interrupted_says_how_many_events_were_sent_and_acknowledged(
+    tmp_path: Path, fake_producer: FakeProducer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An outside tester's Ctrl-C printed 'interrupted' and nothing about what had been sent."""
+    events = tmp_path / "events.jsonl"
+    failing = GOOD.replace(b'"id":"1"', b'"id":"fail"')
+    interrupt = GOOD.replace(b'"id":"1"', b'"id":"ctrl-c"')
+    events.write_bytes(b"\n".join([GOOD, GOOD, failing, interrupt, GOOD]) + b"\n")
+    assert main(["produce", str(events), "--quiet"]) == 130
+    summary, last = capsys.readouterr().err.splitlines()
+    assert summary.startswith("interrupted: 3 events sent, 2 acknowledged by Kafka, 1 failed (")
+    assert last == "flarewatch produce: interrupted"
 
 
 def test_produce_keys_every_line_by_its_brand(tmp_path: Path, fake_producer: FakeProducer,
