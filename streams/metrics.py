@@ -21,6 +21,9 @@ from schemas.codec import RejectReason
 from schemas.records import INCIDENT_TYPES, LEVELS, SENTIMENT_LABELS
 
 NAMESPACE = "flarewatch"
+METRICS_ADDRESS = "0.0.0.0"
+"""Where the worker and the forwarder serve /metrics: every interface, because Prometheus
+scrapes workers on other hosts, and in the compose layout from another container."""
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 

@@ -153,7 +153,7 @@ def print_latest(args: argparse.Namespace, settings: Settings, incident_filter: 
 def forward(args: argparse.Namespace, settings: Settings, incident_filter: IncidentFilter, deadline: float | None) -> int:
     import logging
 
-    from streams.metrics import ForwarderMetrics
+    from streams.metrics import METRICS_ADDRESS, ForwarderMetrics
 
     if not args.forward.startswith(("http://", "https://")):
         raise UsageError(f"--forward needs an http(s) URL, got {args.forward!r}")
@@ -168,7 +168,7 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
         from prometheus_client import start_http_server
 
         try:
-            start_http_server(args.metrics_port, registry=metrics.registry)
+            start_http_server(args.metrics_port, addr=METRICS_ADDRESS, registry=metrics.registry)
         except OSError as error:
             raise CommandError(f"cannot serve /metrics on port {args.metrics_port}: {error}") from None
     forwarder = WebhookForwarder(args.forward, metrics, slack=args.slack, policy=policy)
@@ -179,7 +179,8 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
         consumer, forwarder, incident_filter, commit=True, on_skipped=forwarder.count,
     )
     log = logging.getLogger("flarewatch.forward")
-    log.info("forwarding %s to %s as group %s", topic_name(settings, "incidents"), args.forward, group)
+    served = f"metrics on http://{METRICS_ADDRESS}:{args.metrics_port}/metrics (every interface)" if args.metrics_port else "no metrics"
+    log.info("forwarding %s to %s as group %s; %s", topic_name(settings, "incidents"), args.forward, group, served)
     try:
         with _stop_on_sigterm() as stopping:
             follower.run(args.max, _remaining(deadline), should_stop=stopping)

@@ -460,3 +460,34 @@ def test_metrics_port_option_is_checked_as_an_option(command: str, capsys: pytes
         main([command, "--metrics-port", "0"])
     assert exited.value.code == 2
     assert "argument --metrics-port: 0 is out of range (a port 1-65535)" in capsys.readouterr().err
+
+
+def test_worker_logs_the_address_it_serves_metrics_on(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """An outside tester's worker logged http://127.0.0.1:PORT while it listened on 0.0.0.0."""
+    import logging
+    from types import SimpleNamespace
+
+    import faust
+    import prometheus_client
+
+    import streams.app
+    import streams.kafka_admin
+    import streams.runtime
+    from streams.commands.worker import start_worker
+    from streams.settings import Settings
+
+    served: list[tuple[str, int]] = []
+    components = SimpleNamespace(registry=SimpleNamespace(names=("acme",)), enricher=SimpleNamespace(model_version="m"), engine=None)
+    monkeypatch.setattr(streams.runtime, "load_components", lambda settings: components)
+    monkeypatch.setattr(streams.kafka_admin, "require_broker", lambda settings: None)
+    monkeypatch.setattr(streams.kafka_admin, "ensure_topics", lambda settings: [])
+    monkeypatch.setattr(streams.kafka_admin, "check_partitions", lambda settings, changelog_topics: None)
+    monkeypatch.setattr(prometheus_client, "disable_created_metrics", lambda: None)
+    monkeypatch.setattr(prometheus_client, "start_http_server",
+                        lambda port, addr, registry: served.append((addr, port)))
+    monkeypatch.setattr(streams.app, "create_pipeline", lambda *args: SimpleNamespace(app=None))
+    monkeypatch.setattr(faust, "Worker", lambda *args, **kwargs: SimpleNamespace(execute_from_commandline=lambda: None))
+    with caplog.at_level(logging.INFO, logger="flarewatch.worker"):
+        assert start_worker(Settings.from_env({"FLAREWATCH_METRICS_PORT": "9999"})) == 0
+    [(address, port)] = served
+    assert f"metrics on http://{address}:{port}/metrics (every interface)" in caplog.text
