@@ -39,6 +39,7 @@ from schemas.codec import (
 )
 from schemas.records import Incident
 from streams.incident_text import format_incident
+from streams.kafka_clients import FIRST_WINDOW, read_latest
 from streams.metrics import ForwarderMetrics
 
 log = logging.getLogger(__name__)
@@ -250,10 +251,6 @@ class IncidentFollower:
         self.consumer.commit({partition: OffsetAndMetadata(offset, "", -1)})
 
 
-FIRST_WINDOW: Final = 100
-"""Messages per partition read first by :func:`latest_incidents`; each earlier window doubles."""
-
-
 def latest_incidents(
     consumer: Any,
     topic: str,
@@ -264,68 +261,16 @@ def latest_incidents(
     first_window: int = FIRST_WINDOW,
 ) -> tuple[list[Incident], bool]:
     """The last ``count`` matching incident events of ``topic``, oldest first, and whether
-    the search was complete (``False`` when ``timeout`` seconds ran out first).
+    the search was complete (:func:`streams.kafka_clients.read_latest`: read backwards in
+    growing windows, so a filter that matches often reads a few hundred messages instead of
+    30 days of retention)."""
 
-    Each partition is read backwards in windows: the newest ``first_window`` messages,
-    then, while fewer than ``count`` matched, the window before it, twice as large. A
-    filter that matches often reads a few hundred messages instead of 30 days of
-    retention; one that matches rarely reads as far back as it must. Across partitions
-    the newest are those with the latest Kafka timestamps. ``consumer`` is a kafka-python
-    consumer without a subscription; it is assigned one partition at a time.
-    """
-    from kafka.structs import TopicPartition
-
-    deadline = None if timeout is None else clock() + timeout
-    partitions = [TopicPartition(topic, number) for number in sorted(consumer.partitions_for_topic(topic) or ())]
-    found: list[tuple[int, int, int, Incident]] = []
-    complete = True
-    for partition in partitions:
-        consumer.assign([partition])
-        oldest = consumer.beginning_offsets([partition])[partition]
-        end = consumer.end_offsets([partition])[partition]
-        window = max(1, first_window)
-        matched = 0
-        while end > oldest and matched < count:
-            start = max(oldest, end - window)
-            batch = _read_range(consumer, partition, start, end, incident_filter, deadline, clock)
-            if batch is None:
-                complete = False
-                break
-            found.extend(batch)
-            matched += len(batch)
-            end, window = start, window * 2
-        if not complete:
-            break
-    found.sort(key=lambda item: item[:3])
-    return [incident for *_, incident in found[-count:]], complete
-
-
-def _read_range(
-    consumer: Any,
-    partition: Any,
-    start: int,
-    end: int,
-    incident_filter: IncidentFilter,
-    deadline: float | None,
-    clock: Callable[[], float],
-) -> list[tuple[int, int, int, Incident]] | None:
-    """Matching incidents at offsets ``start`` to ``end - 1`` as (timestamp, partition,
-    offset, incident); ``None`` if the deadline passed first."""
-    consumer.seek(partition, start)
-    matches = []
-    while consumer.position(partition) < end:
-        remaining = None if deadline is None else deadline - clock()
-        if remaining is not None and remaining <= 0:
+    def matching(message: Any) -> Incident | None:
+        try:
+            incident = decode_incident(message.value)
+        except InvalidEvent as error:
+            log.warning("skipping a message that is not an incident: %s", error)
             return None
-        poll_ms = 500 if remaining is None else max(1, min(500, int(remaining * 1000)))
-        for message in consumer.poll(timeout_ms=poll_ms, max_records=500).get(partition, []):
-            if message.offset >= end:
-                continue
-            try:
-                incident = decode_incident(message.value)
-            except InvalidEvent as error:
-                log.warning("skipping a message that is not an incident: %s", error)
-                continue
-            if incident_filter.matches(incident):
-                matches.append((message.timestamp, partition.partition, message.offset, incident))
-    return matches
+        return incident if incident_filter.matches(incident) else None
+
+    return read_latest(consumer, topic, count, matching, timeout, clock, first_window)

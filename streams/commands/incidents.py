@@ -25,6 +25,7 @@ from streams.forwarding import (
     latest_incidents,
 )
 from streams.incident_text import format_incident
+from streams.kafka_clients import remaining_seconds
 from streams.settings import Settings, env_var
 from streams.topics import topic_name
 
@@ -122,7 +123,7 @@ def follow_incidents(args: argparse.Namespace, settings: Settings) -> int:
         return print_latest(args, settings, incident_filter, printer, deadline)
     consumer = _consumer(settings, group=None, from_beginning=args.from_beginning, deadline=deadline, timeout=args.timeout)
     try:
-        IncidentFollower(consumer, printer, incident_filter).run(args.max, _remaining(deadline))
+        IncidentFollower(consumer, printer, incident_filter).run(args.max, remaining_seconds(deadline))
     finally:
         consumer.close()
     return 0
@@ -137,7 +138,7 @@ def print_latest(args: argparse.Namespace, settings: Settings, incident_filter: 
                          timeout=args.timeout)
     try:
         incidents, complete = latest_incidents(
-            consumer, topic_name(settings, "incidents"), args.last, incident_filter, _remaining(deadline)
+            consumer, topic_name(settings, "incidents"), args.last, incident_filter, remaining_seconds(deadline)
         )
     except KafkaError as error:
         raise CommandError(f"cannot read {topic_name(settings, 'incidents')} from {settings.bootstrap_servers}: {error}") from None
@@ -183,7 +184,7 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
     log.info("forwarding %s to %s as group %s; %s", topic_name(settings, "incidents"), args.forward, group, served)
     try:
         with _stop_on_sigterm() as stopping:
-            follower.run(args.max, _remaining(deadline), should_stop=stopping)
+            follower.run(args.max, remaining_seconds(deadline), should_stop=stopping)
     except DeliveryFailed as error:
         log.error("giving up for now, offset not committed (a restart retries): %s", error)
         return 1
@@ -205,53 +206,12 @@ class IncidentPrinter:
         return "printed"
 
 
-def _remaining(deadline: float | None) -> float | None:
-    """Seconds left until ``deadline``; connecting to Kafka spends part of ``--timeout``."""
-    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
-
-
 def _consumer(settings: Settings, group: str | None, from_beginning: bool, subscribe: bool = True,
               deadline: float | None = None, timeout: float | None = None) -> Any:
-    """A connected consumer; connecting gives up at ``deadline`` (kafka-python's 30 s without one),
-    the end of the ``--timeout`` the error names. A missing incident topic is an error here,
-    before the consumer subscribes to it.
+    from streams.kafka_clients import connect_consumer
 
-    kafka-python logs every refused connection and its own "Bootstrap failed" line; the
-    one-line error below says the same, so its log is quiet here unless debugging (-v).
-    """
-    from kafka.errors import KafkaError
-
-    from streams.kafka_admin import require_topic
-    from streams.kafka_clients import make_consumer, quiet_client_logs
-
-    options: dict[str, Any] = {}
-    remaining = _remaining(deadline)
-    if remaining is not None:
-        options["bootstrap_timeout_ms"] = max(int(remaining * 1000), 1)
-    try:
-        with quiet_client_logs():
-            consumer = make_consumer(
-                settings,
-                group_id=group,
-                client_id="flarewatch-incidents",
-                auto_offset_reset="earliest" if from_beginning else "latest",
-                max_poll_interval_ms=900_000,
-                **options,
-            )
-    except KafkaError as error:
-        within = "" if timeout is None else f" within --timeout {timeout:g} s"
-        hint = "run `flarewatch kafka up`" if settings.uses_local_kafka else f"check {env_var('kafka_bootstrap')}"
-        raise CommandError(f"cannot reach Kafka at {settings.bootstrap_servers}{within} ({error}); {hint}") from None
-    topic = topic_name(settings, "incidents")
-    try:
-        remaining = _remaining(deadline)
-        require_topic(settings, topic, timeout=30.0 if remaining is None else max(remaining, 0.5))
-    except CommandError:
-        consumer.close()
-        raise
-    if subscribe:
-        consumer.subscribe([topic])
-    return consumer
+    return connect_consumer(settings, topic_name(settings, "incidents"), group=group, from_beginning=from_beginning,
+                            subscribe=subscribe, deadline=deadline, timeout=timeout, client_id="flarewatch-incidents")
 
 
 @contextmanager
