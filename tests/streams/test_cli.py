@@ -18,7 +18,7 @@ def test_every_documented_command_is_registered() -> None:
 
     parser = build_parser()
     (subcommands,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
-    expected = {"worker", "kafka", "produce", "incidents", "replay", "demo", "train", "evaluate", "sentiment",
+    expected = {"worker", "kafka", "produce", "incidents", "dead-letters", "replay", "demo", "train", "evaluate", "sentiment",
                 "evaluate-detectors", "score-series", "evaluate-nab"}
     assert expected <= set(subcommands.choices)
 
