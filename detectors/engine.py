@@ -654,10 +654,10 @@ class CrisisEngine:
             thread for thread in book.threads.values()
             if thread.brand_post is not None and (
                 thread.thread_id in owned_backlash
-                or thread.brand_post.hostile and (
+                or (thread.brand_post.hostile and (
                     thread.thread_id in open_causes
                     or 0 <= now_ms - thread.brand_post.created_at_ms <= self.params.hostile_link_ms
-                )
+                ))
             )
         ]
         if not candidates:

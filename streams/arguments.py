@@ -23,3 +23,19 @@ def int_between(low: int, high: int | None, meaning: str) -> Callable[[str], int
         return value
 
     return parse
+
+
+def kafka_topic(text: str) -> str:
+    """A Kafka topic name, checked before any client sees it (kafka-python raises a traceback).
+
+    >>> kafka_topic("bad topic!")
+    Traceback (most recent call last):
+    argparse.ArgumentTypeError: 'bad topic!' is not a Kafka topic name (letters, digits, '.', '_' and '-', at most 249 characters)
+    """
+    from streams.settings import MAX_TOPIC_NAME_LENGTH, is_topic_name
+
+    if not is_topic_name(text):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a Kafka topic name (letters, digits, '.', '_' and '-', at most {MAX_TOPIC_NAME_LENGTH} characters)"
+        )
+    return text

@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "streams.commands.kafka",
     "streams.commands.produce",
     "streams.commands.incidents",
+    "streams.commands.dead_letters",
     "streams.commands.replay",
     "streams.commands.demo",
     "streams.commands.sentiment",

@@ -12,7 +12,8 @@ not yet committed; receivers drop those duplicates by the ``Idempotency-Key`` he
 Outcomes are counted in ``flarewatch_incidents_forwarded_total{outcome}``:
 ``delivered``; ``retried`` (one failed attempt, another follows); ``failed`` (all
 attempts failed: :class:`DeliveryFailed` is raised and nothing is committed, so a
-restarted forwarder tries again); ``rejected`` (a 4xx other than 408/425/429: the
+restarted forwarder tries again; a new consumer group commits where it starts at once,
+so even its first failure is retried rather than skipped); ``rejected`` (a 4xx other than 408/425/429: the
 receiver will never take this payload, so it is logged and skipped rather than blocking
 every later incident); ``filtered`` and ``invalid`` (not sent, committed).
 """
@@ -38,7 +39,8 @@ from schemas.codec import (
 )
 from schemas.records import Incident
 from streams.incident_text import format_incident
-from streams.metrics import Metrics
+from streams.kafka_clients import FIRST_WINDOW, read_latest
+from streams.metrics import ForwarderMetrics
 
 log = logging.getLogger(__name__)
 
@@ -129,7 +131,7 @@ class WebhookForwarder:
     """Deliver one incident to ``url``, retrying transient failures (see module docstring)."""
 
     url: str
-    metrics: Metrics
+    metrics: ForwarderMetrics
     slack: bool = False
     policy: RetryPolicy = field(default_factory=RetryPolicy)
     post: Post = http_post
@@ -184,8 +186,12 @@ class IncidentFollower:
     """Poll ``consumer`` and hand each matching incident to ``handler``, in order.
 
     With ``commit`` the offset after a message is committed synchronously once its
-    handler returned, never before. Stops after ``max_incidents`` handled incidents,
-    after ``timeout`` seconds, or when ``should_stop()`` is true.
+    handler returned, never before; and a partition the group has no committed offset
+    for is committed at its starting position as soon as it is assigned. Otherwise a
+    new group's first delivery failure would leave nothing committed, and the restart,
+    starting at the end of the topic again, would skip the incident. Stops after
+    ``max_incidents`` handled incidents, after ``timeout`` seconds, or when
+    ``should_stop()`` is true.
     """
 
     consumer: Any
@@ -194,6 +200,7 @@ class IncidentFollower:
     commit: bool = False
     on_skipped: Callable[[str], None] = lambda outcome: None
     clock: Callable[[], float] = time.monotonic
+    _started: set[Any] = field(default_factory=set, init=False)
 
     def run(self, max_incidents: int | None = None, timeout: float | None = None, should_stop: Callable[[], bool] = lambda: False) -> int:
         deadline = None if timeout is None else self.clock() + timeout
@@ -206,6 +213,8 @@ class IncidentFollower:
                 break
             poll_ms = 500 if remaining is None else max(1, min(500, int(remaining * 1000)))
             batches = self.consumer.poll(timeout_ms=poll_ms, max_records=1 if max_incidents is not None else 50)
+            if self.commit:
+                self._commit_starting_positions(batches)
             for partition, messages in batches.items():
                 for message in messages:
                     if self._handle(message.value):
@@ -227,14 +236,19 @@ class IncidentFollower:
         self.handler(incident)
         return True
 
+    def _commit_starting_positions(self, batches: Mapping[Any, list[Any]]) -> None:
+        """Commit where a newly assigned partition without a committed offset starts:
+        its first message in ``batches``, else the consumer's position there."""
+        for partition in self.consumer.assignment() - self._started:
+            if self.consumer.committed(partition) is None:
+                fetched = batches.get(partition)
+                self._commit(partition, fetched[0].offset if fetched else self.consumer.position(partition))
+            self._started.add(partition)
+
     def _commit(self, partition: Any, offset: int) -> None:
         from kafka.structs import OffsetAndMetadata
 
         self.consumer.commit({partition: OffsetAndMetadata(offset, "", -1)})
-
-
-FIRST_WINDOW: Final = 100
-"""Messages per partition read first by :func:`latest_incidents`; each earlier window doubles."""
 
 
 def latest_incidents(
@@ -247,68 +261,16 @@ def latest_incidents(
     first_window: int = FIRST_WINDOW,
 ) -> tuple[list[Incident], bool]:
     """The last ``count`` matching incident events of ``topic``, oldest first, and whether
-    the search was complete (``False`` when ``timeout`` seconds ran out first).
+    the search was complete (:func:`streams.kafka_clients.read_latest`: read backwards in
+    growing windows, so a filter that matches often reads a few hundred messages instead of
+    30 days of retention)."""
 
-    Each partition is read backwards in windows: the newest ``first_window`` messages,
-    then, while fewer than ``count`` matched, the window before it, twice as large. A
-    filter that matches often reads a few hundred messages instead of 30 days of
-    retention; one that matches rarely reads as far back as it must. Across partitions
-    the newest are those with the latest Kafka timestamps. ``consumer`` is a kafka-python
-    consumer without a subscription; it is assigned one partition at a time.
-    """
-    from kafka.structs import TopicPartition
-
-    deadline = None if timeout is None else clock() + timeout
-    partitions = [TopicPartition(topic, number) for number in sorted(consumer.partitions_for_topic(topic) or ())]
-    found: list[tuple[int, int, int, Incident]] = []
-    complete = True
-    for partition in partitions:
-        consumer.assign([partition])
-        oldest = consumer.beginning_offsets([partition])[partition]
-        end = consumer.end_offsets([partition])[partition]
-        window = max(1, first_window)
-        matched = 0
-        while end > oldest and matched < count:
-            start = max(oldest, end - window)
-            batch = _read_range(consumer, partition, start, end, incident_filter, deadline, clock)
-            if batch is None:
-                complete = False
-                break
-            found.extend(batch)
-            matched += len(batch)
-            end, window = start, window * 2
-        if not complete:
-            break
-    found.sort(key=lambda item: item[:3])
-    return [incident for *_, incident in found[-count:]], complete
-
-
-def _read_range(
-    consumer: Any,
-    partition: Any,
-    start: int,
-    end: int,
-    incident_filter: IncidentFilter,
-    deadline: float | None,
-    clock: Callable[[], float],
-) -> list[tuple[int, int, int, Incident]] | None:
-    """Matching incidents at offsets ``start`` to ``end - 1`` as (timestamp, partition,
-    offset, incident); ``None`` if the deadline passed first."""
-    consumer.seek(partition, start)
-    matches = []
-    while consumer.position(partition) < end:
-        remaining = None if deadline is None else deadline - clock()
-        if remaining is not None and remaining <= 0:
+    def matching(message: Any) -> Incident | None:
+        try:
+            incident = decode_incident(message.value)
+        except InvalidEvent as error:
+            log.warning("skipping a message that is not an incident: %s", error)
             return None
-        poll_ms = 500 if remaining is None else max(1, min(500, int(remaining * 1000)))
-        for message in consumer.poll(timeout_ms=poll_ms, max_records=500).get(partition, []):
-            if message.offset >= end:
-                continue
-            try:
-                incident = decode_incident(message.value)
-            except InvalidEvent as error:
-                log.warning("skipping a message that is not an incident: %s", error)
-                continue
-            if incident_filter.matches(incident):
-                matches.append((message.timestamp, partition.partition, message.offset, incident))
-    return matches
+        return incident if incident_filter.matches(incident) else None
+
+    return read_latest(consumer, topic, count, matching, timeout, clock, first_window)

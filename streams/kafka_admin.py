@@ -185,6 +185,32 @@ def check_partitions(settings: Settings, changelog_topics: Sequence[str] = (), t
                     raw, raw_count, env_var("partitions"), settings.partitions, raw_count)
 
 
+def require_topic(settings: Settings, topic: str, timeout: float = 30.0) -> None:
+    """Fail with one line if ``topic`` does not exist, rather than let a client wait for it.
+
+    Nothing creates a topic on first use (``auto.create.topics.enable=false`` on the local
+    broker, and only the worker and ``kafka up`` call :func:`ensure_topics`), so a
+    misspelt prefix or topic would leave kafka-python logging "not found in cluster
+    metadata" every 100 ms until it gives up, or for ever when following.
+    """
+    from streams.errors import CommandError
+    from streams.settings import env_var
+
+    try:
+        with quiet_client_logs(logging.CRITICAL), admin_client(settings, timeout) as client:
+            exists = topic in client.list_topics()
+    except KafkaError as error:
+        raise CommandError(f"cannot list the topics on Kafka at {settings.bootstrap_servers}: {error}") from None
+    if exists:
+        return
+    if topic in {topic_name(settings, spec.key) for spec in TOPIC_SPECS}:
+        hint = (f"check {env_var('topic_prefix')} ({settings.topic_prefix!r}); a worker with that prefix, "
+                "or `flarewatch kafka up`, creates the topics")
+    else:
+        hint = "check the topic name; flarewatch creates only its <prefix>.* topics (a worker, or `flarewatch kafka up`)"
+    raise CommandError(f"topic {topic} does not exist on Kafka at {settings.bootstrap_servers}; {hint}")
+
+
 def require_broker(settings: Settings, timeout: float = 15.0) -> None:
     """:func:`wait_for_broker`, failing as a user-facing error that says what to do."""
     from streams.errors import CommandError

@@ -4,6 +4,11 @@ Base units (seconds), ``_total`` counters, bounded label sets. ``brand`` is a
 label (brands come from the registry file, so the set is bounded); user ids and
 handles never are. Detectors never import this module: agents translate
 detector results into metric updates.
+
+Each process exports only its own metrics: the worker :class:`Metrics`, the incident
+forwarder :class:`ForwarderMetrics`. A worker gauge exported by the forwarder too
+(``flarewatch_last_event_processed_timestamp_seconds 0``) made FlarewatchInputSilent
+fire for the forwarder's job.
 """
 
 from __future__ import annotations
@@ -16,6 +21,9 @@ from schemas.codec import RejectReason
 from schemas.records import INCIDENT_TYPES, LEVELS, SENTIMENT_LABELS
 
 NAMESPACE = "flarewatch"
+METRICS_ADDRESS = "0.0.0.0"
+"""Where the worker and the forwarder serve /metrics: every interface, because Prometheus
+scrapes workers on other hosts, and in the compose layout from another container."""
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 
@@ -40,7 +48,6 @@ class Metrics:
     negative_events_baseline: Gauge
     detector_score: Gauge
     consumer_lag: Gauge
-    incidents_forwarded: Counter
 
     @classmethod
     def create(cls, registry: CollectorRegistry | None = None, brands: tuple[str, ...] = ()) -> Metrics:
@@ -115,10 +122,6 @@ class Metrics:
                 "consumer_lag_messages", "Messages in a partition not yet processed by this worker.", ["topic", "partition"],
                 namespace=NAMESPACE, registry=registry,
             ),
-            incidents_forwarded=Counter(
-                "incidents_forwarded", "Incident events forwarded to a webhook, by outcome.", ["outcome"],
-                namespace=NAMESPACE, registry=registry,
-            ),
         )
         metrics.precreate(brands)
         return metrics
@@ -135,3 +138,22 @@ class Metrics:
             for incident_type in INCIDENT_TYPES:
                 for level in LEVELS:
                     self.open_incidents.labels(brand=brand, incident_type=incident_type, level=level).set(0)
+
+
+@dataclass(frozen=True, slots=True)
+class ForwarderMetrics:
+    """The incident forwarder's metrics (``flarewatch incidents --forward``)."""
+
+    registry: CollectorRegistry
+    incidents_forwarded: Counter
+
+    @classmethod
+    def create(cls, registry: CollectorRegistry | None = None) -> ForwarderMetrics:
+        registry = registry if registry is not None else CollectorRegistry()
+        return cls(
+            registry=registry,
+            incidents_forwarded=Counter(
+                "incidents_forwarded", "Incident events forwarded to a webhook, by outcome.", ["outcome"],
+                namespace=NAMESPACE, registry=registry,
+            ),
+        )

@@ -189,6 +189,15 @@ def _is_ipv6(text: str) -> bool:
     return True
 
 
+def is_topic_name(name: str) -> bool:
+    """Kafka's rule for a topic name.
+
+    >>> [is_topic_name(name) for name in ("flarewatch.events.raw", "bad topic!", "..", "x" * 250)]
+    [True, False, False, False]
+    """
+    return bool(_TOPIC_NAME_CHARACTERS.fullmatch(name)) and len(name) <= MAX_TOPIC_NAME_LENGTH and name not in (".", "..")
+
+
 def env_var(name: str) -> str:
     return ENV_PREFIX + name.upper()
 

@@ -92,10 +92,10 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
 def _check_inputs(args: argparse.Namespace, settings: Settings, events: Path) -> None:
     """Everything the user passed, checked before Kafka and a worker are started for nothing."""
     from schemas.brands import BrandRegistryError, load_brand_registry
+    from streams.commands.produce import check_rate
     from streams.jsonl import count_lines
 
-    if args.rate < 0:
-        raise UsageError("--rate must not be negative (0 = as fast as possible)")
+    check_rate(args.rate)
     if args.timeout < 0:
         raise UsageError("--timeout must not be negative (0 = until Ctrl-C)")
     settings.validate()

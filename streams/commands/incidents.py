@@ -25,6 +25,7 @@ from streams.forwarding import (
     latest_incidents,
 )
 from streams.incident_text import format_incident
+from streams.kafka_clients import remaining_seconds
 from streams.settings import Settings, env_var
 from streams.topics import topic_name
 
@@ -122,7 +123,7 @@ def follow_incidents(args: argparse.Namespace, settings: Settings) -> int:
         return print_latest(args, settings, incident_filter, printer, deadline)
     consumer = _consumer(settings, group=None, from_beginning=args.from_beginning, deadline=deadline, timeout=args.timeout)
     try:
-        IncidentFollower(consumer, printer, incident_filter).run(args.max, _remaining(deadline))
+        IncidentFollower(consumer, printer, incident_filter).run(args.max, remaining_seconds(deadline))
     finally:
         consumer.close()
     return 0
@@ -137,7 +138,7 @@ def print_latest(args: argparse.Namespace, settings: Settings, incident_filter: 
                          timeout=args.timeout)
     try:
         incidents, complete = latest_incidents(
-            consumer, topic_name(settings, "incidents"), args.last, incident_filter, _remaining(deadline)
+            consumer, topic_name(settings, "incidents"), args.last, incident_filter, remaining_seconds(deadline)
         )
     except KafkaError as error:
         raise CommandError(f"cannot read {topic_name(settings, 'incidents')} from {settings.bootstrap_servers}: {error}") from None
@@ -153,7 +154,7 @@ def print_latest(args: argparse.Namespace, settings: Settings, incident_filter: 
 def forward(args: argparse.Namespace, settings: Settings, incident_filter: IncidentFilter, deadline: float | None) -> int:
     import logging
 
-    from streams.metrics import Metrics
+    from streams.metrics import METRICS_ADDRESS, ForwarderMetrics
 
     if not args.forward.startswith(("http://", "https://")):
         raise UsageError(f"--forward needs an http(s) URL, got {args.forward!r}")
@@ -163,12 +164,12 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
         if not math.isfinite(value) or value < 0:
             raise UsageError(f"{option} must be a non-negative number of seconds, got {value:g}")
     policy = RetryPolicy(max_attempts=args.max_attempts, initial_delay=args.initial_delay, max_delay=args.max_delay)
-    metrics = Metrics.create()
+    metrics = ForwarderMetrics.create()
     if args.metrics_port:
         from prometheus_client import start_http_server
 
         try:
-            start_http_server(args.metrics_port, registry=metrics.registry)
+            start_http_server(args.metrics_port, addr=METRICS_ADDRESS, registry=metrics.registry)
         except OSError as error:
             raise CommandError(f"cannot serve /metrics on port {args.metrics_port}: {error}") from None
     forwarder = WebhookForwarder(args.forward, metrics, slack=args.slack, policy=policy)
@@ -179,10 +180,11 @@ def forward(args: argparse.Namespace, settings: Settings, incident_filter: Incid
         consumer, forwarder, incident_filter, commit=True, on_skipped=forwarder.count,
     )
     log = logging.getLogger("flarewatch.forward")
-    log.info("forwarding %s to %s as group %s", topic_name(settings, "incidents"), args.forward, group)
+    served = f"metrics on http://{METRICS_ADDRESS}:{args.metrics_port}/metrics (every interface)" if args.metrics_port else "no metrics"
+    log.info("forwarding %s to %s as group %s; %s", topic_name(settings, "incidents"), args.forward, group, served)
     try:
         with _stop_on_sigterm() as stopping:
-            follower.run(args.max, _remaining(deadline), should_stop=stopping)
+            follower.run(args.max, remaining_seconds(deadline), should_stop=stopping)
     except DeliveryFailed as error:
         log.error("giving up for now, offset not committed (a restart retries): %s", error)
         return 1
@@ -204,43 +206,12 @@ class IncidentPrinter:
         return "printed"
 
 
-def _remaining(deadline: float | None) -> float | None:
-    """Seconds left until ``deadline``; connecting to Kafka spends part of ``--timeout``."""
-    return None if deadline is None else max(deadline - time.monotonic(), 0.0)
-
-
 def _consumer(settings: Settings, group: str | None, from_beginning: bool, subscribe: bool = True,
               deadline: float | None = None, timeout: float | None = None) -> Any:
-    """A connected consumer; connecting gives up at ``deadline`` (kafka-python's 30 s without one),
-    the end of the ``--timeout`` the error names.
+    from streams.kafka_clients import connect_consumer
 
-    kafka-python logs every refused connection and its own "Bootstrap failed" line; the
-    one-line error below says the same, so its log is quiet here unless debugging (-v).
-    """
-    from kafka.errors import KafkaError
-
-    from streams.kafka_clients import make_consumer, quiet_client_logs
-
-    topics = [topic_name(settings, "incidents")] if subscribe else []
-    options: dict[str, Any] = {}
-    remaining = _remaining(deadline)
-    if remaining is not None:
-        options["bootstrap_timeout_ms"] = max(int(remaining * 1000), 1)
-    try:
-        with quiet_client_logs():
-            return make_consumer(
-                settings,
-                *topics,
-                group_id=group,
-                client_id="flarewatch-incidents",
-                auto_offset_reset="earliest" if from_beginning else "latest",
-                max_poll_interval_ms=900_000,
-                **options,
-            )
-    except KafkaError as error:
-        within = "" if timeout is None else f" within --timeout {timeout:g} s"
-        hint = "run `flarewatch kafka up`" if settings.uses_local_kafka else f"check {env_var('kafka_bootstrap')}"
-        raise CommandError(f"cannot reach Kafka at {settings.bootstrap_servers}{within} ({error}); {hint}") from None
+    return connect_consumer(settings, topic_name(settings, "incidents"), group=group, from_beginning=from_beginning,
+                            subscribe=subscribe, deadline=deadline, timeout=timeout, client_id="flarewatch-incidents")
 
 
 @contextmanager

@@ -40,7 +40,7 @@ def start_worker(settings: Settings, loglevel: str = "info") -> int:
     from streams.app import STATE_TABLE, create_pipeline
     from streams.errors import CommandError
     from streams.kafka_admin import check_partitions, ensure_topics, require_broker
-    from streams.metrics import Metrics
+    from streams.metrics import METRICS_ADDRESS, Metrics
     from streams.runtime import load_components
 
     components = load_components(settings)
@@ -52,11 +52,12 @@ def start_worker(settings: Settings, loglevel: str = "info") -> int:
     # Faust names a table's changelog <app id>-<table>-changelog.
     check_partitions(settings, changelog_topics=[f"{settings.worker_id}-{STATE_TABLE}-changelog"])
     try:
-        prometheus_client.start_http_server(settings.metrics_port, addr="0.0.0.0", registry=metrics.registry)
+        prometheus_client.start_http_server(settings.metrics_port, addr=METRICS_ADDRESS, registry=metrics.registry)
     except (OSError, OverflowError) as error:
         raise CommandError(f"cannot serve /metrics on port {settings.metrics_port}: {error} (set {env_var('metrics_port')})") from None
-    log.info("metrics on http://127.0.0.1:%d/metrics; brands: %s; sentiment model %s",
-             settings.metrics_port, ", ".join(components.registry.names) or "(none)", components.enricher.model_version)
+    log.info("metrics on http://%s:%d/metrics (every interface); brands: %s; sentiment model %s",
+             METRICS_ADDRESS, settings.metrics_port, ", ".join(components.registry.names) or "(none)",
+             components.enricher.model_version)
     pipeline = create_pipeline(settings, metrics, components.registry, components.enricher, components.engine)
     worker = faust.Worker(pipeline.app, loglevel=loglevel, console_port=None, redirect_stdouts=False)
     worker.execute_from_commandline()

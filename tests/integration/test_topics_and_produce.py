@@ -1,14 +1,17 @@
-"""Against the real broker: ``produce`` reports records Kafka refuses, and the worker's
-start-up check refuses topics whose partition count differs from FLAREWATCH_PARTITIONS."""
+"""Against the real broker: ``produce`` reports records Kafka refuses, a missing topic is
+one line (nothing creates it), and the worker's start-up check refuses topics whose
+partition count differs from FLAREWATCH_PARTITIONS."""
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import orjson
 import pytest
 from kafka.admin import NewTopic
 
+from streams.cli import main
 from streams.commands.produce import produce_file
 from streams.errors import CommandError, UsageError
 from streams.kafka_admin import admin_client, check_partitions, ensure_topics
@@ -38,6 +41,33 @@ def test_produce_counts_records_the_broker_refuses(isolated_kafka_settings: Sett
     assert f"2 of 3 events could not be sent to {small}" in err
     assert f"first: {events}:2: " in err
     assert "sent 3 events" not in err
+
+
+@pytest.mark.kafka
+def test_a_missing_topic_is_one_line_and_nothing_creates_it(isolated_kafka_settings: Settings, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+                                                            caplog: pytest.LogCaptureFixture) -> None:
+    """An outside tester's misspelt prefix: produce created a second set of topics and exited 0,
+    `incidents --last` printed nothing, following logged an error every 100 ms, and a
+    misspelt --topic logged one every 100 ms for a minute before failing."""
+    settings = isolated_kafka_settings  # no topics with this prefix, as with a misspelt one
+    monkeypatch.setenv("FLAREWATCH_KAFKA_BOOTSTRAP", settings.bootstrap_servers)
+    monkeypatch.setenv("FLAREWATCH_TOPIC_PREFIX", settings.topic_prefix)
+    events = tmp_path / "one.jsonl"
+    events.write_bytes(orjson.dumps(GOOD) + b"\n")
+    for argv in (
+        ["produce", str(events), "--quiet"],
+        ["produce", str(events), "--quiet", "--topic", f"{settings.topic_prefix}.nonexistent"],
+        ["incidents", "--last", "5"],
+        ["incidents", "--timeout", "20"],
+        ["incidents", "--forward", "http://127.0.0.1:1/", "--metrics-port", "0", "--timeout", "20"],
+    ):
+        assert main(argv) == 1, argv
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and " does not exist on Kafka at " in err, (argv, err)
+    assert [record.getMessage() for record in caplog.records if record.levelno >= logging.ERROR] == []
+    with admin_client(settings) as client:
+        assert [name for name in client.list_topics() if name.startswith(settings.topic_prefix)] == []
 
 
 def _create(settings: Settings, name: str, partitions: int) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 import yaml
 
-from streams.metrics import Metrics
+from streams.metrics import ForwarderMetrics, Metrics
 
 REPOSITORY_ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = REPOSITORY_ROOT / "deploy"
@@ -117,6 +117,10 @@ def touch_every_metric(metrics: Metrics, brand: str = SAMPLE_BRAND) -> Metrics:
     metrics.negative_events_baseline.labels(brand=brand).set(3)
     metrics.detector_score.labels(brand=brand, detector="negative_spike").set(0.9)
     metrics.consumer_lag.labels(topic="flarewatch.events.raw", partition="0").set(5)
+    return metrics
+
+
+def touch_forwarder_metrics(metrics: ForwarderMetrics) -> ForwarderMetrics:
     for outcome in ("delivered", "retried", "failed", "rejected"):
         metrics.incidents_forwarded.labels(outcome=outcome)
     return metrics

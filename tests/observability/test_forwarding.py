@@ -25,7 +25,7 @@ from streams.forwarding import (
     latest_incidents,
     webhook_body,
 )
-from streams.metrics import Metrics
+from streams.metrics import ForwarderMetrics
 
 T0 = 1_790_000_000_000
 
@@ -66,7 +66,7 @@ class ScriptedPost:
 
 def forwarder(answers: list[int | Exception], **options: Any) -> tuple[WebhookForwarder, ScriptedPost, list[float]]:
     post, sleeps = ScriptedPost(answers), []
-    metrics = Metrics.create(CollectorRegistry())
+    metrics = ForwarderMetrics.create(CollectorRegistry())
     policy = options.pop("policy", RetryPolicy(max_attempts=4, initial_delay=0.5, max_delay=1.5))
     return WebhookForwarder("http://receiver/hook", metrics, policy=policy, post=post, sleep=sleeps.append, **options), post, sleeps
 
@@ -154,14 +154,29 @@ class Message:
 
 @dataclass
 class FakeConsumer:
-    """Returns the scripted messages one poll at a time and records commits."""
+    """One partition: returns the scripted messages one poll at a time and records commits.
+
+    ``committed_before`` is the group's offset from an earlier run (None: a new group);
+    ``end`` is where the consumer would start without one (the end of the topic).
+    """
 
     messages: list[Message]
+    committed_before: int | None = 0
+    end: int = 0
     commits: list[int] = field(default_factory=list)
 
     def poll(self, timeout_ms: int, max_records: int | None = None) -> dict[str, list[Message]]:
         batch, self.messages = self.messages[: max_records or 50], self.messages[max_records or 50 :]
         return {"incidents-0": batch} if batch else {}
+
+    def assignment(self) -> set[str]:
+        return {"incidents-0"}
+
+    def committed(self, partition: str) -> int | None:
+        return self.commits[-1] if self.commits else self.committed_before
+
+    def position(self, partition: str) -> int:
+        return self.end
 
     def commit(self, offsets: dict[str, Any]) -> None:
         self.commits.extend(meta.offset for meta in offsets.values())
@@ -182,6 +197,24 @@ def test_follower_commits_each_offset_only_after_its_delivery() -> None:
     # as handled; inc-2 failed: its offset (3) is not committed, so a restart re-sends it.
     assert consumer.commits == [1, 100, 2]
     assert outcomes(sender)["invalid"] == 1 and outcomes(sender)["filtered"] == 1
+
+
+def test_a_new_group_commits_its_starting_offset_before_the_first_delivery() -> None:
+    # An outside tester's forwarder on a new group failed its first delivery and exited;
+    # with nothing committed the restart began at the end of the topic and lost the incident.
+    consumer = FakeConsumer([Message(7, encode_incident(make_incident()))], committed_before=None, end=8)
+    sender, _, _ = forwarder([500] * 4)
+    with pytest.raises(DeliveryFailed):
+        IncidentFollower(consumer, sender, commit=True).run(timeout=5)
+    assert consumer.commits == [7]
+
+
+def test_a_new_group_with_nothing_to_read_commits_where_it_starts_once() -> None:
+    consumer = FakeConsumer([], committed_before=None, end=12)
+    ticks = iter(range(100))
+    follower = IncidentFollower(consumer, forwarder([])[0], commit=True, clock=lambda: next(ticks))
+    assert follower.run(timeout=5) == 0
+    assert consumer.commits == [12]
 
 
 def test_follower_stops_after_max_matching_incidents() -> None:

@@ -6,6 +6,7 @@ import argparse
 import json
 import urllib.request
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import pytest
@@ -18,7 +19,7 @@ from streams.kafka_admin import admin_client, ensure_topics
 from streams.kafka_clients import make_producer
 from streams.settings import Settings
 from streams.topics import topic_name
-from tests.observability.processes import free_port, webhook_receiver
+from tests.observability.processes import free_port, wait_until, webhook_receiver
 from tests.observability.test_forwarding import T0, make_incident
 
 pytestmark = pytest.mark.kafka
@@ -165,11 +166,28 @@ def test_forward_failure_commits_nothing_and_a_restart_delivers(settings: Settin
     options = ["--group", group, "--initial-delay", "0.05", "--metrics-port", "0", "--from-beginning", "--timeout", "60"]
     with webhook_receiver(statuses=[500, 500]) as receiver:
         assert run(settings, "--forward", receiver.url, "--max-attempts", "2", "--max", "1", *options) == 1
-        assert committed_offset(settings, group) is None
+        assert committed_offset(settings, group) == 0  # where the new group started, not past the incident
         assert run(settings, "--forward", receiver.url, "--max", "1", *options) == 0
         assert [request.status for request in receiver.requests] == [500, 500, 200]
         assert len({request.headers[DEDUPE_HEADER.lower()] for request in receiver.requests}) == 1
         assert committed_offset(settings, group) == 1
+
+
+def test_a_new_forwarder_group_retries_its_first_failed_delivery_after_a_restart(settings: Settings) -> None:
+    # An outside tester's case: a new group starts at the end of the topic; its first
+    # delivery failed, and the restart started at the (new) end again and lost the incident.
+    produce(settings, story())
+    group = f"{settings.topic_prefix}-fresh"
+    options = ["--group", group, "--initial-delay", "0.05", "--metrics-port", "0", "--max", "1", "--timeout", "60"]
+    incident = make_incident(incident_id="inc-acme-new")
+    with webhook_receiver(statuses=[500, 500]) as receiver, ThreadPoolExecutor(1) as pool:
+        first = pool.submit(run, settings, "--forward", receiver.url, "--max-attempts", "2", *options)
+        assert wait_until(lambda: committed_offset(settings, group), 60, "the new group's starting offset") == len(story())
+        produce(settings, [incident])
+        assert first.result(timeout=60) == 1
+        assert run(settings, "--forward", receiver.url, *options) == 0
+    assert [request.status for request in receiver.requests] == [500, 500, 200]
+    assert receiver.requests[-1].headers[DEDUPE_HEADER.lower()] == dedupe_key(incident)
 
 
 def test_forward_slack_payload_and_outcome_metrics(settings: Settings) -> None:
@@ -183,3 +201,6 @@ def test_forward_slack_payload_and_outcome_metrics(settings: Settings) -> None:
         exposition = response.read().decode()
     assert 'flarewatch_incidents_forwarded_total{outcome="delivered"} 1.0' in exposition
     assert 'flarewatch_incidents_forwarded_total{outcome="failed"} 0.0' in exposition
+    # Only its own: the worker's last-event gauge at 0 here fired FlarewatchInputSilent for the forwarder's job.
+    families = {line.split()[2] for line in exposition.splitlines() if line.startswith("# TYPE ")}
+    assert families and all(name.startswith("flarewatch_incidents_forwarded_") for name in families), families

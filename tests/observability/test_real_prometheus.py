@@ -1,8 +1,9 @@
 """A real Prometheus with the shipped rules runs every dashboard and Grafana alert query.
 
-Prometheus scrapes a registry built by :meth:`streams.metrics.Metrics.create` with every
-metric touched, served over HTTP the way the worker serves it, so a query that names a
-metric or label the worker does not export comes back empty and fails here too. A second
+Prometheus scrapes a registry holding the worker's :class:`streams.metrics.Metrics` and
+the forwarder's :class:`~streams.metrics.ForwarderMetrics` with every metric touched,
+served over HTTP the way the worker serves it, so a query that names a metric or label
+neither process exports comes back empty and fails here too. A second
 Prometheus without the rules shows that the Grafana-managed alerts, which run *instead
 of* the Prometheus rules, do not depend on recorded series.
 """
@@ -18,9 +19,9 @@ from typing import Any
 
 import pytest
 import yaml
-from prometheus_client import start_http_server
+from prometheus_client import CollectorRegistry, start_http_server
 
-from streams.metrics import Metrics
+from streams.metrics import ForwarderMetrics, Metrics
 from tests.observability.artefacts import (
     PROMETHEUS_DIR,
     RULE_FILES,
@@ -30,6 +31,7 @@ from tests.observability.artefacts import (
     grafana_alert_queries,
     rules,
     touch_every_metric,
+    touch_forwarder_metrics,
 )
 from tests.observability.processes import (
     ManagedProcess,
@@ -76,7 +78,7 @@ def _rules_evaluated(server: ManagedProcess) -> bool:
     return bool(groups) and len(evaluated) == sum(len(group["rules"]) for group in groups)
 
 
-def keep_counting(metrics: Metrics, stop: threading.Event) -> None:
+def keep_counting(metrics: Metrics, forwarder: ForwarderMetrics, stop: threading.Event) -> None:
     """Move the counters the way a busy worker does, so rates and ratios are non-zero."""
     while not stop.wait(0.2):
         metrics.events_consumed.labels(topic="flarewatch.events.raw").inc(10)
@@ -85,18 +87,20 @@ def keep_counting(metrics: Metrics, stop: threading.Event) -> None:
         metrics.events_enriched.labels(brand=SAMPLE_BRAND, platform="twitter", sentiment="negative").inc(4)
         metrics.events_enriched.labels(brand=SAMPLE_BRAND, platform="facebook", sentiment="neutral").inc(5)
         metrics.processing_latency.labels(stage="detect").observe(0.03)
-        metrics.incidents_forwarded.labels(outcome="delivered").inc()
+        forwarder.incidents_forwarded.labels(outcome="delivered").inc()
         metrics.incident_events.labels(brand=SAMPLE_BRAND, incident_type="negative_spike", status="opened", severity="8", level="critical").inc()
 
 
 @pytest.fixture(scope="module")
 def metrics_port() -> Iterator[int]:
-    metrics = touch_every_metric(Metrics.create(brands=(SAMPLE_BRAND,)))
+    registry = CollectorRegistry()
+    metrics = touch_every_metric(Metrics.create(registry, brands=(SAMPLE_BRAND,)))
+    forwarder = touch_forwarder_metrics(ForwarderMetrics.create(registry))
     stop = threading.Event()
-    ticker = threading.Thread(target=keep_counting, args=(metrics, stop), name="sample-worker", daemon=True)
+    ticker = threading.Thread(target=keep_counting, args=(metrics, forwarder, stop), name="sample-worker", daemon=True)
     ticker.start()
     port = free_port()
-    server, thread = start_http_server(port, addr="127.0.0.1", registry=metrics.registry)
+    server, thread = start_http_server(port, addr="127.0.0.1", registry=registry)
     yield port
     stop.set()
     server.shutdown()

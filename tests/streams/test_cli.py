@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import orjson
@@ -17,7 +18,7 @@ def test_every_documented_command_is_registered() -> None:
 
     parser = build_parser()
     (subcommands,) = [action for action in parser._actions if isinstance(action, argparse._SubParsersAction)]
-    expected = {"worker", "kafka", "produce", "incidents", "replay", "demo", "train", "evaluate", "sentiment",
+    expected = {"worker", "kafka", "produce", "incidents", "dead-letters", "replay", "demo", "train", "evaluate", "sentiment",
                 "evaluate-detectors", "score-series", "evaluate-nab"}
     assert expected <= set(subcommands.choices)
 
@@ -118,7 +119,8 @@ def test_produce_check_says_a_clean_file_is_ok(tmp_path: Path, capsys: pytest.Ca
 
 
 class FakeProducer:
-    """Accepts sends like kafka-python's producer; fails the records whose payload contains ``fail``."""
+    """Accepts sends like kafka-python's producer; fails the records whose payload contains
+    ``fail``, and stands for Ctrl-C at the one whose payload contains ``ctrl-c``."""
 
     def __init__(self) -> None:
         self.sent: list[tuple[bytes | None, bytes]] = []
@@ -129,6 +131,8 @@ class FakeProducer:
 
         if b"huge" in value:
             raise MessageSizeTooLargeError("The message is 2000000 bytes when serialized")
+        if b"ctrl-c" in value:
+            raise KeyboardInterrupt
         class Sent(Future):
             def get(self, timeout: float | None = None) -> None:
                 if self.exception is not None:
@@ -138,10 +142,10 @@ class FakeProducer:
         future = Sent()
         return future.failure(KafkaTimeoutError("Batch expired")) if b"fail" in value else future.success(None)
 
-    def flush(self) -> None:
+    def flush(self, timeout: float | None = None) -> None:
         pass
 
-    def close(self) -> None:
+    def close(self, timeout: float | None = None) -> None:
         pass
 
 
@@ -152,7 +156,7 @@ def fake_producer(monkeypatch: pytest.MonkeyPatch) -> FakeProducer:
 
     producer = FakeProducer()
     monkeypatch.setattr(streams.kafka_admin, "require_broker", lambda settings: None)
-    monkeypatch.setattr(streams.kafka_admin, "ensure_topics", lambda settings: [])
+    monkeypatch.setattr(streams.kafka_admin, "require_topic", lambda settings, topic: None)
     monkeypatch.setattr(streams.kafka_clients, "make_producer", lambda settings: producer)
     return producer
 
@@ -170,6 +174,20 @@ def test_produce_reports_failed_sends_and_exits_1(tmp_path: Path, fake_producer:
     assert "sent 4 events" not in err
 
 
+def test_produce_interrupted_says_how_many_events_were_sent_and_acknowledged(
+    tmp_path: Path, fake_producer: FakeProducer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An outside tester's Ctrl-C printed 'interrupted' and nothing about what had been sent."""
+    events = tmp_path / "events.jsonl"
+    failing = GOOD.replace(b'"id":"1"', b'"id":"fail"')
+    interrupt = GOOD.replace(b'"id":"1"', b'"id":"ctrl-c"')
+    events.write_bytes(b"\n".join([GOOD, GOOD, failing, interrupt, GOOD]) + b"\n")
+    assert main(["produce", str(events), "--quiet"]) == 130
+    summary, last = capsys.readouterr().err.splitlines()
+    assert summary.startswith("interrupted: 3 events sent, 2 acknowledged by Kafka, 1 failed (")
+    assert last == "flarewatch produce: interrupted"
+
+
 def test_produce_keys_every_line_by_its_brand(tmp_path: Path, fake_producer: FakeProducer,
                                               capsys: pytest.CaptureFixture[str]) -> None:
     events = tmp_path / "events.jsonl"
@@ -180,6 +198,26 @@ def test_produce_keys_every_line_by_its_brand(tmp_path: Path, fake_producer: Fak
     err = capsys.readouterr().err
     assert "sent 3 events" in err
     assert "2 of 3 lines break the input contract (1 bad_json, 1 bad_value); sent, the worker will dead-letter them:\n" in err
+
+
+@pytest.mark.parametrize("content", [b"", b"\n  \n\t\n"])
+@pytest.mark.parametrize("check", [[], ["--check"]])
+def test_produce_of_a_file_without_events_exits_1_like_replay(content: bytes, check: list[str], tmp_path: Path,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """An outside tester's empty and blank files gave 'sent 0 events' and exit 0."""
+    events = tmp_path / "events.jsonl"
+    events.write_bytes(content)
+    assert main(["produce", str(events), "--quiet", *check]) == 1
+    what = "to check" if check else "to send"
+    assert capsys.readouterr().err == f"flarewatch produce: error: nothing {what} in {events}: it holds no events\n"
+
+
+def test_produce_of_empty_stdin_exits_1(fake_producer: FakeProducer, monkeypatch: pytest.MonkeyPatch,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(b"\n")))
+    assert main(["produce", "-", "--quiet"]) == 1
+    assert "nothing to send in -: it holds no events" in capsys.readouterr().err
+    assert fake_producer.sent == []
 
 
 @pytest.mark.parametrize(
@@ -263,7 +301,7 @@ def test_kafka_logs_creates_no_directory(tmp_path: Path, monkeypatch: pytest.Mon
     ("arguments", "message", "code"),
     [
         (["--events", "missing.jsonl"], "missing.jsonl: no such file", 1),
-        (["--rate", "-1"], "--rate must not be negative", 2),
+        (["--rate", "-1"], "--rate must be 0 (as fast as possible) or a positive, finite number", 2),
         (["--brands", "missing.yaml"], "missing.yaml does not exist", 2),
     ],
 )
@@ -302,6 +340,17 @@ def test_incidents_metrics_port_must_be_a_port(port: str, capsys: pytest.Capture
         main(["incidents", "--forward", "http://x", "--metrics-port", port])
     assert exited.value.code == 2
     assert "argument --metrics-port" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("topic", ["bad topic!", "", "..", "t" * 250])
+def test_produce_topic_must_be_a_kafka_topic_name(topic: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """An outside tester's --topic 'bad topic!' ended in a kafka-python traceback, exit 1."""
+    (tmp_path / "events.jsonl").write_bytes(GOOD + b"\n")
+    with pytest.raises(SystemExit) as exited:
+        main(["produce", str(tmp_path / "events.jsonl"), "--topic", topic])
+    assert exited.value.code == 2
+    err = capsys.readouterr().err
+    assert "argument --topic: " in err and "is not a Kafka topic name" in err and "Traceback" not in err
 
 
 def test_min_severity_levels_are_the_levels_of_the_records() -> None:
@@ -426,3 +475,34 @@ def test_replay_skips_brands_the_registry_does_not_list_like_the_worker(
     events.write_bytes(typo + b"\n")
     assert main(["replay", str(events), "--brands", str(DEMO_BRANDS), "--quiet"]) == 1
     assert "no event is for a brand in the registry (acme-rail)" in capsys.readouterr().err
+
+
+def test_worker_logs_the_address_it_serves_metrics_on(monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """An outside tester's worker logged http://127.0.0.1:PORT while it listened on 0.0.0.0."""
+    import logging
+    from types import SimpleNamespace
+
+    import faust
+    import prometheus_client
+
+    import streams.app
+    import streams.kafka_admin
+    import streams.runtime
+    from streams.commands.worker import start_worker
+    from streams.settings import Settings
+
+    served: list[tuple[str, int]] = []
+    components = SimpleNamespace(registry=SimpleNamespace(names=("acme",)), enricher=SimpleNamespace(model_version="m"), engine=None)
+    monkeypatch.setattr(streams.runtime, "load_components", lambda settings: components)
+    monkeypatch.setattr(streams.kafka_admin, "require_broker", lambda settings: None)
+    monkeypatch.setattr(streams.kafka_admin, "ensure_topics", lambda settings: [])
+    monkeypatch.setattr(streams.kafka_admin, "check_partitions", lambda settings, changelog_topics: None)
+    monkeypatch.setattr(prometheus_client, "disable_created_metrics", lambda: None)
+    monkeypatch.setattr(prometheus_client, "start_http_server",
+                        lambda port, addr, registry: served.append((addr, port)))
+    monkeypatch.setattr(streams.app, "create_pipeline", lambda *args: SimpleNamespace(app=None))
+    monkeypatch.setattr(faust, "Worker", lambda *args, **kwargs: SimpleNamespace(execute_from_commandline=lambda: None))
+    with caplog.at_level(logging.INFO, logger="flarewatch.worker"):
+        assert start_worker(Settings.from_env({"FLAREWATCH_METRICS_PORT": "9999"})) == 0
+    [(address, port)] = served
+    assert f"metrics on http://{address}:{port}/metrics (every interface)" in caplog.text

@@ -39,7 +39,10 @@ GOOD = b'{"id": "1", "platform": "twitter", "kind": "post", "brand": "acme", "cr
     ("arguments", "code", "message"),
     [
         (["produce", "{tmp}/missing.jsonl", "--check"], 1, "missing.jsonl: no such file"),
-        (["produce", "{tmp}/events.jsonl", "--rate", "-1"], 2, "--rate must not be negative"),
+        (["produce", "{tmp}/events.jsonl", "--rate", "-1"], 2, "--rate must be 0 (as fast as possible) or a positive, finite number"),
+        (["produce", "{tmp}/events.jsonl", "--rate", "nan"], 2, "finite number of events per second; got nan"),
+        (["produce", "{tmp}/events.jsonl", "--rate", "inf"], 2, "finite number of events per second; got inf"),
+        (["demo", "--rate", "nan"], 2, "finite number of events per second; got nan"),
         (["replay", "{tmp}/events.jsonl", "--out", "{tmp}/no-such-dir/out.jsonl", "--quiet"], 1, "does not exist"),
         (["replay", "{tmp}/events.jsonl", "--out", "{tmp}/events.jsonl", "--quiet"], 2, "is the events file"),
         (["score-series", "{tmp}/missing.csv", "--out", "-"], 1, "missing.csv: no such file"),

@@ -1,5 +1,6 @@
 """Which topic-creation refusals are configuration (exit 2) and which may pass later (exit 1),
-without a broker: the admin client is a stand-in answering as Kafka does."""
+and what a missing topic says, without a broker: the admin client is a stand-in answering
+as Kafka does."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from kafka.errors import (
 
 import streams.kafka_admin
 from streams.errors import CommandError, UsageError
-from streams.kafka_admin import ensure_topics
+from streams.kafka_admin import ensure_topics, require_topic
 from streams.settings import Settings
 
 
@@ -66,3 +67,23 @@ def test_a_name_or_partition_count_the_cluster_cannot_have_is_configuration(
     with pytest.raises(UsageError, match=hint) as raised:
         ensure_topics(Settings.from_env({}))
     assert raised.value.exit_code == 2
+
+
+@pytest.mark.parametrize(
+    ("topic", "hint"),
+    [
+        ("nosuchprefix.events.raw", "check FLAREWATCH_TOPIC_PREFIX ('nosuchprefix'); a worker with that prefix, "
+         "or `flarewatch kafka up`, creates the topics"),
+        ("nonexistent.topic", "check the topic name; flarewatch creates only its <prefix>.* topics (a worker, "
+         "or `flarewatch kafka up`)"),
+    ],
+)
+def test_a_missing_topic_is_one_line_naming_it_and_what_to_check(monkeypatch: pytest.MonkeyPatch, topic: str, hint: str) -> None:
+    """An outside tester's misspelt prefix had produce create a second set of topics; a
+    misspelt --topic logged an error every 100 ms for a minute."""
+    refusing(monkeypatch, InvalidTopicError, "not used")
+    settings = Settings.from_env({"FLAREWATCH_TOPIC_PREFIX": "nosuchprefix"})
+    with pytest.raises(CommandError) as raised:
+        require_topic(settings, topic)
+    assert raised.value.exit_code == 1
+    assert str(raised.value) == f"topic {topic} does not exist on Kafka at 127.0.0.1:39092; {hint}"
