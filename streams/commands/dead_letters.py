@@ -14,6 +14,7 @@ from schemas.codec import RejectReason, format_timestamp
 from streams.arguments import int_between
 from streams.dead_letter import (
     HEADER_DETAIL,
+    HEADER_ORIGINAL_BYTES,
     HEADER_REASON,
     HEADER_SOURCE_OFFSET,
     HEADER_SOURCE_PARTITION,
@@ -89,12 +90,20 @@ class DeadLetter:
         text = self.payload.decode("utf-8", errors="backslashreplace")
         excerpt = text if len(text) <= EXCERPT_CHARACTERS else text[:EXCERPT_CHARACTERS] + " …"
         key = "(none)" if self.key is None else self.key.decode("utf-8", errors="backslashreplace")
+        size = f"{len(self.payload)} bytes"
+        if self.cut:
+            size += f" of {self.headers[HEADER_ORIGINAL_BYTES]}; the whole message is at its source offset"
         return "\n".join([
             f"#{self.offset} {format_timestamp(self.timestamp_ms)} {self.reason} {source}",
             f"  detail: {self.headers.get(HEADER_DETAIL, '')}",
             f"  key: {key}",
-            f"  payload ({len(self.payload)} bytes): {excerpt}",
+            f"  payload ({size}): {excerpt}",
         ])
+
+    @property
+    def cut(self) -> bool:
+        """Only the start of the message is here (it was over the dead-letter payload limit)."""
+        return HEADER_ORIGINAL_BYTES in self.headers
 
 
 def run_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
@@ -132,16 +141,20 @@ def run_dead_letters(args: argparse.Namespace, settings: Settings) -> int:
 def requeue(settings: Settings, letters: list[DeadLetter]) -> int:
     """Send the payloads of ``letters`` that came from the raw topic back to it, key kept;
     1 if any send failed. Dead letters from the enriched topic hold enriched events, which
-    the raw topic does not take: they are left out and counted."""
+    the raw topic does not take, and cut ones hold only the start of an oversized message:
+    they are left out and counted."""
     from kafka.errors import KafkaError
 
     from streams.kafka_admin import require_topic
     from streams.kafka_clients import make_producer
 
     raw = topic_name(settings, "raw")
-    chosen = [letter for letter in letters if letter.source_topic == raw]
-    left_out = len(letters) - len(chosen)
+    chosen = [letter for letter in letters if letter.source_topic == raw and not letter.cut]
+    cut = sum(1 for letter in letters if letter.source_topic == raw and letter.cut)
+    left_out = len(letters) - len(chosen) - cut
     note = f"; {left_out} left out (not from {raw})" if left_out else ""
+    # A cut dead letter is only the start of a message over the input limit: never valid.
+    note += f"; {cut} left out (cut: only the start of an oversized message)" if cut else ""
     if not chosen:
         print(f"requeued nothing{note}", file=sys.stderr)
         return 0

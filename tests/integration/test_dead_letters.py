@@ -7,7 +7,7 @@ import pytest
 
 from schemas.codec import InvalidEvent, RejectReason
 from streams.cli import main
-from streams.dead_letter import Rejected, SourcePosition
+from streams.dead_letter import MAX_DEAD_LETTER_PAYLOAD_BYTES, Rejected, SourcePosition
 from streams.kafka_admin import ensure_topics
 from streams.kafka_clients import make_consumer, make_producer
 from streams.settings import Settings
@@ -34,9 +34,11 @@ def test_dead_letters_prints_the_newest_by_reason_and_requeues_them(isolated_kaf
         dead_letter(settings, b'{"id": "b"', RejectReason.BAD_JSON, "raw", 3),
         dead_letter(settings, b'{"id": "enriched"}', RejectReason.BAD_JSON, "enriched", 4),
     ]
+    huge = dead_letter(settings, b"x" * (MAX_DEAD_LETTER_PAYLOAD_BYTES + 100), RejectReason.OVERSIZED, "raw", 5)
     producer = make_producer(settings)
-    for letter in letters:
-        producer.send(topic_name(settings, "dead_letter"), key=letter.key, value=letter.payload, headers=letter.headers())
+    for letter in [*letters, huge]:
+        producer.send(topic_name(settings, "dead_letter"), key=letter.dead_letter_key(), value=letter.dead_letter_value(),
+                      headers=letter.headers())
     producer.flush(60)
     producer.close()
 
@@ -53,3 +55,9 @@ def test_dead_letters_prints_the_newest_by_reason_and_requeues_them(isolated_kaf
     requeued = [(message.key, message.value) for message in consumer]
     consumer.close()
     assert requeued == [(b"acme", b'{"id": "b"')]
+
+    # A dead letter cut at the payload limit holds only the start of an oversized message.
+    assert main(["dead-letters", "--last", "1", "--reason", "oversized", "--requeue", "--timeout", "60"]) == 0
+    out, err = capsys.readouterr()
+    assert f"payload ({MAX_DEAD_LETTER_PAYLOAD_BYTES} bytes of {MAX_DEAD_LETTER_PAYLOAD_BYTES + 100};" in out
+    assert "requeued nothing; 1 left out (cut: only the start of an oversized message)" in err
