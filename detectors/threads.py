@@ -54,11 +54,16 @@ DELETION_COMPLAINT = re.compile(
 
 APOLOGETIC = re.compile(
     r"\bsorry\b|apolog|\bdm\b|direct message|tut (?:uns|mir) leid|entschuldig|\bpn\b|direktnachricht|"
-    r"\byou(?:'re| are) right\b|\b(?:sie haben|du hast) (?:völlig |absolut )?recht\b",
+    r"\byou(?:'re| are) right\b|\b(?:sie haben|du hast) (?:völlig |absolut )?recht\b|"
+    # Status updates: an outage notice reads negative ("delayed or failing") without a tone.
+    r"\bwe(?:'re| are) aware\b|\b(?:our )?team is (?:on it|working|looking)|\bwe(?:'re| are) (?:working on|looking into|investigating)\b|"
+    r"\bwir (?:arbeiten (?:mit hochdruck )?(?:daran|an einer lösung)|prüfen das|kümmern uns)\b|\bist (?:uns )?bekannt\b",
     re.IGNORECASE,
 )
 """Service-desk replies ("Sorry to hear that, please DM us", "Sie haben recht, das ist
-ärgerlich") read negative to a sentiment model."""
+ärgerlich") and status updates ("We're aware some orders are failing, our team is on it")
+read negative to a sentiment model. An outside tester's outage was paged as a backlash
+against the status update, with "apologise for the tone" as the first step."""
 DISMISSIVE = re.compile(
     r"not our (?:problem|fault)|read the (?:terms|t&cs|conditions|faq)|your (?:own )?fault|deal with it|"
     r"stop (?:whining|complaining|crying)|learn to read|nicht unser (?:problem|fehler)|selbst schuld|"

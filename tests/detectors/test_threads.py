@@ -305,6 +305,10 @@ def test_an_executive_announcement_is_left_to_the_flood_detector() -> None:
         ("We'll fix the wifi whine on ICE 4 trains", False, 0.0, False),
         ("Die Sirene heult beim Probealarm um 12 Uhr", False, 0.0, False),
         ("Sie haben recht, das ist ärgerlich. Wir kümmern uns.", True, -0.5, False),
+        # Status updates read negative; an outside tester's outage was paged as a backlash against one.
+        ("We're aware some orders are delayed or failing right now. Our team is on it", True, -0.8, False),
+        ("Die Störung ist uns bekannt, wir arbeiten mit Hochdruck an einer Lösung.", True, -0.6, False),
+        ("We're aware. Not our problem.", True, -0.6, True),
     ],
 )
 def test_hostile_tone(text: str, negative: bool, score: float, hostile: bool) -> None:
