@@ -18,8 +18,8 @@ signals that fired. The manager
   signal type, and at most once per ``update_interval_ms``; a thread incident takes the
   type of a later signal that ranks higher and says so at once;
 * resolves after ``quiet_ms`` without a signal and then ignores the same brand-wide
-  signal for ``cooldown_ms`` so a fading crisis does not flap (thread detectors have
-  second-wave rules of their own).
+  signal, and a comment flood on the same thread, for ``cooldown_ms`` so a fading crisis
+  does not flap (the other thread detectors have second-wave rules of their own).
 
 Ids are deterministic: a hash of brand, type, trigger (or cause), onset bucket and the
 bucket close that opened the incident (a second wave on the same trigger is a new incident).
@@ -298,14 +298,21 @@ class IncidentManager:
         """The same kind of brand-wide incident was resolved less than ``cooldown_ms`` ago.
 
         A brand-wide spike does not hold back a share shift (they are different detectors),
-        unless it was merged into a thread's incident, which then carries the crisis. Threads
-        are not cooled here: each thread detector fires again after its incident only on a
-        second wave of its own (see :mod:`detectors.backlash`), and a cooldown on top held back
-        a real one: an outside tester's rude reply at 3 a.m. resolved at 05:16 as the morning's
-        outrage began, and was paged again only at 07:16, after 95 more reactions.
+        unless it was merged into a thread's incident, which then carries the crisis. Of the
+        thread detectors only the comment flood is cooled: the others fire again after an
+        incident only on a second wave of their own (see :mod:`detectors.backlash`), and a
+        cooldown on top held back a real one (an outside tester's rude reply at 3 a.m.
+        resolved at 05:16 as the morning's outrage began, and was paged again only at 07:16,
+        after 95 more reactions). Without one for floods, a leaked post's evening chatter
+        paged a second time 35 minutes after its external-post incident resolved (the sweep's
+        extra pages went from 9 to 26).
         """
         if cause != BRAND_CAUSE:
-            return False
+            return incident_type == "comment_flood" and any(
+                record.cause == cause and record.resolved_at_ms is not None
+                and now_ms - record.resolved_at_ms < self.params.cooldown_ms
+                for record in records
+            )
         return any(
             record.cause == cause and record.resolved_at_ms is not None
             and (record.type == incident_type or record.merged_into is not None)

@@ -258,3 +258,18 @@ def test_summaries_give_times_in_the_brands_time_zone() -> None:
     assert "seit 2026-03-01 13:00 CET" in berlin[0].summary
     assert "seit 2026-03-01 12:00 UTC" in utc[0].summary
     assert berlin[0].started_at_ms == utc[0].started_at_ms  # the fields stay UTC instants
+
+
+def test_a_flood_on_a_thread_whose_incident_just_resolved_is_cooled_but_a_second_wave_is_not() -> None:
+    """Found in the sweep: a leaked post's evening chatter paged as a comment flood 35 minutes
+    after its external-post incident resolved. The flood detector has no second-wave rule of
+    its own, so the thread's cooldown holds it; the owned-post detector has one."""
+    manager = IncidentManager()
+    params = manager.params
+    quiet_buckets = params.quiet_ms // BUCKET + 1
+    external = [signal("external_post_backlash", "leak", origin="external")]
+    flood = [signal("comment_flood", "leak", origin="external")]
+    _, out = drive(manager, [external, *[[]] * quiet_buckets, flood, *[[]] * (params.cooldown_ms // BUCKET), flood])
+    assert statuses(out) == [(0, "opened", "external_post_backlash"),
+                             (params.quiet_ms // BUCKET, "resolved", "external_post_backlash"),
+                             (quiet_buckets + 2 + params.cooldown_ms // BUCKET, "opened", "comment_flood")]
