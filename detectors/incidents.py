@@ -295,7 +295,7 @@ class IncidentManager:
         return None
 
     def _cooling(self, records: list[IncidentRecord], cause: str, incident_type: IncidentType, now_ms: int) -> bool:
-        """The same kind of brand-wide incident was resolved less than ``cooldown_ms`` ago.
+        """An incident this signal must not reopen was resolved less than ``cooldown_ms`` ago.
 
         A brand-wide spike does not hold back a share shift (they are different detectors),
         unless it was merged into a thread's incident, which then carries the crisis. Of the
@@ -307,15 +307,11 @@ class IncidentManager:
         paged a second time 35 minutes after its external-post incident resolved (the sweep's
         extra pages went from 9 to 26).
         """
-        if cause != BRAND_CAUSE:
-            return incident_type == "comment_flood" and any(
-                record.cause == cause and record.resolved_at_ms is not None
-                and now_ms - record.resolved_at_ms < self.params.cooldown_ms
-                for record in records
-            )
+        if cause != BRAND_CAUSE and incident_type != "comment_flood":
+            return False
         return any(
             record.cause == cause and record.resolved_at_ms is not None
-            and (record.type == incident_type or record.merged_into is not None)
+            and (cause != BRAND_CAUSE or record.type == incident_type or record.merged_into is not None)
             and now_ms - record.resolved_at_ms < self.params.cooldown_ms
             for record in records
         )
