@@ -74,12 +74,13 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     if not report.events:
         what = "every line breaks the input contract" if report.rejected else "it holds no events"
         raise CommandError(f"nothing to replay in {args.events}: {what}")
-    unknown = sorted({event.brand for event in report.events} - set(components.registry.names))
-    if unknown:
-        skipped = sum(1 for event in report.events if event.brand not in components.registry.brands)
-        print(f"note: skipped {skipped} events for brands not in the registry (the worker dead-letters them as "
-              f"unknown_brand): {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}", file=sys.stderr)
-        report.events = [event for event in report.events if event.brand in components.registry.brands]
+    listed = [event for event in report.events if event.brand in components.registry.brands]
+    if len(listed) < len(report.events):
+        unknown = sorted({event.brand for event in report.events} - set(components.registry.brands))
+        print(f"note: skipped {len(report.events) - len(listed)} events for brands not in the registry (the worker "
+              f"dead-letters them as unknown_brand): {', '.join(unknown[:10])}{' ...' if len(unknown) > 10 else ''}",
+              file=sys.stderr)
+        report.events = listed
         if not report.events:
             raise CommandError(f"nothing to replay in {args.events}: no event is for a brand in the registry "
                                f"({', '.join(components.registry.names)}); pass --brands")
