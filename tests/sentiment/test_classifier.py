@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from detectors.sentiment import (
+    POLAR_MARGIN,
     ArtifactCorruptError,
     ArtifactNotFoundError,
     ArtifactVersionError,
@@ -44,6 +45,35 @@ def test_negation_flips_polarity(classifier: SentimentClassifier) -> None:
     assert good.score > not_good.score
     (_, gut), (_, nicht_gut) = classifier.classify_batch(["Das ist gut", "Das ist nicht gut"], ["de", "de"])
     assert gut.score > nicht_gut.score
+
+
+@pytest.mark.parametrize(
+    ("text", "lang"),
+    [
+        ("Gilt das auch in Deutschland? Dann kündige ich.", "de"),
+        ("Cancelled my membership, bye", "en"),
+        ("#BoycottZestoo", "en"),
+        ("Ich bestelle dort nie wieder, danke für nichts", "de"),
+        ("Lovely people, but I'm done with @acme after this", "en"),
+    ],
+)
+def test_leaving_the_brand_is_negative_whatever_the_tone(classifier: SentimentClassifier, text: str, lang: str) -> None:
+    """An outside tester's price-change pile-on was paged 90 minutes late: the model read
+    "Dann kündige ich" as neutral and polite goodbyes as positive."""
+    [(_, sentiment)] = classifier.classify_batch([text], [lang])
+    assert sentiment.label == "negative"
+    assert sentiment.score <= -0.5
+
+
+def test_polar_labels_need_a_clear_margin(classifier: SentimentClassifier) -> None:
+    """A negative or positive label whose class beats the opposite one by less than
+    ``POLAR_MARGIN`` is a mixed call and reads neutral ("Well deserved" was negative by 0.06)."""
+    texts = ["Well deserved", "ooh tempting", "Now fix the refunds please", "Congrats!", "Your fees are too high tbh",
+             "Makes sense I guess", "ok that's actually too much", "Der Code geht nicht", "Endlich!"]
+    results = classifier.classify_batch(texts, ["en"] * 7 + ["de"] * 2)
+    assert results[0][1].label == "neutral"
+    for (_, sentiment) in results:
+        assert sentiment.label == "neutral" or abs(sentiment.score) >= POLAR_MARGIN
 
 
 @pytest.mark.parametrize(

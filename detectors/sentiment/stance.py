@@ -1,0 +1,54 @@
+"""Words that turn a customer away from the brand, whatever tone they are said in.
+
+A linear model over n-grams reads "Goodbye zestoo, it was nice while it lasted" as
+positive and "Gilt das auch in Deutschland? Dann kündige ich." as neutral. To a brand
+both are the worst news a reaction can carry: a customer leaving, or calling for others to
+leave. An outside tester's price-change pile-on was paged 90 minutes late because most of
+its reactions were polite goodbyes. These statements are read as negative before the model
+is asked.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+_ENGLISH: Final = (
+    r"\bcancel+(?:ed|ing)?\s+(?:my|our)\s+(?:\w+\s+)?(?:subscription|membership|account|contract|plan|order)s?\b",
+    r"\b(?:deleted|deleting|uninstalled|uninstalling)\s+(?:the|your|this)\s+app\b",
+    r"\b(?:switching|switched|moving|moved|going|went)\s+(?:over\s+)?to\s+(?:the\s+)?(?:competition|competitors?)\b",
+    r"\bnever\s+(?:again|ordering|buying|booking|flying|using|shopping)\b",
+    r"\bboycott",
+    r"\b(?:i'?m|i\s+am|we'?re|we\s+are)\s+done\s+with\b",
+    r"\b(?:last|final)\s+(?:order|time\s+i\s+(?:order|buy|book|use))",
+)
+_GERMAN: Final = (
+    r"\b(?:ich\s+)?kündige\b",
+    r"\bgekündigt\b",
+    r"\bkündigung\s+(?:ist\s+)?raus\b",
+    r"\b(?:app|konto|account|abo)\s+(?:ist\s+)?(?:ge)?lösch",
+    r"\blösche\s+(?:die|eure|ihre|deren)\s+app\b",
+    r"\bwechsle\s+(?:jetzt\s+)?zu(?:r)?\b",
+    r"\bzur\s+konkurrenz\b",
+    r"\bnie\s+wieder\s+(?:bestell|kauf|buch|bei\b|von\b)",
+    r"\b(?:bestell|kauf|buch)\w*\s+(?:\w+\s+){0,3}nie\s+wieder\b",
+    r"\bboykott",
+)
+TURNING_AWAY: Final = re.compile("|".join((*_ENGLISH, *_GERMAN)), re.IGNORECASE)
+"""Leaving the brand ("cancelled my membership", "Dann kündige ich", "nie wieder") or
+calling on others to leave ("#boycottzestoo", "Boykott")."""
+
+
+def turns_away(text: str) -> bool:
+    """Does the text say its author is leaving the brand, or call on others to?
+
+    >>> turns_away("Cancelled my membership. Fair pricing for who exactly?")
+    True
+    >>> turns_away("Gilt das auch in Deutschland? Dann kündige ich.")
+    True
+    >>> turns_away("#BoycottZestoo until they pay their couriers")
+    True
+    >>> turns_away("How do I change my delivery address?"), turns_away("Never had a problem with them")
+    (False, False)
+    """
+    return TURNING_AWAY.search(text) is not None
