@@ -257,9 +257,13 @@ class OwnedBacklashParams:
     """A brand post older than this no longer starts an incident."""
     recent_ms: int = HOUR_MS
     """Some negative reaction must have arrived this recently."""
+    min_recent_negative_open: int = 2
+    """While its incident is open, this many negative reactions in the last ``recent_ms`` keep
+    the pile-on going. At night a pile-on slows to a few an hour: at ``min_recent_negative``
+    an outside tester's 23:05 incident resolved at 02:11 and 04:44 and paged twice more."""
     second_wave: float = 0.5
     """While its incident is open a thread keeps firing as long as the pile-on goes on
-    (``min_recent_negative`` in the last ``recent_ms``), so the incident resolves after a
+    (``min_recent_negative_open`` in the last ``recent_ms``), so the incident resolves after a
     quiet period. Once it has resolved, the thread fires again only on a second wave: its last
     ``recent_ms`` of reactions, as an hourly rate, at least this share of the thread's busiest
     hour, with ``min_recent_negative`` of them negative. Its people are counted for ever, so
@@ -303,9 +307,6 @@ class OwnedPostBacklashDetector:
         if post is None or now_ms - post.created_at_ms > params.horizon_ms:
             return _quiet(thread, "owned_post_backlash")
         hostile = post.hostile
-        if not hostile and post.author_role == "executive" and post.event_id == thread.thread_id:
-            # An executive's own post drawing a crowd is the comment-flood case (the CEO's blog post).
-            return _quiet(thread, "owned_post_backlash")
         if not thread.brand_post_is_the_cause():
             return _quiet(thread, "owned_post_backlash")
         needed = params.min_negative_authors_hostile if hostile else params.min_negative_authors_post
@@ -314,9 +315,13 @@ class OwnedPostBacklashDetector:
             authors = max(authors, len(thread.spreaders_after_brand))
         recent = thread.window(now_ms, params.recent_ms)
         ratio = authors / needed
+        still_open = thread.incident_open and thread.brand_post is not None and (
+            thread.brand_post.event_id == thread.paged_brand_post
+        )
+        min_recent = params.min_recent_negative_open if still_open else params.min_recent_negative
         pile_on = hostile or (
             thread.negative_reactions >= params.min_negative_share * thread.reactions
-            and recent.negative >= params.min_recent_negative
+            and recent.negative >= min_recent
         )
         gates = pile_on and recent.negative > 0 and self._news(thread, recent)
         fired = ratio >= 1 and gates
@@ -339,9 +344,11 @@ class OwnedPostBacklashDetector:
         params = self.params
         if not thread.flagged or thread.brand_post is None or thread.brand_post.event_id != thread.paged_brand_post:
             return True
-        if recent.negative < params.min_recent_negative:
-            return False
-        return thread.incident_open or _second_wave(thread, recent.reactions, params.recent_ms, params.second_wave)
+        if thread.incident_open:
+            return recent.negative >= params.min_recent_negative_open
+        return recent.negative >= params.min_recent_negative and _second_wave(
+            thread, recent.reactions, params.recent_ms, params.second_wave
+        )
 
 
 # ----------------------------------------------------------- moderation backlash

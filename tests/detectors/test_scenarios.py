@@ -233,4 +233,7 @@ def test_a_big_brands_ceo_post_flood_pages_once() -> None:
     run, result = _evaluate(build_scenario("ceo_post_flood", 1, "big"), VARIANTS["big"])
     assert result.detected and result.origin_ok and result.trigger_ok, result
     assert result.extra_incidents == 0 and result.false_incidents == 0, result
-    assert {incident.type for incident in run.incidents} == {"comment_flood"}
+    assert len({incident.incident_id for incident in run.incidents}) == 1
+    # Since session 8 an executive's post drawing a pile-on is also an owned-post backlash,
+    # which ranks above the flood: the one incident says so from its first bucket.
+    assert {incident.type for incident in run.incidents} == {"owned_post_backlash"}

@@ -182,10 +182,11 @@ def test_a_rude_reply_already_in_an_incident_fires_again_only_on_a_second_wave()
     assert not owned.assess(stragglers, ten_o_clock).fired
     assert owned.assess(replace(stragglers, flagged=False), ten_o_clock).fired
     assert owned.assess(later(40, MINUTE), ten_o_clock).fired
-    # While its incident is open, a pile-on of 5 an hour keeps it open (it resolves after a
-    # quiet period, not as soon as the rate halves); fewer let it resolve.
+    # While its incident is open, a night-time pace of 2 an hour keeps it open (it resolves after
+    # a quiet period, not as soon as the pile-on slows); one an hour lets it resolve.
     assert owned.assess(replace(stragglers, incident_open=True), ten_o_clock).fired
-    assert not owned.assess(replace(later(4, 8 * MINUTE), incident_open=True), ten_o_clock).fired
+    assert owned.assess(replace(later(2, 20 * MINUTE), incident_open=True), T0_MS + 10 * HOUR + 50 * MINUTE).fired
+    assert not owned.assess(replace(later(2, 20 * MINUTE), incident_open=True), T0_MS + 11 * HOUR + 10 * MINUTE).fired
 
 
 def test_a_hostile_brand_reply_after_an_earlier_incident_on_its_thread_is_news() -> None:
@@ -280,11 +281,20 @@ def test_positive_reactions_do_not_spread_a_hostile_reply() -> None:
     assert first_firing(events, "q", owned.assess) is None
 
 
-def test_an_executive_announcement_is_left_to_the_flood_detector() -> None:
+def test_an_executive_announcement_drawing_a_pile_on_is_a_backlash_without_a_flood() -> None:
+    """Found by an outside tester: a CEO's tone-deaf layoff post drew 30 angry comments an hour,
+    below the flood threshold (40) of a mid-size brand's executive posts, and was never paged:
+    an executive's own post was left to the flood detector alone. A pile-on of 12 people is
+    a backlash whoever wrote the post; a friendly crowd with a few critics is not."""
     owned = OwnedPostBacklashDetector()
-    events = [enriched("ceo", 0, role="executive", negative=True, score=-0.45, text="We close 40 ticket offices")]
-    events += [enriched(f"c{i}", MINUTE + i * 20_000, parent="ceo", negative=True, text="Disgrace") for i in range(30)]
-    assert first_firing(events, "ceo", owned.assess) is None
+    post = enriched("ceo", 0, role="executive", negative=True, score=-0.45, text="We close 40 ticket offices")
+    angry = [enriched(f"c{i}", MINUTE + i * 2 * MINUTE, parent="ceo", negative=True, text="Disgrace")
+             for i in range(30)]
+    fired = first_firing([post, *angry], "ceo", owned.assess)
+    assert fired is not None and fired == 12  # the 12th angry person
+    friendly = [enriched(f"c{i}", MINUTE + i * 2 * MINUTE, parent="ceo", negative=i % 3 == 0,
+                         text="Disgrace" if i % 3 == 0 else "Congrats") for i in range(30)]
+    assert first_firing([post, *friendly], "ceo", owned.assess) is None
 
 
 @pytest.mark.parametrize(
