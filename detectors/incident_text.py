@@ -9,7 +9,7 @@ incident always reads the same (replay equals live).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
@@ -113,6 +113,22 @@ _WHAT: Final[Mapping[str, Mapping[IncidentType, str]]] = {
     },
 }
 
+_ALSO: Final[Mapping[str, Mapping[IncidentType, str]]] = {
+    "en": {
+        "owned_post_backlash": "backlash to a brand post", "moderation_backlash": "protests against deleting",
+        "comment_flood": "a comment flood", "external_post_backlash": "an outside post spreading",
+        "negative_spike": "a brand-wide spike in negative mentions", "negative_shift": "a brand-wide jump in the negative share",
+    },
+    "de": {
+        "owned_post_backlash": "Gegenwind auf einen Markenbeitrag", "moderation_backlash": "Protest gegen Löschungen",
+        "comment_flood": "eine Kommentarflut", "external_post_backlash": "ein externer Beitrag verbreitet sich",
+        "negative_spike": "markenweit sprunghaft mehr negative Erwähnungen",
+        "negative_shift": "markenweit ein sprunghaft höherer negativer Anteil",
+    },
+}
+"""Other signals merged into an incident, named in its summary: the thread's outrage has
+spread to the whole brand, or a flood has become a backlash."""
+
 _ROLE: Final[Mapping[str, Mapping[str, tuple[str, str]]]] = {
     "en": {
         "owned": ("owned", "the brand's own account"), "agency": ("agency", "the brand's agency"),
@@ -143,6 +159,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "trigger": ' Trigger: "{excerpt}"',
         "terms": " Top terms: {terms}.",
         "merged": " Merged into {target}.",
+        "also": " Also seen: {signals}.",
         "resolved": " Quiet for a while: resolved.",
     },
     "de": {
@@ -155,6 +172,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "trigger": " Auslöser: „{excerpt}“",
         "terms": " Häufigste Begriffe: {terms}.",
         "merged": " Zusammengeführt in {target}.",
+        "also": " Außerdem: {signals}.",
         "resolved": " Seit einer Weile ruhig: beendet.",
     },
 }
@@ -272,8 +290,10 @@ def summarize(
     against_baseline: bool = False,
     term_burst: bool = False,
     timezone: str | None = None,
+    also: Sequence[IncidentType] = (),
 ) -> str:
-    """One or two sentences: what, since when, how much against normal, origin, trigger.
+    """One or two sentences: what, since when, how much against normal, origin, trigger;
+    ``also``: the other signal types merged into the incident.
 
     >>> from schemas.records import Evidence
     >>> summarize(incident_type="negative_spike", lang="en", brand="acme", origin="unknown",
@@ -297,6 +317,9 @@ def summarize(
         text += "." if not trigger.excerpt.endswith((".", "!", "?", "…")) else ""
     if evidence.top_terms:
         text += words["terms"].format(terms=", ".join(evidence.top_terms))
+    others = [_ALSO[lang][signal] for signal in also if signal != incident_type]
+    if others:
+        text += words["also"].format(signals=", ".join(others))
     if status == "resolved":
         text += words["merged"].format(target=merged_into) if merged_into else words["resolved"]
     return text

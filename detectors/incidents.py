@@ -409,7 +409,7 @@ class IncidentManager:
                 incident_type=record.type, lang=lang, brand=brand, origin=record.origin, status=status,
                 started_at_ms=record.started_at_ms, evidence=record.evidence, trigger=record.trigger,
                 merged_into=record.merged_into, against_baseline=record.against_baseline,
-                term_burst=record.term_burst, timezone=timezone,
+                term_burst=record.term_burst, timezone=timezone, also=record.emitted_types,
             ),
             lang=lang if lang in ("en", "de") else "en",
             trigger=record.trigger,

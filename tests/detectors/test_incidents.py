@@ -130,6 +130,9 @@ def test_a_spike_caused_by_a_thread_merges_into_the_thread_incident() -> None:
     merged = out[2][1]
     assert out[1][1].incident_id in merged.summary
     assert out[3][1].origin == "self_inflicted"
+    # The update for the merged spike says what is new; without it the update reads as a repeat.
+    assert "Also seen" not in out[1][1].summary
+    assert "Also seen: a brand-wide spike in negative mentions." in out[3][1].summary
 
 
 def test_unrelated_spike_stays_its_own_incident() -> None:
