@@ -100,12 +100,22 @@ class InvalidEvent(ValueError):
 # --------------------------------------------------------------------------- time
 
 def parse_timestamp_ms(value: object, field_name: str = "created_at") -> int:
-    """RFC 3339 string or epoch milliseconds (int) to epoch milliseconds.
+    """RFC 3339 string or epoch milliseconds to epoch milliseconds.
+
+    A number must be a whole number of milliseconds, as JSON Schema's ``integer``:
+    ``1772366400000.0`` and ``1.7723664e12`` are the same instant as ``1772366400000``;
+    a fraction (``1772366400000.5``, or seconds such as ``1772366400.25``) is rejected,
+    not rounded, since either is a producer's unit or rounding mistake. JSON numbers are
+    read as doubles, so a fraction below about 1/4096 ms is gone before anyone checks it.
 
     >>> parse_timestamp_ms("2026-03-01T12:00:00Z")
     1772366400000
-    >>> parse_timestamp_ms(1772366400000)
+    >>> parse_timestamp_ms(1772366400000.0)
     1772366400000
+    >>> parse_timestamp_ms(1772366400.25)
+    Traceback (most recent call last):
+    ...
+    schemas.codec.InvalidEvent: bad_timestamp: created_at 1772366400.25 is not a whole number of epoch milliseconds (epoch seconds, not milliseconds?)
     """
     if isinstance(value, bool):
         raise InvalidEvent(RejectReason.WRONG_TYPE, f"{field_name} must be an RFC 3339 string or epoch milliseconds, got a boolean")
@@ -113,7 +123,10 @@ def parse_timestamp_ms(value: object, field_name: str = "created_at") -> int:
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} is not a finite number")
         if isinstance(value, float) and not value.is_integer():
-            raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r}: epoch milliseconds are a whole number")
+            seconds = " (epoch seconds, not milliseconds?)" if _MIN_TIME_MS <= value * 1000 <= _MAX_TIME_MS else ""
+            raise InvalidEvent(
+                RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} is not a whole number of epoch milliseconds{seconds}"
+            )
         millis = int(value)
     elif isinstance(value, str):
         text = value

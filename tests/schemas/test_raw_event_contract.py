@@ -88,6 +88,7 @@ INVALID = [
     ("timestamp in seconds", with_changes(created_at=1772366400), RejectReason.BAD_TIMESTAMP),
     ("timestamp a bool", with_changes(created_at=True), RejectReason.WRONG_TYPE),
     ("timestamp a fraction of a millisecond", with_changes(created_at=1772366400000.7), RejectReason.BAD_TIMESTAMP),
+    ("timestamp in seconds with a fraction", with_changes(created_at=1772366400.25), RejectReason.BAD_TIMESTAMP),
     ("timestamp padded", with_changes(created_at=" 2026-03-01T12:00:00Z"), RejectReason.BAD_TIMESTAMP),
     # ISO 8601 forms that datetime.fromisoformat takes but RFC 3339 (and the schema's pattern) does not
     ("offset without colon", with_changes(created_at="2026-05-07T10:00:00+0100"), RejectReason.BAD_TIMESTAMP),
@@ -180,14 +181,26 @@ def test_an_offset_without_colon_says_so() -> None:
         ({"created_at": 1772366400}, "created_at 1772366400 is outside 2000-2100 (epoch seconds, not milliseconds?)"),
         ({"created_at": 1772366400000000}, "outside 2000-2100 (microseconds, not milliseconds?)"),
         ({"created_at": "2101-01-01T00:00:00Z"}, "created_at '2101-01-01T00:00:00Z' is outside 2000-2100"),
+        ({"created_at": 1772366400000.5}, "created_at 1772366400000.5 is not a whole number of epoch milliseconds"),
+        ({"created_at": 1772366400.25},
+         "created_at 1772366400.25 is not a whole number of epoch milliseconds (epoch seconds, not milliseconds?)"),
     ],
-    ids=["version a string", "version a bool", "version 2", "seconds", "microseconds", "far-future string"],
+    ids=["version a string", "version a bool", "version 2", "seconds", "microseconds", "far-future string",
+         "fraction of a millisecond", "seconds with a fraction"],
 )
 def test_a_rejection_says_what_is_wrong(changes: dict[str, object], message: str) -> None:
     """The unit hint fits numbers only: a far-future string is no unit mistake."""
     with pytest.raises(InvalidEvent) as caught:
         decode_raw_event(orjson.dumps({**BASE, **changes}))
     assert str(caught.value).endswith(message)
+
+
+@pytest.mark.parametrize("number", [b"1772366400000", b"1772366400000.0", b"1.7723664e12", b"17723664000000e-1"])
+def test_a_whole_number_of_milliseconds_is_accepted_by_codec_and_schema(number: bytes) -> None:
+    """JSON Schema's integer, as for counts: how the number is written does not matter, its value does."""
+    payload = orjson.dumps(with_changes(created_at=0)).replace(b'"created_at":0', b'"created_at":' + number)
+    VALIDATOR.validate(json.loads(payload))
+    assert decode_raw_event(payload).created_at_ms == 1772366400000
 
 
 @pytest.mark.parametrize("count", [0, 5.0, 1e3, MAX_COUNT, float(MAX_COUNT)], ids=str)
