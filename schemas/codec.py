@@ -190,6 +190,13 @@ def _optional_str(obj: Mapping[str, Any], key: str, prefix: str = "") -> str | N
     return value
 
 
+def _optional_tag(obj: Mapping[str, Any], key: str) -> str | None:
+    """An optional string in which blank means absent: platforms send ``""`` for a tag they
+    do not know, and one spelling of "no tag" lets enrichment detect the language."""
+    value = _optional_str(obj, key)
+    return value if value is not None and value.strip() else None
+
+
 def _optional_count(obj: Mapping[str, Any], key: str, prefix: str = "") -> int | None:
     """A whole number 0..MAX_COUNT, as JSON Schema's ``integer``: ``5.0`` and ``1e3`` are
     whole numbers too, and orjson reads an integer past 64 bits as a float."""
@@ -303,7 +310,7 @@ def raw_event_from_dict(obj: Any) -> RawEvent:
         created_at_ms=parse_timestamp_ms(obj["created_at"]),
         author=author,
         text=_optional_str(obj, "text"),
-        lang=_optional_str(obj, "lang"),
+        lang=_optional_tag(obj, "lang"),
         parent_id=_optional_str(obj, "parent_id"),
         root_id=_optional_str(obj, "root_id"),
         deleted_by=cast(Any, deleted_by),

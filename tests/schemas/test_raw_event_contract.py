@@ -83,6 +83,7 @@ INVALID = [
     ("verified a string", with_changes(author={"id": "u", "verified": "yes"}), RejectReason.WRONG_TYPE),
     ("metrics a list", with_changes(metrics=[1, 2]), RejectReason.WRONG_TYPE),
     ("text a number", with_changes(text=42), RejectReason.WRONG_TYPE),
+    ("lang a number", with_changes(lang=1), RejectReason.WRONG_TYPE),
     ("timestamp garbage", with_changes(created_at="yesterday"), RejectReason.BAD_TIMESTAMP),
     ("timestamp without offset", with_changes(created_at="2026-03-01T12:00:00"), RejectReason.BAD_TIMESTAMP),
     ("timestamp in seconds", with_changes(created_at=1772366400), RejectReason.BAD_TIMESTAMP),
@@ -230,6 +231,21 @@ def test_unreadable_payloads_have_a_reason(payload: bytes, reason: RejectReason)
         decode_raw_event(payload)
     assert caught.value.reason is reason
     assert caught.value.detail
+
+
+@pytest.mark.parametrize("lang", ["", "   ", None], ids=["empty", "blank", "null"])
+def test_an_empty_lang_counts_as_absent_for_codec_and_schema(lang: str | None) -> None:
+    """Platforms send "" for a language they do not know: accepted, and read as no tag, so
+    enrichment detects it and the enriched event does not carry a tag that says nothing."""
+    event = with_changes(lang=lang, text="Where is my refund?")
+    VALIDATOR.validate(event)
+    decoded = decode_raw_event(orjson.dumps(event))
+    assert decoded.lang is None
+    assert "lang" not in orjson.loads(encode_raw_event(decoded))
+
+
+def test_a_lang_tag_is_kept_as_sent() -> None:
+    assert decode_raw_event(orjson.dumps(with_changes(lang="de-DE"))).lang == "de-DE"
 
 
 def test_unknown_fields_are_kept() -> None:
