@@ -253,9 +253,13 @@ def parse_raw_payload(payload: bytes | bytearray | memoryview | str) -> Any:
     """
     if isinstance(payload, str):
         payload = payload.encode("utf-8", errors="surrogatepass")
-    data = bytes(payload)
+    data = payload if isinstance(payload, bytes) else bytes(payload)
     if len(data) > MAX_EVENT_BYTES:
         raise InvalidEvent(RejectReason.OVERSIZED, f"{len(data)} bytes is more than the {MAX_EVENT_BYTES} allowed")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass  # orjson rejects any input that is not all UTF-8: only now is it worth asking
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -218,13 +219,17 @@ def test_a_whole_number_count_is_accepted_by_codec_and_schema(count: float) -> N
     ("payload", "reason"),
     [
         (b"\xff\xfe{}", RejectReason.NOT_UTF8),
+        (b'{"id": "\xff"}', RejectReason.NOT_UTF8),
+        (b'{"text": "\xed\xa0\x80"}', RejectReason.NOT_UTF8),
+        (b'{"text": "\xc3"}', RejectReason.NOT_UTF8),
         (b'{"id": "1", ', RejectReason.BAD_JSON),
         (b"", RejectReason.BAD_JSON),
         (b"[1, 2, 3]", RejectReason.NOT_AN_OBJECT),
         (b'"just a string"', RejectReason.NOT_AN_OBJECT),
         (b"{" + b" " * MAX_EVENT_BYTES + b"}", RejectReason.OVERSIZED),
     ],
-    ids=["not utf-8", "truncated json", "empty", "array", "string", "oversized"],
+    ids=["not utf-8", "not utf-8 in a valid object", "utf-8 encoded surrogate", "cut utf-8 sequence",
+         "truncated json", "empty", "array", "string", "oversized"],
 )
 def test_unreadable_payloads_have_a_reason(payload: bytes, reason: RejectReason) -> None:
     with pytest.raises(InvalidEvent) as caught:
@@ -246,6 +251,13 @@ def test_an_empty_lang_counts_as_absent_for_codec_and_schema(lang: str | None) -
 
 def test_a_lang_tag_is_kept_as_sent() -> None:
     assert decode_raw_event(orjson.dumps(with_changes(lang="de-DE"))).lang == "de-DE"
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, lambda payload: payload.decode()],
+                         ids=["bytes", "bytearray", "memoryview", "str"])
+def test_any_buffer_of_the_message_decodes_alike(kind: Callable[[bytes], object]) -> None:
+    payload = orjson.dumps(BASE)
+    assert decode_raw_event(kind(payload)) == decode_raw_event(payload)  # type: ignore[arg-type]
 
 
 def test_unknown_fields_are_kept() -> None:
