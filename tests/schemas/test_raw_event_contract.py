@@ -260,6 +260,82 @@ def test_any_buffer_of_the_message_decodes_alike(kind: Callable[[bytes], object]
     assert decode_raw_event(kind(payload)) == decode_raw_event(payload)  # type: ignore[arg-type]
 
 
+COMPACT = orjson.dumps(BASE)[:-1]
+"""BASE without its closing brace, so a test can add pairs as a producer would write them."""
+
+DUPLICATES = [
+    ("brand twice", COMPACT + b',"brand":"globex"}', "brand"),
+    ("the same brand twice", COMPACT + b',"brand":"acme"}', "brand"),
+    ("spaced, as json.dumps writes", b'{"id": "e1", "brand": "acme", "brand": "globex"}', "brand"),
+    ("pretty-printed", b'{\n  "brand" : "acme",\n  "brand" : "globex"\n}', "brand"),
+    ("author.id twice", COMPACT + b',"author":{"id":"u1","id":"u2"}}', "id"),
+    ("a count twice", COMPACT + b',"metrics":{"likes":1,"likes":1000000}}', "likes"),
+    ("in an extra field's array", COMPACT + b',"tags":[{"k":1},{"k":1,"k":2}]}', "k"),
+    ("a key spelt with an escape", COMPACT + b',"br\\u0061nd":"globex"}', "brand"),
+    ("a colon escaped elsewhere evens out the count", COMPACT + b',"text":"a\\u003ab","brand":"globex"}', "brand"),
+    ("created_at twice, the second a string", COMPACT.replace(b'"created_at":"2026-03-01T12:00:00Z"', b'"created_at":1772366400000,"created_at":"2026-03-01T12:00:00Z"') + b"}", "created_at"),
+]
+
+
+@pytest.mark.parametrize(("name", "payload", "key"), DUPLICATES, ids=[case[0] for case in DUPLICATES])
+def test_a_key_twice_in_one_object_is_bad_json(name: str, payload: bytes, key: str) -> None:
+    """orjson keeps the last value, Python's json too, other parsers the first or an error
+    (RFC 8259 leaves it open): which event the message is depends on who reads it. The JSON
+    Schema sees only a parser's result, so it cannot tell; its description states the rule."""
+    with pytest.raises(InvalidEvent) as caught:
+        decode_raw_event(payload)
+    assert caught.value.reason is RejectReason.BAD_JSON
+    assert caught.value.detail == f"key {key!r} appears twice in one object (JSON parsers disagree on which one counts)"
+    assert "key twice" in RAW_SCHEMA["description"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        COMPACT + b',"text":"10:30: delayed again: \\"why?\\":"}',
+        COMPACT + b',"text":"a\\u003ab \\\\u003a"}',
+        COMPACT + b',"parent":{"author":{"id":"u0"}},"id:":"not the id"}',
+        json.dumps({**BASE, "text": "Grüße: ✓", "tags": [{"k": 1}, {"k": 2}]}).encode(),
+        json.dumps({**BASE, "text": "Grüße: ✓"}, ensure_ascii=False, indent=2).encode(),
+        COMPACT + b',"deep":' + b"[" * 300 + b"]" * 300 + b"}",
+    ],
+    ids=["colons and quotes in a string", "escaped colon", "same key in different objects",
+         "json.dumps ascii", "indented utf-8", "nested past orjson's encoder"],
+)
+def test_the_duplicate_key_check_passes_what_has_none(payload: bytes) -> None:
+    decode_raw_event(payload)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(alphabet=":\\\"{}[], aé✓\n"),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(alphabet=':a"\\é', max_size=3), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(
+    extra=st.dictionaries(st.text(alphabet=':a"\\é', max_size=3).map(lambda key: f"x{key}"), json_values, max_size=5),
+    ensure_ascii=st.booleans(),
+    separators=st.sampled_from([(",", ":"), (", ", ": "), (",", " : ")]),
+    twice=st.sampled_from([None, "brand", "id", "x"]),
+)
+def test_the_duplicate_key_check_is_exact(
+    extra: dict[str, object], ensure_ascii: bool, separators: tuple[str, str], twice: str | None
+) -> None:
+    """Whatever the spelling (escapes, spaces, colons inside strings), a message is rejected
+    exactly when one of its objects names a key twice."""
+    body = json.dumps({**BASE, **extra}, ensure_ascii=ensure_ascii, separators=separators)
+    if twice is not None:
+        body = body[:-1] + separators[0] + json.dumps(twice, ensure_ascii=ensure_ascii) + separators[1] + "1}"
+    duplicate = twice is not None and (twice in BASE or twice in extra)
+    try:
+        decode_raw_event(body.encode())
+    except InvalidEvent as error:
+        assert duplicate and "appears twice" in error.detail, error
+    else:
+        assert not duplicate
+
+
 def test_unknown_fields_are_kept() -> None:
     event = decode_raw_event(orjson.dumps({**BASE, "campaign": {"id": 7}, "source": "crawler"}))
     assert event.extra == {"campaign": {"id": 7}, "source": "crawler"}
