@@ -10,6 +10,7 @@ Output is orjson with sorted keys, so equal records give equal bytes.
 from __future__ import annotations
 
 import enum
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -100,12 +101,22 @@ class InvalidEvent(ValueError):
 # --------------------------------------------------------------------------- time
 
 def parse_timestamp_ms(value: object, field_name: str = "created_at") -> int:
-    """RFC 3339 string or epoch milliseconds (int) to epoch milliseconds.
+    """RFC 3339 string or epoch milliseconds to epoch milliseconds.
+
+    A number must be a whole number of milliseconds, as JSON Schema's ``integer``:
+    ``1772366400000.0`` and ``1.7723664e12`` are the same instant as ``1772366400000``;
+    a fraction (``1772366400000.5``, or seconds such as ``1772366400.25``) is rejected,
+    not rounded, since either is a producer's unit or rounding mistake. JSON numbers are
+    read as doubles, so a fraction below about 1/4096 ms is gone before anyone checks it.
 
     >>> parse_timestamp_ms("2026-03-01T12:00:00Z")
     1772366400000
-    >>> parse_timestamp_ms(1772366400000)
+    >>> parse_timestamp_ms(1772366400000.0)
     1772366400000
+    >>> parse_timestamp_ms(1772366400.25)
+    Traceback (most recent call last):
+    ...
+    schemas.codec.InvalidEvent: bad_timestamp: created_at 1772366400.25 is not a whole number of epoch milliseconds (epoch seconds, not milliseconds?)
     """
     if isinstance(value, bool):
         raise InvalidEvent(RejectReason.WRONG_TYPE, f"{field_name} must be an RFC 3339 string or epoch milliseconds, got a boolean")
@@ -113,7 +124,10 @@ def parse_timestamp_ms(value: object, field_name: str = "created_at") -> int:
         if isinstance(value, float) and not math.isfinite(value):
             raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} is not a finite number")
         if isinstance(value, float) and not value.is_integer():
-            raise InvalidEvent(RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r}: epoch milliseconds are a whole number")
+            seconds = " (epoch seconds, not milliseconds?)" if _MIN_TIME_MS <= value * 1000 <= _MAX_TIME_MS else ""
+            raise InvalidEvent(
+                RejectReason.BAD_TIMESTAMP, f"{field_name} {value!r} is not a whole number of epoch milliseconds{seconds}"
+            )
         millis = int(value)
     elif isinstance(value, str):
         text = value
@@ -177,6 +191,13 @@ def _optional_str(obj: Mapping[str, Any], key: str, prefix: str = "") -> str | N
     return value
 
 
+def _optional_tag(obj: Mapping[str, Any], key: str) -> str | None:
+    """An optional string in which blank means absent: platforms send ``""`` for a tag they
+    do not know, and one spelling of "no tag" lets enrichment detect the language."""
+    value = _optional_str(obj, key)
+    return value if value is not None and value.strip() else None
+
+
 def _optional_count(obj: Mapping[str, Any], key: str, prefix: str = "") -> int | None:
     """A whole number 0..MAX_COUNT, as JSON Schema's ``integer``: ``5.0`` and ``1e3`` are
     whole numbers too, and orjson reads an integer past 64 bits as a float."""
@@ -211,6 +232,57 @@ def _json_type(value: object) -> str:
     return names.get(type(value), "a number")
 
 
+class _DuplicateKey(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _DuplicateKey(key)
+        seen.add(key)
+    return dict(pairs)
+
+
+_ESCAPED_COLON: Final = re.compile(rb"\\u003[aA]")
+
+
+def _reject_duplicate_keys(data: bytes, value: Any) -> None:
+    """Raise ``bad_json`` if an object in ``data`` names a key twice.
+
+    orjson keeps the last of two ``"brand"`` keys, other parsers the first or an error
+    (RFC 8259 leaves it open), so such a message means different events to different readers.
+    The check is a re-encode and two byte counts (0.5 to 1 us, 5 to 10 % of decoding an
+    event: ``benchmarks/bench_decode.py``): each
+    ``:`` outside a string stands for one key, so ``data`` has as many colons as orjson's
+    encoding of ``value`` unless a pair was dropped (its colon goes, and those in its
+    strings) or a colon was escaped as ``\\u003a`` (encoded back as a plain one). Only
+    then, or when orjson cannot encode what it read (nested over 254 levels), does the
+    exact and slower parse of the standard library run.
+    """
+    try:
+        encoded = orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        encoded = b""
+    if data == encoded:  # orjson's own spelling, as compact producers write: nothing dropped
+        return
+    escaped_colon = 0x5C in data and _ESCAPED_COLON.search(data) is not None  # an int: memchr
+    if not escaped_colon and data.count(b":") == encoded.count(b":"):
+        return
+    try:
+        json.loads(data, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as duplicate:
+        raise InvalidEvent(
+            RejectReason.BAD_JSON,
+            f"key {duplicate.key[:100]!r} appears twice in one object (JSON parsers disagree on which one counts)",
+        ) from None
+    except (RecursionError, ValueError) as error:
+        raise InvalidEvent(RejectReason.BAD_JSON, f"could not check for duplicate keys: {error}") from None
+
+
 def _loads(payload: bytes | str) -> Any:
     try:
         return orjson.loads(payload)
@@ -226,16 +298,24 @@ def decode_raw_event(payload: bytes | bytearray | memoryview | str) -> RawEvent:
 
 
 def parse_raw_payload(payload: bytes | bytearray | memoryview | str) -> Any:
-    """The JSON value of a producer message, after the size and UTF-8 checks of the contract.
+    """The JSON value of a producer message, after the size, UTF-8 and unique-key checks
+    of the contract.
 
     The first half of :func:`decode_raw_event`, for callers that also need the value
     of a message :func:`raw_event_from_dict` rejects (``produce`` keys it by brand).
     """
     if isinstance(payload, str):
         payload = payload.encode("utf-8", errors="surrogatepass")
-    data = bytes(payload)
+    data = payload if isinstance(payload, bytes) else bytes(payload)
     if len(data) > MAX_EVENT_BYTES:
         raise InvalidEvent(RejectReason.OVERSIZED, f"{len(data)} bytes is more than the {MAX_EVENT_BYTES} allowed")
+    try:
+        value = orjson.loads(data)
+    except orjson.JSONDecodeError:
+        pass  # orjson rejects any input that is not all UTF-8: only now is it worth asking
+    else:
+        _reject_duplicate_keys(data, value)
+        return value
     try:
         data.decode("utf-8")
     except UnicodeDecodeError as error:
@@ -290,7 +370,7 @@ def raw_event_from_dict(obj: Any) -> RawEvent:
         created_at_ms=parse_timestamp_ms(obj["created_at"]),
         author=author,
         text=_optional_str(obj, "text"),
-        lang=_optional_str(obj, "lang"),
+        lang=_optional_tag(obj, "lang"),
         parent_id=_optional_str(obj, "parent_id"),
         root_id=_optional_str(obj, "root_id"),
         deleted_by=cast(Any, deleted_by),

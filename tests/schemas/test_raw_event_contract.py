@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import jsonschema
@@ -83,11 +84,13 @@ INVALID = [
     ("verified a string", with_changes(author={"id": "u", "verified": "yes"}), RejectReason.WRONG_TYPE),
     ("metrics a list", with_changes(metrics=[1, 2]), RejectReason.WRONG_TYPE),
     ("text a number", with_changes(text=42), RejectReason.WRONG_TYPE),
+    ("lang a number", with_changes(lang=1), RejectReason.WRONG_TYPE),
     ("timestamp garbage", with_changes(created_at="yesterday"), RejectReason.BAD_TIMESTAMP),
     ("timestamp without offset", with_changes(created_at="2026-03-01T12:00:00"), RejectReason.BAD_TIMESTAMP),
     ("timestamp in seconds", with_changes(created_at=1772366400), RejectReason.BAD_TIMESTAMP),
     ("timestamp a bool", with_changes(created_at=True), RejectReason.WRONG_TYPE),
     ("timestamp a fraction of a millisecond", with_changes(created_at=1772366400000.7), RejectReason.BAD_TIMESTAMP),
+    ("timestamp in seconds with a fraction", with_changes(created_at=1772366400.25), RejectReason.BAD_TIMESTAMP),
     ("timestamp padded", with_changes(created_at=" 2026-03-01T12:00:00Z"), RejectReason.BAD_TIMESTAMP),
     # ISO 8601 forms that datetime.fromisoformat takes but RFC 3339 (and the schema's pattern) does not
     ("offset without colon", with_changes(created_at="2026-05-07T10:00:00+0100"), RejectReason.BAD_TIMESTAMP),
@@ -180,14 +183,26 @@ def test_an_offset_without_colon_says_so() -> None:
         ({"created_at": 1772366400}, "created_at 1772366400 is outside 2000-2100 (epoch seconds, not milliseconds?)"),
         ({"created_at": 1772366400000000}, "outside 2000-2100 (microseconds, not milliseconds?)"),
         ({"created_at": "2101-01-01T00:00:00Z"}, "created_at '2101-01-01T00:00:00Z' is outside 2000-2100"),
+        ({"created_at": 1772366400000.5}, "created_at 1772366400000.5 is not a whole number of epoch milliseconds"),
+        ({"created_at": 1772366400.25},
+         "created_at 1772366400.25 is not a whole number of epoch milliseconds (epoch seconds, not milliseconds?)"),
     ],
-    ids=["version a string", "version a bool", "version 2", "seconds", "microseconds", "far-future string"],
+    ids=["version a string", "version a bool", "version 2", "seconds", "microseconds", "far-future string",
+         "fraction of a millisecond", "seconds with a fraction"],
 )
 def test_a_rejection_says_what_is_wrong(changes: dict[str, object], message: str) -> None:
     """The unit hint fits numbers only: a far-future string is no unit mistake."""
     with pytest.raises(InvalidEvent) as caught:
         decode_raw_event(orjson.dumps({**BASE, **changes}))
     assert str(caught.value).endswith(message)
+
+
+@pytest.mark.parametrize("number", [b"1772366400000", b"1772366400000.0", b"1.7723664e12", b"17723664000000e-1"])
+def test_a_whole_number_of_milliseconds_is_accepted_by_codec_and_schema(number: bytes) -> None:
+    """JSON Schema's integer, as for counts: how the number is written does not matter, its value does."""
+    payload = orjson.dumps(with_changes(created_at=0)).replace(b'"created_at":0', b'"created_at":' + number)
+    VALIDATOR.validate(json.loads(payload))
+    assert decode_raw_event(payload).created_at_ms == 1772366400000
 
 
 @pytest.mark.parametrize("count", [0, 5.0, 1e3, MAX_COUNT, float(MAX_COUNT)], ids=str)
@@ -204,19 +219,121 @@ def test_a_whole_number_count_is_accepted_by_codec_and_schema(count: float) -> N
     ("payload", "reason"),
     [
         (b"\xff\xfe{}", RejectReason.NOT_UTF8),
+        (b'{"id": "\xff"}', RejectReason.NOT_UTF8),
+        (b'{"text": "\xed\xa0\x80"}', RejectReason.NOT_UTF8),
+        (b'{"text": "\xc3"}', RejectReason.NOT_UTF8),
         (b'{"id": "1", ', RejectReason.BAD_JSON),
         (b"", RejectReason.BAD_JSON),
         (b"[1, 2, 3]", RejectReason.NOT_AN_OBJECT),
         (b'"just a string"', RejectReason.NOT_AN_OBJECT),
         (b"{" + b" " * MAX_EVENT_BYTES + b"}", RejectReason.OVERSIZED),
     ],
-    ids=["not utf-8", "truncated json", "empty", "array", "string", "oversized"],
+    ids=["not utf-8", "not utf-8 in a valid object", "utf-8 encoded surrogate", "cut utf-8 sequence",
+         "truncated json", "empty", "array", "string", "oversized"],
 )
 def test_unreadable_payloads_have_a_reason(payload: bytes, reason: RejectReason) -> None:
     with pytest.raises(InvalidEvent) as caught:
         decode_raw_event(payload)
     assert caught.value.reason is reason
     assert caught.value.detail
+
+
+@pytest.mark.parametrize("lang", ["", "   ", None], ids=["empty", "blank", "null"])
+def test_an_empty_lang_counts_as_absent_for_codec_and_schema(lang: str | None) -> None:
+    """Platforms send "" for a language they do not know: accepted, and read as no tag, so
+    enrichment detects it and the enriched event does not carry a tag that says nothing."""
+    event = with_changes(lang=lang, text="Where is my refund?")
+    VALIDATOR.validate(event)
+    decoded = decode_raw_event(orjson.dumps(event))
+    assert decoded.lang is None
+    assert "lang" not in orjson.loads(encode_raw_event(decoded))
+
+
+def test_a_lang_tag_is_kept_as_sent() -> None:
+    assert decode_raw_event(orjson.dumps(with_changes(lang="de-DE"))).lang == "de-DE"
+
+
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview, lambda payload: payload.decode()],
+                         ids=["bytes", "bytearray", "memoryview", "str"])
+def test_any_buffer_of_the_message_decodes_alike(kind: Callable[[bytes], object]) -> None:
+    payload = orjson.dumps(BASE)
+    assert decode_raw_event(kind(payload)) == decode_raw_event(payload)  # type: ignore[arg-type]
+
+
+COMPACT = orjson.dumps(BASE)[:-1]
+"""BASE without its closing brace, so a test can add pairs as a producer would write them."""
+
+DUPLICATES = [
+    ("brand twice", COMPACT + b',"brand":"globex"}', "brand"),
+    ("the same brand twice", COMPACT + b',"brand":"acme"}', "brand"),
+    ("spaced, as json.dumps writes", b'{"id": "e1", "brand": "acme", "brand": "globex"}', "brand"),
+    ("pretty-printed", b'{\n  "brand" : "acme",\n  "brand" : "globex"\n}', "brand"),
+    ("author.id twice", COMPACT + b',"author":{"id":"u1","id":"u2"}}', "id"),
+    ("a count twice", COMPACT + b',"metrics":{"likes":1,"likes":1000000}}', "likes"),
+    ("in an extra field's array", COMPACT + b',"tags":[{"k":1},{"k":1,"k":2}]}', "k"),
+    ("a key spelt with an escape", COMPACT + b',"br\\u0061nd":"globex"}', "brand"),
+    ("a colon escaped elsewhere evens out the count", COMPACT + b',"text":"a\\u003ab","brand":"globex"}', "brand"),
+    ("created_at twice, the second a string", COMPACT.replace(b'"created_at":"2026-03-01T12:00:00Z"', b'"created_at":1772366400000,"created_at":"2026-03-01T12:00:00Z"') + b"}", "created_at"),
+]
+
+
+@pytest.mark.parametrize(("name", "payload", "key"), DUPLICATES, ids=[case[0] for case in DUPLICATES])
+def test_a_key_twice_in_one_object_is_bad_json(name: str, payload: bytes, key: str) -> None:
+    """orjson keeps the last value, Python's json too, other parsers the first or an error
+    (RFC 8259 leaves it open): which event the message is depends on who reads it. The JSON
+    Schema sees only a parser's result, so it cannot tell; its description states the rule."""
+    with pytest.raises(InvalidEvent) as caught:
+        decode_raw_event(payload)
+    assert caught.value.reason is RejectReason.BAD_JSON
+    assert caught.value.detail == f"key {key!r} appears twice in one object (JSON parsers disagree on which one counts)"
+    assert "key twice" in RAW_SCHEMA["description"]
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        COMPACT + b',"text":"10:30: delayed again: \\"why?\\":"}',
+        COMPACT + b',"text":"a\\u003ab \\\\u003a"}',
+        COMPACT + b',"parent":{"author":{"id":"u0"}},"id:":"not the id"}',
+        json.dumps({**BASE, "text": "Grüße: ✓", "tags": [{"k": 1}, {"k": 2}]}).encode(),
+        json.dumps({**BASE, "text": "Grüße: ✓"}, ensure_ascii=False, indent=2).encode(),
+        COMPACT + b',"deep":' + b"[" * 300 + b"]" * 300 + b"}",
+    ],
+    ids=["colons and quotes in a string", "escaped colon", "same key in different objects",
+         "json.dumps ascii", "indented utf-8", "nested past orjson's encoder"],
+)
+def test_the_duplicate_key_check_passes_what_has_none(payload: bytes) -> None:
+    decode_raw_event(payload)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**53), 2**53) | st.text(alphabet=":\\\"{}[], aé✓\n"),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(alphabet=':a"\\é', max_size=3), children, max_size=4),
+    max_leaves=20,
+)
+
+
+@given(
+    extra=st.dictionaries(st.text(alphabet=':a"\\é', max_size=3).map(lambda key: f"x{key}"), json_values, max_size=5),
+    ensure_ascii=st.booleans(),
+    separators=st.sampled_from([(",", ":"), (", ", ": "), (",", " : ")]),
+    twice=st.sampled_from([None, "brand", "id", "x"]),
+)
+def test_the_duplicate_key_check_is_exact(
+    extra: dict[str, object], ensure_ascii: bool, separators: tuple[str, str], twice: str | None
+) -> None:
+    """Whatever the spelling (escapes, spaces, colons inside strings), a message is rejected
+    exactly when one of its objects names a key twice."""
+    body = json.dumps({**BASE, **extra}, ensure_ascii=ensure_ascii, separators=separators)
+    if twice is not None:
+        body = body[:-1] + separators[0] + json.dumps(twice, ensure_ascii=ensure_ascii) + separators[1] + "1}"
+    duplicate = twice is not None and (twice in BASE or twice in extra)
+    try:
+        decode_raw_event(body.encode())
+    except InvalidEvent as error:
+        assert duplicate and "appears twice" in error.detail, error
+    else:
+        assert not duplicate
 
 
 def test_unknown_fields_are_kept() -> None:

@@ -31,6 +31,16 @@ def test_validate_keeps_order_and_original_bytes() -> None:
     assert rejected[0].key == b"k2"
 
 
+def test_a_message_with_a_key_twice_is_a_dead_letter_as_bad_json() -> None:
+    """Found by an outside tester: two "brand" keys were read as the last one, unnoticed."""
+    payload = VALID[:-1] + b',"brand":"globex"}'
+    valid, rejected = validate_messages([(b"acme", payload, SourcePosition("raw", 0, 9))])
+    assert not valid
+    assert rejected[0].payload == payload
+    assert dict(rejected[0].headers())[HEADER_REASON] == b"bad_json"
+    assert "key 'brand' appears twice" in rejected[0].error.detail
+
+
 def test_reject_ratio_needs_enough_messages_and_slides() -> None:
     watch = RejectRatioWatch(window=200, limit=0.5)
     for _ in range(60):
