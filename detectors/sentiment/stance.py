@@ -19,7 +19,7 @@ _ENGLISH: Final = (
     r"\b(?:switching|switched|moving|moved|going|went)\s+(?:over\s+)?to\s+(?:the\s+)?(?:competition|competitors?)\b",
     r"\bnever\s+(?:again|ordering|buying|booking|flying|using|shopping)\b",
     r"\bboycott",
-    r"\b(?:i'?m|i\s+am|we'?re|we\s+are)\s+done\s+with\b",
+    r"\bmy\s+next\s+\w+\s+(?:won'?t|will\s+not|is\s+not\s+going\s+to)\s+be\b",
     r"\b(?:last|final)\s+(?:order|time\s+i\s+(?:order|buy|book|use))",
 )
 _GERMAN: Final = (
@@ -30,13 +30,17 @@ _GERMAN: Final = (
     r"\blösche\s+(?:die|eure|ihre|deren)\s+app\b",
     r"\bwechsle\s+(?:jetzt\s+)?zu(?:r)?\b",
     r"\bzur\s+konkurrenz\b",
+    r"\bmein(?:e|en)?\s+nächste[rsn]?\s+\w+\s+(?:wird|ist)\s+(?:kein|nicht)",
     r"\bnie\s+wieder\s+(?:bestell|kauf|buch|bei\b|von\b)",
     r"\b(?:bestell|kauf|buch)\w*\s+(?:\w+\s+){0,3}nie\s+wieder\b",
     r"\bboykott",
 )
-TURNING_AWAY: Final = re.compile("|".join((*_ENGLISH, *_GERMAN)), re.IGNORECASE)
-"""Leaving the brand ("cancelled my membership", "Dann kündige ich", "nie wieder") or
-calling on others to leave ("#boycottzestoo", "Boykott")."""
+_SCORN: Final = (r"\bthanks\s+for\s+nothing\b", r"\bdanke\s+für\s+nichts\b")
+"""Thanks that are never meant: all 5 in the labelled English and German sets are negative."""
+TURNING_AWAY: Final = re.compile("|".join((*_ENGLISH, *_GERMAN, *_SCORN)), re.IGNORECASE)
+"""Leaving the brand ("cancelled my membership", "Dann kündige ich", "my next bike won't be
+a Velora"), calling on others to leave ("#boycottzestoo", "Boykott"), or scorn ("Danke für
+nichts")."""
 
 
 def turns_away(text: str) -> bool:
@@ -47,6 +51,8 @@ def turns_away(text: str) -> bool:
     >>> turns_away("Gilt das auch in Deutschland? Dann kündige ich.")
     True
     >>> turns_away("#BoycottZestoo until they pay their couriers")
+    True
+    >>> turns_away("Was für ein instinktloser Post. Mein nächstes Rad wird kein Velora.")
     True
     >>> turns_away("How do I change my delivery address?"), turns_away("Never had a problem with them")
     (False, False)

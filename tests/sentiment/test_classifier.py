@@ -54,7 +54,8 @@ def test_negation_flips_polarity(classifier: SentimentClassifier) -> None:
         ("Cancelled my membership, bye", "en"),
         ("#BoycottZestoo", "en"),
         ("Ich bestelle dort nie wieder, danke für nichts", "de"),
-        ("Lovely people, but I'm done with @acme after this", "en"),
+        ("Lovely people, but my next phone won't be an Acme", "en"),
+        ("Ich war einer der 120. Danke für nichts.", "de"),
     ],
 )
 def test_leaving_the_brand_is_negative_whatever_the_tone(classifier: SentimentClassifier, text: str, lang: str) -> None:
