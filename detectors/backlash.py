@@ -88,6 +88,11 @@ class FloodParams:
     min_reactions: int = 18
     cold_min_reactions: int = 40
     """The floor while a role has fewer than ``min_samples`` learnt threads."""
+    cold_brand_share: float = 0.4
+    """... or this share of the brand's busiest hour of all events (last 24 hours), if higher.
+    A thread is learnt only when it is forgotten, 6 hours after its last reaction, so a busy
+    brand stays cold for its first day: an outside tester's delivery app (250 events in its
+    busiest hour, 50-90 comments on an ordinary post) paged its first two busy posts."""
     min_samples: int = 4
     max_samples: int = 64
     min_negative_share: float = 0.35
@@ -100,6 +105,8 @@ class FloodParams:
     def __post_init__(self) -> None:
         if self.factor <= 1 or self.min_reactions < 1 or not 0 < self.min_negative_share <= 1:
             raise ValueError("factor must exceed 1, min_reactions be positive, min_negative_share in (0, 1]")
+        if self.cold_brand_share < 0:
+            raise ValueError("cold_brand_share must not be negative")
 
 
 @dataclass(frozen=True, slots=True)
@@ -150,17 +157,20 @@ class CommentFloodDetector:
         ordered = sorted(samples)
         return float(ordered[min(len(ordered) - 1, int(0.9 * len(ordered)))])
 
-    def threshold(self, state: FloodState, role: str) -> float:
+    def threshold(self, state: FloodState, role: str, brand_busiest_hour: float = 0.0) -> float:
         usual = self.usual_peak(state, role)
         if usual is None:
-            return float(self.params.cold_min_reactions)
+            return max(float(self.params.cold_min_reactions), self.params.cold_brand_share * brand_busiest_hour)
         return max(float(self.params.min_reactions), self.params.factor * usual)
 
     def assess(
-        self, state: FloodState, thread: ThreadState, now_ms: int, baseline_share: float | None = None
+        self, state: FloodState, thread: ThreadState, now_ms: int, baseline_share: float | None = None,
+        brand_busiest_hour: float = 0.0,
     ) -> ThreadVerdict:
         """``baseline_share``: the brand's usual share of negative events (the share detector's
         baseline); without it only the fixed ``min_negative_share`` gate applies.
+        ``brand_busiest_hour``: the brand's busiest hour of all events in the last 24 hours,
+        for the floor while the role's usual peak is not learnt (``cold_brand_share``).
 
         Once the role's usual peak is learnt, a thread more negative than usual needs
         proportionally fewer reactions (``threshold x usual share / its share``, not below
@@ -175,7 +185,7 @@ class CommentFloodDetector:
         late by ten minutes or more.
         """
         params = self.params
-        threshold = self.threshold(state, thread.root_role())
+        threshold = self.threshold(state, thread.root_role(), brand_busiest_hour)
         window = thread.window(now_ms, params.window_ms)
         if window.reactions == 0:
             return _quiet(thread, "comment_flood", threshold)

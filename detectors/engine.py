@@ -75,7 +75,7 @@ from detectors.backlash import (
 )
 from detectors.incidents import BRAND_CAUSE, IncidentBook, IncidentManager, IncidentParams, Signal
 from detectors.jsonable import from_jsonable, to_jsonable
-from detectors.share import NegativeShareDetector, ShareParams, ShareState
+from detectors.share import NegativeShareDetector, ShareParams, ShareState, busiest_hour
 from detectors.terms import TermBurstDetector, TermBurstParams, TermBurstState, TermBurstVerdict
 from detectors.threads import (
     ThreadBook,
@@ -321,7 +321,8 @@ class CrisisEngine:
                 continue
             signals += [
                 self._thread_signal(thread, verdict)
-                for verdict in self._judge(state.flood, thread, now_ms, self.share.baseline_share(state.share))
+                for verdict in self._judge(state.flood, thread, now_ms, self.share.baseline_share(state.share),
+                                           busiest_hour(state.share))
                 if verdict.fired
             ]
         if not signals:
@@ -470,7 +471,7 @@ class CrisisEngine:
         for thread in sorted(book.threads.values(), key=lambda item: item.thread_id):
             if now_ms - thread.last_seen_ms > params.thread_active_ms:
                 continue
-            for verdict in self._judge(flood_state, thread, now_ms, share.baseline_share):
+            for verdict in self._judge(flood_state, thread, now_ms, share.baseline_share, busiest_hour(share_state)):
                 scores[verdict.detector] = max(scores[verdict.detector], verdict.score)
                 if verdict.fired:
                     signals.append(self._thread_signal(thread, verdict))
@@ -680,10 +681,10 @@ class CrisisEngine:
         return [*(signal for signal in signals if signal.cause != BRAND_CAUSE), linked]
 
     def _judge(
-        self, flood_state: FloodState, thread: ThreadState, now_ms: int, baseline_share: float
+        self, flood_state: FloodState, thread: ThreadState, now_ms: int, baseline_share: float, brand_busiest_hour: float
     ) -> list[ThreadVerdict]:
         return [
-            self.flood.assess(flood_state, thread, now_ms, baseline_share),
+            self.flood.assess(flood_state, thread, now_ms, baseline_share, brand_busiest_hour),
             self.owned.assess(thread, now_ms),
             self.moderation.assess(thread, now_ms),
             self.external.assess(thread, now_ms),

@@ -302,6 +302,15 @@ class NegativeShareDetector:
         return new_state, ShareVerdict(score, anomalous, share, baseline, warming_up, span, best_negative, best_total)
 
 
+def busiest_hour(state: ShareState) -> float:
+    """The brand's busiest hour of all events among the last 24 learnt hours and the current one.
+
+    >>> busiest_hour(ShareState()), busiest_hour(ShareState(hourly_total=(40.0, 250.0, 90.0), hour_total=120.0))
+    (0.0, 250.0)
+    """
+    return max((*state.hourly_total, state.hour_total), default=0.0)
+
+
 def _learn_hour(state: ShareState, bucket_start_ms: int, negative: float, total: float) -> ShareState:
     hour = bucket_start_ms // HOUR_MS
     hourly_negative, hourly_total = state.hourly_negative, state.hourly_total

@@ -499,6 +499,20 @@ def test_comment_flood_needs_negative_comments() -> None:
     assert first_firing(angry, "post", judge) == 20  # 20 comments in 3.3 minutes: the cold-start floor of 40/h
 
 
+def test_a_busy_brands_cold_flood_floor_is_its_share_of_the_brands_busiest_hour() -> None:
+    """An outside tester's delivery app (250 events in its busiest hour, 50-90 comments on an
+    ordinary post) paged its first two busy posts on the cold floor of 40 an hour."""
+    flood = CommentFloodDetector()
+    state = flood.initial_state()
+    angry = [enriched("post", 0, role="owned", text="Photo contest!")]
+    angry += [enriched(f"c{i}", MINUTE + i * 10_000, parent="post", negative=i % 2 == 0, text="Meh")
+              for i in range(200)]
+    assert flood.threshold(state, "owned", brand_busiest_hour=50.0) == 40.0  # a small brand keeps the floor
+    assert flood.threshold(state, "owned", brand_busiest_hour=250.0) == 100.0
+    fired = first_firing(angry, "post", lambda thread, now: flood.assess(state, thread, now, brand_busiest_hour=250.0))
+    assert fired == 50  # 50 comments in 8.3 minutes: 100 an hour, the last half hour counted twice
+
+
 def test_comment_flood_on_a_busy_brand_needs_more_negatives_than_its_usual_share() -> None:
     """25 comments in 12 minutes, 10 negative (40 %): an ordinary draw where 27 % of mentions are
     negative anyway; 20 of 25 is not."""
