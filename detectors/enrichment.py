@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from dataclasses import replace
 from typing import Protocol
 
+from detectors.sentiment.stance import brand_names, says_goodbye_to
 from schemas.brands import BrandRegistry
 from schemas.records import AuthorClaim, EnrichedEvent, RawEvent, Sentiment
 
@@ -53,6 +55,10 @@ class Enricher:
 
             claim_detector = detect_author_claim
         self.claim_detector = claim_detector
+        self._names = {
+            name: brand_names(name, [handle for handle, role in brand.accounts.items() if role == "owned"])
+            for name, brand in registry.brands.items()
+        }
 
     @property
     def model_version(self) -> str:
@@ -68,6 +74,10 @@ class Enricher:
         for event, (lang, sentiment) in zip(events, classified, strict=True):
             role = self.registry.role_of(event.brand, event.author)
             claim = self.claim_detector(event.text, lang) if role == "other" else None
+            if (role == "other" and event.text and sentiment.label in ("neutral", "positive")
+                    and says_goodbye_to(event.text, self._names.get(event.brand, ()))):
+                # The model reads a polite farewell to the brand as positive; it is a customer leaving.
+                sentiment = replace(sentiment, label="negative", score=min(sentiment.score, -0.5))
             enriched.append(
                 EnrichedEvent(
                     event=event,

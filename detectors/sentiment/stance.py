@@ -11,6 +11,8 @@ is asked.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
+from functools import lru_cache
 from typing import Final
 
 _ENGLISH: Final = (
@@ -58,3 +60,40 @@ def turns_away(text: str) -> bool:
     (False, False)
     """
     return TURNING_AWAY.search(text) is not None
+
+
+_FAREWELL: Final = r"(?:good\s*-?\s*bye|bye(?:\s+bye)?|farewell|tschüss|tschüs|ciao|adieu|auf\s+nimmerwiedersehen)"
+
+
+@lru_cache(maxsize=1024)
+def _farewell_to(names: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(
+        rf"\b{_FAREWELL}[,!.]?\s+@?(?:{alternatives})\b|(?<![\w@])@?(?:{alternatives})[,!.]?\s+{_FAREWELL}\b",
+        re.IGNORECASE,
+    )
+
+
+def brand_names(name: str, handles: Iterable[str] = ()) -> tuple[str, ...]:
+    """What people call a brand: its registry name, the name's first part, its handles.
+
+    >>> brand_names("velora-bikes", ["velora_de", "@VeloraBikes"])
+    ('velora-bikes', 'velora', 'velora_de', 'velorabikes')
+    """
+    names = [name.lower(), name.lower().split("-")[0], *(handle.lower().lstrip("@") for handle in handles)]
+    return tuple(dict.fromkeys(part for part in names if len(part) >= 3))
+
+
+def says_goodbye_to(text: str, names: tuple[str, ...]) -> bool:
+    """Does the text bid the brand itself farewell ("Goodbye zestoo, it was nice while it lasted")?
+
+    "Goodbye" alone is mostly neutral or positive in the labelled sets (a season, a city, a
+    player); said to the brand by name, a customer is leaving.
+
+    >>> names = brand_names("zestoo")
+    >>> says_goodbye_to("Goodbye zestoo, it was nice while it lasted", names), says_goodbye_to("Zestoo, bye!", names)
+    (True, True)
+    >>> says_goodbye_to("Goodbye winter! Ordering on zestoo tonight", names)
+    False
+    """
+    return bool(names) and _farewell_to(names).search(text) is not None

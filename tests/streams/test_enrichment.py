@@ -77,3 +77,17 @@ def test_reach_is_monotonic_and_bounded() -> None:
     weights = [reach_weight(n) for n in (0, 10, 1_000, 100_000, 10_000_000, 10**10)]
     assert weights == sorted(weights)
     assert weights[0] == 0.0 and weights[-1] == 1.0
+
+
+def test_a_farewell_to_the_brand_by_name_is_negative() -> None:
+    """The model read "Goodbye zestoo, it was nice while it lasted" as positive: 26 customers
+    leaving under a CEO's price post counted for the brand, and the pile-on was missed."""
+    enricher = Enricher(REGISTRY, KeywordClassifier(), claims)
+    enriched = enricher.enrich_batch([
+        event("1", "fan", "Goodbye acme, it was nice while it lasted"),
+        event("2", "fan2", "@ACME bye then"),
+        event("3", "fan3", "Goodbye winter, hello acme spring menu"),
+        event("4", "acme", "Bye acme fans, see you on Monday!"),
+    ])
+    assert [item.sentiment.label for item in enriched] == ["negative", "negative", "neutral", "neutral"]
+    assert enriched[0].sentiment.score <= -0.5
