@@ -203,10 +203,11 @@ def create_pipeline(
                     for event in events
                 ]
             )
-            names = sorted({item.event.brand for item in valid} - set(registry.brands))
-            valid, unknown = split_unknown_brands(valid, registry.brands)
+            accepted = valid
+            valid, unknown = split_unknown_brands(accepted, registry.brands)
             rejected += unknown
             if unknown:
+                names = sorted({item.event.brand for item in accepted} - registry.brands.keys())
                 log.warning("%d events for brands not in the registry, dead-lettered (unknown_brand): %s",
                             len(unknown), ", ".join(repr(name) for name in names[:5]) + (" ..." if len(names) > 5 else ""))
             outgoing: list[Outgoing] = []
