@@ -221,3 +221,13 @@ def require_broker(settings: Settings, timeout: float = 15.0) -> None:
     except BrokerUnavailableError as error:
         hint = "run `flarewatch kafka up`" if settings.uses_local_kafka else f"check {env_var('kafka_bootstrap')}"
         raise CommandError(f"no Kafka broker answers at {settings.bootstrap_servers} ({error}); {hint}") from None
+
+
+def delete_topics_named(settings: Settings, prefix: str, timeout: float = 30.0) -> list[str]:
+    """Delete every topic whose name starts with ``prefix`` (a demo run's own topics, and the
+    changelog topics Faust names after the worker id); returns the deleted names."""
+    with quiet_client_logs(logging.CRITICAL), admin_client(settings, timeout) as client:
+        doomed = sorted(topic for topic in client.list_topics() if topic.startswith(prefix))
+        if doomed:
+            client.delete_topics(doomed, timeout_ms=int(timeout * 1000))
+    return doomed

@@ -38,6 +38,9 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--brands", type=Path, help="brand registry for --events")
     parser.add_argument("--timeout", type=float, default=0.0, help="stop after this many seconds (0 = until Ctrl-C)")
     parser.add_argument("--keep-kafka", action="store_true", help="leave the local broker running afterwards")
+    parser.add_argument("--keep-topics", action="store_true",
+                        help="leave the run's topics (flarewatch-demo-<time>.*) on the broker for inspection; "
+                             "by default they are deleted when the demo stops")
     parser.add_argument("--metrics-port", type=int_between(1, 65535, "a port 1-65535"), help=f"port of the worker's /metrics [env: {env_var('metrics_port')}]")
     parser.set_defaults(handler=run_demo)
 
@@ -48,6 +51,7 @@ class DemoRun:
     worker: subprocess.Popen[bytes] | None = None
     kafka: Any = None
     stop_kafka: bool = False
+    delete_topics: bool = False
 
 
 def sample_path(name: str) -> Path:
@@ -65,7 +69,7 @@ def run_demo(args: argparse.Namespace, settings: Settings) -> int:
         metrics_port=args.metrics_port,
     )
     _check_inputs(args, settings, events)
-    demo = DemoRun(settings=settings)
+    demo = DemoRun(settings=settings, delete_topics=not args.keep_topics)
     previous_sigterm = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
     try:
         _say(f"1/4 Kafka: {_start_kafka(demo, args.keep_kafka)}")
@@ -214,9 +218,25 @@ def _shutdown(demo: DemoRun) -> None:
         except subprocess.TimeoutExpired:
             worker.kill()
             worker.wait()
+    if demo.delete_topics and demo.worker is not None:
+        _delete_topics(demo.settings)
     if demo.kafka is not None and demo.stop_kafka:
         _say("stopping Kafka")
         demo.kafka.stop()
+
+
+def _delete_topics(settings: Settings) -> None:
+    """Each run has topics of its own; left behind, they pile up on the broker run after run."""
+    from kafka.errors import KafkaError
+
+    from streams.kafka_admin import delete_topics_named
+
+    try:
+        deleted = delete_topics_named(settings, settings.topic_prefix)
+    except KafkaError as error:
+        _say(f"could not delete the run's topics ({settings.topic_prefix}*): {error}; delete them by hand")
+        return
+    _say(f"deleted the run's {len(deleted)} topics ({settings.topic_prefix}*; --keep-topics keeps them)")
 
 
 def _tail(path: Path, lines: int = 20) -> str:
