@@ -156,6 +156,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "baseline_unit": "{observed} {unit} vs about {expected} expected",
         "threshold": "{observed} {unit} (alert threshold {expected})",
         "new_authors": '{observed} people new to "{term}" used it within an hour (its usual busiest hour: about {expected})',
+        "new_to_brand": "{observed} people who had not named {term} in a negative post before did so within an hour (usually at most about {expected} an hour)",
         "trigger": ' Trigger: "{excerpt}"',
         "terms": " Top terms: {terms}.",
         "merged": " Merged into {target}.",
@@ -169,6 +170,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "baseline_unit": "{observed} {unit} statt etwa {expected} erwartet",
         "threshold": "{observed} {unit} (Alarmschwelle {expected})",
         "new_authors": "{observed} Personen, die „{term}“ vorher nicht verwendet hatten, innerhalb einer Stunde (übliche Spitzenstunde: etwa {expected})",
+        "new_to_brand": "{observed} Personen, die {term} vorher nie in einem negativen Beitrag genannt hatten, innerhalb einer Stunde (sonst höchstens etwa {expected} pro Stunde)",
         "trigger": " Auslöser: „{excerpt}“",
         "terms": " Häufigste Begriffe: {terms}.",
         "merged": " Zusammengeführt in {target}.",
@@ -195,7 +197,8 @@ _UNITS: Final[Mapping[str, Mapping[IncidentType, str]]] = {
 
 
 def _measure(
-    incident_type: IncidentType, evidence: Evidence, lang: str, against_baseline: bool = False, term_burst: bool = False
+    incident_type: IncidentType, evidence: Evidence, lang: str, against_baseline: bool = False, term_burst: bool = False,
+    brand: str = "",
 ) -> str:
     """What was measured against what: a baseline for the series detectors (and for their
     signals that became another type's), a threshold for the rest; a term burst counts the
@@ -203,9 +206,11 @@ def _measure(
     of complaints a day expected none)."""
     words = _WORDS[lang]
     if term_burst and evidence.top_terms:
-        return words["new_authors"].format(
-            observed=_amount(evidence.observed), term=evidence.top_terms[0], expected=_amount(evidence.expected)
-        )
+        term = evidence.top_terms[0]
+        # The brand's own name bursting is new people complaining about the brand by name:
+        # "13 people new to "skyjet" used it" puzzled an outside tester of a big airline.
+        template = "new_to_brand" if term in _names_of(brand) else "new_authors"
+        return words[template].format(observed=_amount(evidence.observed), term=term, expected=_amount(evidence.expected))
     unit = _UNITS[lang].get(incident_type)
     if unit is not None and against_baseline:
         return words["baseline_unit"].format(observed=_amount(evidence.observed), unit=unit, expected=_amount(evidence.expected))
@@ -214,6 +219,13 @@ def _measure(
             return words["baseline"].format(observed=f"{evidence.observed:.0%}", expected=f"{evidence.expected:.0%}")
         return words["baseline"].format(observed=_amount(evidence.observed), expected=_amount(evidence.expected))
     return words["threshold"].format(observed=_amount(evidence.observed), unit=unit, expected=_amount(evidence.expected))
+
+
+def _names_of(brand: str) -> set[str]:
+    """The words a brand's registry name stands for in texts: ``velora-bikes`` is also ``velora``
+    and ``velorabikes``."""
+    name = brand.lower()
+    return {name, name.split("-")[0], name.replace("-", "")} - {""}
 
 
 def _amount(value: float) -> str:
@@ -247,15 +259,41 @@ _FLOOD_BRIEFING: Final[Mapping[str, Mapping[str, str]]] = {
 the default): an agency reply or a customer's viral complaint has other people to brief."""
 
 
-def first_actions(incident_type: IncidentType, lang: str, trigger_role: str | None = None) -> tuple[str, ...]:
-    """The type's first steps; a comment flood's briefing step fits who wrote the flooded post.
+_OWN_POST_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
+    "en": (
+        "Answer publicly under the post: acknowledge the reaction and say when more will follow.",
+        "Do not delete the post or the criticism; clarify or correct it openly.",
+        "Prepare a statement on what people object to (the decision or the wording) with the post's author.",
+        "Pause scheduled posts and campaigns on the same topic until the statement is out.",
+    ),
+    "de": (
+        "Öffentlich unter dem Beitrag antworten: die Reaktionen anerkennen und sagen, wann mehr kommt.",
+        "Weder den Beitrag noch die Kritik löschen; offen klarstellen oder richtigstellen.",
+        "Mit der Autorin oder dem Autor des Beitrags eine Stellungnahme zu dem vorbereiten, was kritisiert wird (Entscheidung oder Wortwahl).",
+        "Geplante Beiträge und Kampagnen zum selben Thema anhalten, bis die Stellungnahme veröffentlicht ist.",
+    ),
+}
+"""An owned-post backlash against the brand's own post (an announcement, an ad, a CEO's post),
+not a reply: there is no customer to take to a private channel. An outside tester's CEO fee
+announcement was told to "take the affected customer's case to a private channel"."""
+
+
+def first_actions(
+    incident_type: IncidentType, lang: str, trigger_role: str | None = None, trigger_kind: str | None = None
+) -> tuple[str, ...]:
+    """The type's first steps; a comment flood's briefing step fits who wrote the flooded post,
+    and a backlash against the brand's own post (not a reply) gets the steps for a post.
 
     >>> first_actions("comment_flood", "en", "agency")[2]
     'Brief the agency and the social-media team before they answer again in this thread.'
     >>> first_actions("comment_flood", "en", "executive")[2]
     "Brief the CEO's office and the post's author before they respond again."
+    >>> first_actions("owned_post_backlash", "en", "executive", "post")[3]
+    'Pause scheduled posts and campaigns on the same topic until the statement is out.'
     """
     language = language_of(lang)
+    if incident_type == "owned_post_backlash" and trigger_kind == "post":
+        return _OWN_POST_ACTIONS[language]
     actions = _ACTIONS[language][incident_type]
     if incident_type == "comment_flood" and trigger_role not in (None, "executive"):
         briefing = _FLOOD_BRIEFING[language]
@@ -309,7 +347,7 @@ def summarize(
     role_name, role_article = _ROLE[lang].get(role, _ROLE[lang]["other"])
     what = _WHAT[lang][incident_type].format(role=role_name, role_article=role_article)
     text = words["head"].format(
-        brand=brand, what=what, since=_clock(started_at_ms, timezone), measure=_measure(incident_type, evidence, lang, against_baseline, term_burst),
+        brand=brand, what=what, since=_clock(started_at_ms, timezone), measure=_measure(incident_type, evidence, lang, against_baseline, term_burst, brand),
         negative=evidence.negative_events, total=evidence.total_events, origin=_ORIGIN[lang][origin],
     )
     if trigger is not None and trigger.excerpt:

@@ -413,6 +413,9 @@ class IncidentManager:
             ),
             lang=lang if lang in ("en", "de") else "en",
             trigger=record.trigger,
-            first_actions=first_actions(record.type, lang, record.trigger.author_role if record.trigger else None),
+            first_actions=first_actions(
+                record.type, lang, record.trigger.author_role if record.trigger else None,
+                record.trigger.kind if record.trigger else None,
+            ),
             resolved_at_ms=record.resolved_at_ms if status == "resolved" else None,
         )

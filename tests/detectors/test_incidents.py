@@ -276,3 +276,36 @@ def test_a_flood_on_a_thread_whose_incident_just_resolved_is_cooled_but_a_second
     assert statuses(out) == [(0, "opened", "external_post_backlash"),
                              (params.quiet_ms // BUCKET, "resolved", "external_post_backlash"),
                              (quiet_buckets + 2 + params.cooldown_ms // BUCKET, "opened", "comment_flood")]
+
+
+def test_a_burst_of_the_brands_own_name_says_so() -> None:
+    """An outside tester's airline outage read "13 people new to "skyjet" used it within an hour"
+    in a brand with 2,300 mentions a day: it is new people naming the brand in anger."""
+    from detectors.incident_text import summarize
+
+    burst = Evidence(observed=13, expected=0.4, window_seconds=3600, negative_events=13, total_events=13,
+                     top_terms=("skyjet", "website", "app"))
+
+    def text(lang: str, brand: str) -> str:
+        return summarize(incident_type="negative_spike", lang=lang, brand=brand, origin="unknown", status="opened",
+                         started_at_ms=T0, evidence=burst, trigger=None, term_burst=True)
+
+    english = text("en", "skyjet")
+    assert "13 people who had not named skyjet in a negative post before did so within an hour" in english
+    german = text("de", "skyjet-airlines")
+    assert "13 Personen, die skyjet vorher nie in einem negativen Beitrag genannt hatten" in german
+    other = text("en", "acme")
+    assert '13 people new to "skyjet" used it within an hour' in other
+
+
+def test_a_backlash_against_the_brands_own_post_gets_steps_for_a_post_not_a_customer() -> None:
+    """An outside tester's CEO fee announcement was told to take "the affected customer's case"
+    to a private channel: there was no customer, only a decision people objected to."""
+    post = Trigger(event_id="ceo-post", author_role="executive", kind="post")
+    reply = Trigger(event_id="rude-reply", author_role="owned", kind="reply")
+    manager = IncidentManager()
+    for trigger, expected in ((post, "Pause scheduled posts"), (reply, "private channel")):
+        opened = dataclasses.replace(signal("owned_post_backlash", trigger.event_id, origin="self_inflicted"),
+                                     trigger=trigger)
+        _, out = drive(manager, [[opened]])
+        assert any(expected in step for step in out[0][1].first_actions), out[0][1].first_actions
