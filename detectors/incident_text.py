@@ -155,6 +155,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "baseline": "{observed} vs about {expected} expected",
         "baseline_unit": "{observed} {unit} vs about {expected} expected",
         "threshold": "{observed} {unit} (alert threshold {expected})",
+        "pace": " at the last half hour's pace",
         "new_authors": '{observed} people new to "{term}" used it within an hour (its usual busiest hour: about {expected})',
         "new_to_brand": "{observed} people who had not named {term} in a negative post before did so within an hour (usually at most about {expected} an hour)",
         "trigger": ' Trigger: "{excerpt}"',
@@ -169,6 +170,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "baseline": "{observed} statt etwa {expected} erwartet",
         "baseline_unit": "{observed} {unit} statt etwa {expected} erwartet",
         "threshold": "{observed} {unit} (Alarmschwelle {expected})",
+        "pace": " im Tempo der letzten halben Stunde",
         "new_authors": "{observed} Personen, die „{term}“ vorher nicht verwendet hatten, innerhalb einer Stunde (übliche Spitzenstunde: etwa {expected})",
         "new_to_brand": "{observed} Personen, die {term} vorher nie in einem negativen Beitrag genannt hatten, innerhalb einer Stunde (sonst höchstens etwa {expected} pro Stunde)",
         "trigger": " Auslöser: „{excerpt}“",
@@ -218,6 +220,9 @@ def _measure(
         if incident_type == "negative_shift":
             return words["baseline"].format(observed=f"{evidence.observed:.0%}", expected=f"{evidence.expected:.0%}")
         return words["baseline"].format(observed=_amount(evidence.observed), expected=_amount(evidence.expected))
+    if incident_type == "comment_flood" and evidence.observed > evidence.total_events:
+        # The rate is the last half hour's, doubled: "20 an hour; 6 of 10 events" read as a contradiction.
+        unit += words["pace"]
     return words["threshold"].format(observed=_amount(evidence.observed), unit=unit, expected=_amount(evidence.expected))
 
 

@@ -309,3 +309,17 @@ def test_a_backlash_against_the_brands_own_post_gets_steps_for_a_post_not_a_cust
                                      trigger=trigger)
         _, out = drive(manager, [[opened]])
         assert any(expected in step for step in out[0][1].first_actions), out[0][1].first_actions
+
+
+def test_a_flood_rate_from_the_last_half_hour_says_so() -> None:
+    """An outside tester read "20 reactions an hour ...; 6 of 10 events negative" as numbers
+    that contradict each other: the rate is the last half hour's, doubled."""
+    from detectors.incident_text import summarize
+
+    def text(observed: float) -> str:
+        evidence = Evidence(observed=observed, expected=18, window_seconds=3600, negative_events=6, total_events=10)
+        return summarize(incident_type="comment_flood", lang="en", brand="acme", origin="self_inflicted",
+                         status="opened", started_at_ms=T0, evidence=evidence, trigger=None)
+
+    assert "20 reactions an hour at the last half hour's pace (alert threshold 18); 6 of 10" in text(20)
+    assert "10 reactions an hour (alert threshold 18)" in text(10)
