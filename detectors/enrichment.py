@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from detectors.sentiment.stance import brand_names, says_goodbye_to
+from detectors.sentiment.stance import brand_names, calls_for_boycott_of, says_goodbye_to
 from schemas.brands import BrandRegistry
 from schemas.records import AuthorClaim, EnrichedEvent, RawEvent, Sentiment
 
@@ -74,9 +74,12 @@ class Enricher:
         for event, (lang, sentiment) in zip(events, classified, strict=True):
             role = self.registry.role_of(event.brand, event.author)
             claim = self.claim_detector(event.text, lang) if role == "other" else None
-            if (role == "other" and event.text and sentiment.label in ("neutral", "positive")
-                    and says_goodbye_to(event.text, self._names.get(event.brand, ()))):
-                # The model reads a polite farewell to the brand as positive; it is a customer leaving.
+            names = self._names.get(event.brand, ())
+            if role == "other" and event.text and sentiment.label in ("neutral", "positive") and (
+                says_goodbye_to(event.text, names) or calls_for_boycott_of(event.text, names)
+            ):
+                # A polite farewell to the brand, or a call to boycott it, reads positive or
+                # neutral to the model; it is a customer leaving, or calling others to leave.
                 sentiment = replace(sentiment, label="negative", score=min(sentiment.score, -0.5))
             enriched.append(
                 EnrichedEvent(

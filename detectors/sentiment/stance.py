@@ -20,7 +20,6 @@ _ENGLISH: Final = (
     r"\b(?:deleted|deleting|uninstalled|uninstalling)\s+(?:the|your|this)\s+app\b",
     r"\b(?:switching|switched|moving|moved|going|went)\s+(?:over\s+)?to\s+(?:the\s+)?(?:competition|competitors?)\b",
     r"\bnever\s+(?:again|ordering|buying|booking|flying|using|shopping)\b",
-    r"\bboycott",
     r"\bmy\s+next\s+\w+\s+(?:won'?t|will\s+not|is\s+not\s+going\s+to)\s+be\b",
     r"\b(?:last|final)\s+(?:order|time\s+i\s+(?:order|buy|book|use))",
 )
@@ -35,19 +34,18 @@ _GERMAN: Final = (
     r"\bmein(?:e|en)?\s+nächste[rsn]?\s+\w+\s+(?:wird|ist)\s+(?:kein|nicht)",
     r"\bnie\s+wieder\s+(?:bestell|kauf|buch|bei\b|von\b)",
     r"\b(?:bestell|kauf|buch)\w*\s+(?:\w+\s+){0,3}nie\s+wieder\b",
-    r"\bboykott",
 )
 _SCORN: Final = (r"\bthanks\s+for\s+nothing\b", r"\bdanke\s+für\s+nichts\b")
 """Thanks that are never meant: all 5 in the labelled English and German sets are negative."""
 TURNING_AWAY: Final = re.compile("|".join((*_ENGLISH, *_GERMAN, *_SCORN)), re.IGNORECASE)
 """Leaving the brand ("cancelled my membership", "Dann kündige ich", "my next bike won't be
-a Velora"), calling on others to leave ("#boycottzestoo", "Boykott"), or scorn ("Danke für
-nichts")."""
+a Velora") or scorn ("Danke für nichts"). A boycott needs its target, so it is brand-aware:
+:func:`calls_for_boycott_of`."""
 
 
 _CUES: Final = (
-    "cancel", "delet", "uninstall", "compet", "never", "boycott", "next", "last", "final", "nothing",
-    "kündig", "lösch", "wechsle", "konkurrenz", "wieder", "nächste", "boykott", "nichts",
+    "cancel", "delet", "uninstall", "compet", "never", "next", "last", "final", "nothing",
+    "kündig", "lösch", "wechsle", "konkurrenz", "wieder", "nächste", "nichts",
 )
 """Every pattern above contains one of these: texts without any (nearly all) skip the regular
 expression, which costs about 13 us a text against 47 us for the whole classification; the
@@ -62,8 +60,6 @@ def turns_away(text: str) -> bool:
     True
     >>> turns_away("Gilt das auch in Deutschland? Dann kündige ich.")
     True
-    >>> turns_away("#BoycottZestoo until they pay their couriers")
-    True
     >>> turns_away("Was für ein instinktloser Post. Mein nächstes Rad wird kein Velora.")
     True
     >>> turns_away("How do I change my delivery address?"), turns_away("Never had a problem with them")
@@ -73,6 +69,34 @@ def turns_away(text: str) -> bool:
 
 
 _FAREWELL: Final = r"(?:good\s*-?\s*bye|bye(?:\s+bye)?|farewell|tschüss|tschüs|ciao|adieu|auf\s+nimmerwiedersehen)"
+
+
+_BOYCOTT: Final = r"boy[ck]ott(?:s|e|ing|iert)?"
+
+
+@lru_cache(maxsize=1024)
+def _boycott_of(names: tuple[str, ...]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(name) for name in names)
+    return re.compile(
+        rf"{_BOYCOTT}[-_\s]*(?:(?:of|against|gegen|von)\s+)?(?:the\s+|die\s+|den\s+)?[#@]?(?:{alternatives})\b"
+        rf"|(?<![\w@])[#@]?(?:{alternatives})[-_\s]*{_BOYCOTT}",
+        re.IGNORECASE,
+    )
+
+
+def calls_for_boycott_of(text: str, names: tuple[str, ...]) -> bool:
+    """Does the text call for a boycott of the brand itself ("#BoycottZestoo", "Zestoo-Boykott")?
+
+    A boycott of a competitor is good news for the brand: an outside tester's competitor
+    scandal read "Zarella boycott starts now. velora and second hand from here on".
+
+    >>> names = brand_names("zestoo")
+    >>> calls_for_boycott_of("#BoycottZestoo until they pay", names), calls_for_boycott_of("Zestoo-Boykott ab heute", names)
+    (True, True)
+    >>> calls_for_boycott_of("Zarella boycott starts now, zestoo from here on", names)
+    False
+    """
+    return bool(names) and "boy" in text.lower() and _boycott_of(names).search(text) is not None
 
 
 _FAREWELL_CUE: Final = re.compile("bye|farewell|tschü|ciao|adieu|nimmerwiedersehen")

@@ -52,7 +52,6 @@ def test_negation_flips_polarity(classifier: SentimentClassifier) -> None:
     [
         ("Gilt das auch in Deutschland? Dann kündige ich.", "de"),
         ("Cancelled my membership, bye", "en"),
-        ("#BoycottZestoo", "en"),
         ("Ich bestelle dort nie wieder, danke für nichts", "de"),
         ("Lovely people, but my next phone won't be an Acme", "en"),
         ("Ich war einer der 120. Danke für nichts.", "de"),

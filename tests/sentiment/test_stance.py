@@ -1,10 +1,17 @@
-"""The cue check in front of the stance patterns must never change what they find."""
+"""The stance rules: the cue check never changes what the patterns find; farewells and boycotts
+need the brand they name."""
 
 from __future__ import annotations
 
 import pytest
 
-from detectors.sentiment.stance import TURNING_AWAY, brand_names, says_goodbye_to, turns_away
+from detectors.sentiment.stance import (
+    TURNING_AWAY,
+    brand_names,
+    calls_for_boycott_of,
+    says_goodbye_to,
+    turns_away,
+)
 
 
 @pytest.mark.parametrize(
@@ -27,3 +34,15 @@ def test_a_farewell_needs_the_brands_name() -> None:
     assert says_goodbye_to("@acmerail_help tschüss", names)
     assert not says_goodbye_to("Bye bye summer", names)
     assert not says_goodbye_to("Goodbye acme", ())
+
+
+def test_a_boycott_counts_against_the_brand_it_names() -> None:
+    """An outside tester's competitor scandal: "Zarella boycott starts now. velora and second hand
+    from here on" is good news for velora, not a customer leaving it."""
+    names = brand_names("velora", ["velora_de"])
+    for text in ("#BoycottVelora", "Boycott velora now", "boycott of the Velora shops", "Velora-Boykott!",
+                 "Boykott gegen Velora", "#velora_de boycott"):
+        assert calls_for_boycott_of(text, names), text
+    for text in ("Zarella boycott starts now. velora and second hand from here on", "#BoycottZarella, buy Velora",
+                 "boycotts are silly", "Velora rocks"):
+        assert not calls_for_boycott_of(text, names), text

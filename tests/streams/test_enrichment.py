@@ -88,6 +88,8 @@ def test_a_farewell_to_the_brand_by_name_is_negative() -> None:
         event("2", "fan2", "@ACME bye then"),
         event("3", "fan3", "Goodbye winter, hello acme spring menu"),
         event("4", "acme", "Bye acme fans, see you on Monday!"),
+        event("5", "fan4", "#BoycottAcme until they pay their staff"),
+        event("6", "fan5", "Globex boycott starts now, acme from here on"),
     ])
-    assert [item.sentiment.label for item in enriched] == ["negative", "negative", "neutral", "neutral"]
+    assert [item.sentiment.label for item in enriched] == ["negative", "negative", "neutral", "neutral", "negative", "neutral"]
     assert enriched[0].sentiment.score <= -0.5
