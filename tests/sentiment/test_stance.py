@@ -22,6 +22,7 @@ from detectors.sentiment.stance import (
         "Thanks   for nothing", "KÜNDIGE sofort", "Abo gelöscht", "Ich wechsle   zur Konkurrenz",
         "NIE  WIEDER bestelle ich da", "Mein nächstes Rad wird kein Acme", "Boykott!", "danke  für   nichts",
         "How do I change my address?", "Never had a problem", "The last train was late", "Nie wieder Chaos bei der Bahn",
+        "I UNİNSTALLED THE APP", "Cancel my subſcription",
     ],
 )
 def test_the_cue_check_agrees_with_the_patterns(text: str) -> None:
@@ -30,7 +31,9 @@ def test_the_cue_check_agrees_with_the_patterns(text: str) -> None:
 
 def test_a_farewell_needs_the_brands_name() -> None:
     names = brand_names("acme-rail", ["acmerail_help"])
-    assert says_goodbye_to("Good-bye acme, it was nice", names)
+    assert says_goodbye_to("Good-bye acmerail, it was nice", names)
+    assert says_goodbye_to("Say goodbye to acme-rail", names)
+    assert not says_goodbye_to("Tschüss acme Welle", names)  # not the name's first part
     assert says_goodbye_to("@acmerail_help tschüss", names)
     assert not says_goodbye_to("Bye bye summer", names)
     assert not says_goodbye_to("Goodbye acme", ())
@@ -46,3 +49,17 @@ def test_a_boycott_counts_against_the_brand_it_names() -> None:
     for text in ("Zarella boycott starts now. velora and second hand from here on", "#BoycottZarella, buy Velora",
                  "boycotts are silly", "Velora rocks"):
         assert not calls_for_boycott_of(text, names), text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How do I cancel my order? Ordered the wrong size", "My last order was perfect, thank you!",
+        "Last orders for Christmas delivery close tonight at 8pm!", "Ich wechsle jetzt zu euch, endlich faire Preise!",
+        "Never using any other app again, love it",
+    ],
+)
+def test_ordinary_service_and_marketing_text_is_not_leaving(text: str) -> None:
+    """Found in review: "cancel my order", "last order" and "wechsle zu" matched customers asking,
+    praising or switching *to* the brand, and a brand's "Last orders ..." read as hostile."""
+    assert not turns_away(text)
