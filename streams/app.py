@@ -49,6 +49,10 @@ from streams.topics import TOPIC_SPECS, topic_name, topic_partitions
 
 log = logging.getLogger("flarewatch.worker")
 
+CHANGELOG_SEND_TIMEOUT_SECONDS = 30.0
+"""How long a checkpoint waits for Kafka to take its changelog record before it gives up
+(its events stay unacked and the next checkpoint tries again)."""
+
 STATE_TABLE = "brand_to_detector_state"
 
 
@@ -357,12 +361,16 @@ def create_pipeline(
         slot.checkpointed_at = now
         stored, slot.unacked = slot.unacked, []
         try:
-            await sent
-        except Exception:
+            # Bounded: Faust's buffer leaves the future pending for ever if the send raises.
+            await asyncio.wait_for(asyncio.shield(sent), timeout=CHANGELOG_SEND_TIMEOUT_SECONDS)
+        except BaseException as error:
             # Not acked, so not committed: the next checkpoint (at most
             # state_checkpoint_seconds away) holds these events too and tries again.
-            log.exception("the detector state of %s did not reach its changelog; its events stay unacked", key.decode())
             slot.unacked = stored + slot.unacked
+            if not isinstance(error, Exception):
+                raise  # cancelled: the events are back in the slot, as if never checkpointed
+            log.error("the detector state of %s did not reach its changelog (%r); its events stay unacked",
+                      key.decode(), error)
             return
         for pending in stored:
             pending.ready = True

@@ -226,6 +226,8 @@ def require_broker(settings: Settings, timeout: float = 15.0) -> None:
 def delete_topics_named(settings: Settings, prefix: str, timeout: float = 30.0) -> list[str]:
     """Delete every topic whose name starts with ``prefix`` (a demo run's own topics, and the
     changelog topics Faust names after the worker id); returns the deleted names."""
+    if len(prefix) < 8:
+        raise ValueError(f"refusing to delete every topic starting with {prefix!r}: too short a prefix")
     with quiet_client_logs(logging.CRITICAL), admin_client(settings, timeout) as client:
         doomed = sorted(topic for topic in client.list_topics() if topic.startswith(prefix))
         if doomed:
