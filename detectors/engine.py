@@ -315,14 +315,14 @@ class CrisisEngine:
         book = state.threads
         open_causes = set(self.manager.open_thread_causes(state.incidents))
         signals: list[Signal] = []
+        baseline_share, brand_busiest_hour = self.share.baseline_share(state.share), busiest_hour(state.share)
         for thread_id in sorted({self.tracker.thread_of(book, event), book.last_moderated_thread or ""} - open_causes):
             thread = book.threads.get(thread_id)
             if thread is None or thread.reactions + thread.complaints == 0:
                 continue
             signals += [
                 self._thread_signal(thread, verdict)
-                for verdict in self._judge(state.flood, thread, now_ms, self.share.baseline_share(state.share),
-                                           busiest_hour(state.share))
+                for verdict in self._judge(state.flood, thread, now_ms, baseline_share, brand_busiest_hour)
                 if verdict.fired
             ]
         if not signals:
@@ -468,10 +468,11 @@ class CrisisEngine:
         scores: dict[str, float] = dict.fromkeys(DETECTOR_NAMES, 0.0)
         scores["negative_spike"] = volume.score
         scores["negative_shift"] = share.score
+        brand_busiest_hour = busiest_hour(share_state)
         for thread in sorted(book.threads.values(), key=lambda item: item.thread_id):
             if now_ms - thread.last_seen_ms > params.thread_active_ms:
                 continue
-            for verdict in self._judge(flood_state, thread, now_ms, share.baseline_share, busiest_hour(share_state)):
+            for verdict in self._judge(flood_state, thread, now_ms, share.baseline_share, brand_busiest_hour):
                 scores[verdict.detector] = max(scores[verdict.detector], verdict.score)
                 if verdict.fired:
                     signals.append(self._thread_signal(thread, verdict))
