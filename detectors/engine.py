@@ -75,6 +75,7 @@ from detectors.backlash import (
 )
 from detectors.incidents import BRAND_CAUSE, IncidentBook, IncidentManager, IncidentParams, Signal
 from detectors.jsonable import from_jsonable, to_jsonable
+from detectors.sentiment.stance import boycott_term, calls_for_boycott_of, registry_names
 from detectors.share import NegativeShareDetector, ShareParams, ShareState, busiest_hour
 from detectors.terms import TermBurstDetector, TermBurstParams, TermBurstState, TermBurstVerdict
 from detectors.threads import (
@@ -141,6 +142,12 @@ class EngineParams:
     volume: VolumeParams = field(default_factory=VolumeParams)
     share: ShareParams = field(default_factory=ShareParams)
     terms: TermBurstParams = field(default_factory=TermBurstParams)
+    boycotts: TermBurstParams = field(default_factory=lambda: TermBurstParams(min_authors=4, max_terms=2))
+    """Calls to boycott the brand by name, from outside authors in any post, reply or share,
+    counted as one term (:func:`~detectors.sentiment.stance.boycott_term`) with the term
+    burst's baseline and protection. Four people calling for a boycott within an hour are
+    already a campaign, and a call is rare in ordinary traffic: none outside the crises in the
+    scenario suites or in two outside testers' 36 streams (3 brands, 3.5-4 days each)."""
     threads: ThreadParams = field(default_factory=ThreadParams)
     flood: FloodParams = field(default_factory=FloodParams)
     owned: OwnedBacklashParams = field(default_factory=OwnedBacklashParams)
@@ -199,6 +206,8 @@ class BrandState:
     buckets: tuple[BucketTally, ...] = ()
     term_bursts: TermBurstState = field(default_factory=TermBurstState)
     """Terms of recent negative posts and who used them (see :mod:`detectors.terms`)."""
+    boycott_calls: TermBurstState = field(default_factory=TermBurstState)
+    """Who called for a boycott of the brand lately (``EngineParams.boycotts``)."""
     elevated_since_ms: int | None = None
     """First bucket of the current run of raised spike/shift scores: the onset estimate."""
     recent_negative: tuple[int, ...] = ()
@@ -255,6 +264,7 @@ class CrisisEngine:
         self.volume = VolumeDetector(params.volume)
         self.share = NegativeShareDetector(params.share)
         self.term_bursts = TermBurstDetector(params.terms)
+        self.boycotts = TermBurstDetector(params.boycotts)
         self.tracker = ThreadTracker(params.threads)
         self.flood = CommentFloodDetector(params.flood)
         self.owned = OwnedPostBacklashDetector(params.owned)
@@ -299,12 +309,31 @@ class CrisisEngine:
             pool_authors=pool_authors,
         )
         watermark = time_ms if state.watermark_ms is None else max(state.watermark_ms, time_ms)
-        state = replace(state, watermark_ms=watermark, term_bursts=self.term_bursts.observe_event(state.term_bursts, event))
+        state = replace(
+            state, watermark_ms=watermark, term_bursts=self.term_bursts.observe_event(state.term_bursts, event),
+            boycott_calls=self._observe_boycott_call(state, event),
+        )
         state, closed = self._close_until(state, watermark - params.allowed_lateness_ms)
         state, early = self._detect_early(state, event, watermark)
         if not early:
             return state, closed
         return state, EngineOutput(incidents=(*closed.incidents, *early), buckets=closed.buckets)
+
+    def _observe_boycott_call(self, state: BrandState, event: EnrichedEvent) -> TermBurstState:
+        """An outside author calling for a boycott of the brand by name, in any kind of event.
+
+        Any other event only starts the detector's clock: its warm-up runs from the brand's
+        first event, not from the first call.
+        """
+        raw = event.event
+        if event.author_role != "other" or not raw.text or not calls_for_boycott_of(raw.text, registry_names(state.brand)):
+            if state.boycott_calls.first_ms is not None:
+                return state.boycott_calls
+            return self.boycotts.observe(state.boycott_calls, raw.created_at_ms, author_key(raw.author.id), [])
+        return self.boycotts.observe(
+            state.boycott_calls, raw.created_at_ms, author_key(raw.author.id), [boycott_term(state.brand)],
+            event_id=raw.id, platform=raw.platform,
+        )
 
     def _detect_early(self, state: BrandState, event: EnrichedEvent, now_ms: int) -> tuple[BrandState, list[Incident]]:
         """Judge the thread this event touched right away, so a crisis can open mid-bucket.
@@ -513,11 +542,16 @@ class CrisisEngine:
                 ),
             ))
         term_bursts, burst = self.term_bursts.step(state.term_bursts, now_ms)
-        state = replace(state, term_bursts=term_bursts)
+        boycott_calls, boycott = self.boycotts.step(state.boycott_calls, now_ms)
+        state = replace(state, term_bursts=term_bursts, boycott_calls=boycott_calls)
         # A burst opens a negative_spike: the score the dashboards and the plot show must say so.
-        scores["negative_spike"] = max(scores["negative_spike"], burst.score)
-        if burst.anomalous:
-            signals = self._with_term_burst(signals, burst, brand_evidence, onset, self._open_thread_terms(state, book))
+        scores["negative_spike"] = max(scores["negative_spike"], burst.score, boycott.score)
+        if burst.anomalous or boycott.anomalous:
+            open_thread_terms = self._open_thread_terms(state, book)
+            if burst.anomalous:
+                signals = self._with_term_burst(signals, burst, brand_evidence, onset, open_thread_terms)
+            if boycott.anomalous:
+                signals = self._with_term_burst(signals, boycott, brand_evidence, onset, open_thread_terms, leads=True)
         if share.anomalous or (share.score >= 0.5 and not share.warming_up):
             signals.append(Signal(
                 type="negative_shift", cause=BRAND_CAUSE, origin="unknown",
@@ -591,7 +625,7 @@ class CrisisEngine:
 
     def _with_term_burst(
         self, signals: list[Signal], burst: TermBurstVerdict, evidence: Evidence, onset_ms: int,
-        open_thread_terms: Mapping[str, frozenset[str]] | None = None,
+        open_thread_terms: Mapping[str, frozenset[str]] | None = None, *, leads: bool = False,
     ) -> list[Signal]:
         """A term burst is a negative spike whose evidence names the bursting terms first.
 
@@ -601,6 +635,10 @@ class CrisisEngine:
         whose incident is open is that crisis spreading into posts of their own: the spike
         belongs to that incident (on a busy brand the thread holds too small a share of the
         brand's negatives to be merged into it by share, and it would page a second time).
+
+        ``leads``: the burst's evidence replaces a spike signal's instead of only naming its
+        terms: calls for a boycott say more than a count of negative events, and the incident
+        text reads the evidence as the burst's people.
         """
         if not burst.anomalous:
             return signals
@@ -608,13 +646,19 @@ class CrisisEngine:
             (cause for cause, words in sorted((open_thread_terms or {}).items()) if words.intersection(burst.terms)),
             None,
         )
-        terms = tuple(dict.fromkeys((*burst.terms, *evidence.top_terms)))[: self.params.top_terms]
         spike = next((signal for signal in signals if signal.type == "negative_spike" and signal.cause == BRAND_CAUSE), None)
-        if spike is not None:
+        known_terms = spike.evidence.top_terms if spike is not None and leads else evidence.top_terms
+        # "#boycottzestoo" already says "boycottzestoo", the hashtag as a word of the posts.
+        spelled = {term.lstrip("#") for term in burst.terms}
+        terms = tuple(dict.fromkeys((*burst.terms, *(term for term in known_terms if term not in spelled))))
+        terms = terms[: self.params.top_terms]
+        if spike is not None and not leads:
             named = replace(spike, evidence=replace(spike.evidence, top_terms=terms),
                             attribute_to=attribute_to or spike.attribute_to)
             return [named if signal is spike else signal for signal in signals]
         onset = onset_ms if burst.onset_ms is None else min(onset_ms, burst.onset_ms)
+        if spike is not None:
+            onset, attribute_to = min(onset, spike.onset_ms), attribute_to or spike.attribute_to
         # The bucket's own counts need not be raised at all ("1 vs about 1 expected"): the
         # evidence is the burst's, the new authors of its leading term over its window against
         # that term's usual busiest hour, all of them negative posts, with their platforms
@@ -626,9 +670,10 @@ class CrisisEngine:
             platforms=dict(burst.platforms) or evidence.platforms,
             sample_event_ids=burst.sample_event_ids or evidence.sample_event_ids,
         )
-        return [*signals, Signal(
+        severity = max(self._series_severity(burst.score, 4), spike.severity if spike is not None else 0)
+        return [*(signal for signal in signals if signal is not spike), Signal(
             type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
-            severity=self._series_severity(burst.score, 4), onset_ms=onset, trigger=None,
+            severity=severity, onset_ms=onset, trigger=None,
             evidence=burst_evidence, attribute_to=attribute_to, term_burst=True,
         )]
 

@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
+from detectors.sentiment.stance import boycott_term
 from schemas.records import Evidence, IncidentStatus, IncidentType, Origin, Trigger
 
 SUPPORTED: Final = ("en", "de")
@@ -158,6 +159,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "pace": " at the last half hour's pace",
         "new_authors": '{observed} people new to "{term}" used it within an hour (its usual busiest hour: about {expected})',
         "new_to_brand": "{observed} people who had not named {term} in a negative post before did so within an hour (usually at most about {expected} an hour)",
+        "boycott": "{observed} people called for a boycott of {brand} within an hour (usually at most about {expected} an hour)",
         "trigger": ' Trigger: "{excerpt}"',
         "terms": " Top terms: {terms}.",
         "merged": " Merged into {target}.",
@@ -173,6 +175,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "pace": " im Tempo der letzten halben Stunde",
         "new_authors": "{observed} Personen, die „{term}“ vorher nicht verwendet hatten, innerhalb einer Stunde (übliche Spitzenstunde: etwa {expected})",
         "new_to_brand": "{observed} Personen, die {term} vorher nie in einem negativen Beitrag genannt hatten, innerhalb einer Stunde (sonst höchstens etwa {expected} pro Stunde)",
+        "boycott": "{observed} Personen riefen innerhalb einer Stunde zum Boykott von {brand} auf (sonst höchstens etwa {expected} pro Stunde)",
         "trigger": " Auslöser: „{excerpt}“",
         "terms": " Häufigste Begriffe: {terms}.",
         "merged": " Zusammengeführt in {target}.",
@@ -211,8 +214,13 @@ def _measure(
         term = evidence.top_terms[0]
         # The brand's own name bursting is new people complaining about the brand by name:
         # "13 people new to "skyjet" used it" puzzled an outside tester of a big airline.
-        template = "new_to_brand" if term in _names_of(brand) else "new_authors"
-        return words[template].format(observed=_amount(evidence.observed), term=term, expected=_amount(evidence.expected))
+        if term == boycott_term(brand):
+            template = "boycott"
+        else:
+            template = "new_to_brand" if term in _names_of(brand) else "new_authors"
+        return words[template].format(
+            observed=_amount(evidence.observed), term=term, brand=brand, expected=_amount(evidence.expected)
+        )
     unit = _UNITS[lang].get(incident_type)
     if unit is not None and against_baseline:
         return words["baseline_unit"].format(observed=_amount(evidence.observed), unit=unit, expected=_amount(evidence.expected))

@@ -102,6 +102,24 @@ def calls_for_boycott_of(text: str, names: tuple[str, ...]) -> bool:
     return bool(names) and "boy" in text.lower() and _boycott_of(names).search(text) is not None
 
 
+@lru_cache(maxsize=1024)
+def registry_names(brand: str) -> tuple[str, ...]:
+    """:func:`brand_names` of a registry name alone (no handles), cached: what the engine, which
+    sees only the brand's name, uses."""
+    return brand_names(brand)
+
+
+def boycott_term(brand: str) -> str:
+    """The term a call to boycott the brand counts under, however it was phrased ("#BoycottZestoo",
+    "Zestoo-Boykott"): a hashtag, which no word of a text becomes (:func:`detectors.threads.terms_of`
+    drops the "#").
+
+    >>> boycott_term("velora-bikes")
+    '#boycottvelorabikes'
+    """
+    return "#boycott" + brand.lower().replace("-", "")
+
+
 _FAREWELL_CUE: Final = re.compile("bye|farewell|tschü|adieu|nimmerwiedersehen")
 
 

@@ -14,7 +14,7 @@ from detectors.engine import CrisisEngine, EngineParams
 from detectors.incidents import BRAND_CAUSE, Signal
 from detectors.jsonable import from_jsonable, to_jsonable
 from detectors.terms import TermBurstDetector, TermBurstParams, TermBurstState, TermBurstVerdict
-from detectors.testing import enriched
+from detectors.testing import T0_MS, enriched
 from schemas.records import EnrichedEvent, Evidence, Incident
 
 HOUR_MS = 3_600_000
@@ -201,14 +201,18 @@ def _engine_stream(burst_texts: list[str]) -> list[EnrichedEvent]:
     return sorted(events, key=lambda event: event.event.created_at_ms)
 
 
-def _incidents(events: list[EnrichedEvent]) -> list[Incident]:
-    engine = CrisisEngine(EngineParams(terms=TermBurstParams(warmup_ms=HOUR_MS)))
-    state = engine.initial_state("acme")
+def _incidents(
+    events: list[EnrichedEvent], engine: CrisisEngine | None = None, brand: str = "acme", lang: str = "en",
+    flush_after_ms: int = HOUR_MS,
+) -> list[Incident]:
+    """Replays ``events`` (by default with the term burst's warm-up shortened to an hour)."""
+    engine = engine or CrisisEngine(EngineParams(terms=TermBurstParams(warmup_ms=HOUR_MS)))
+    state = engine.initial_state(brand, lang)
     incidents = []
     for event in events:
         state, output = engine.step(state, event)
         incidents += output.incidents
-    state, output = engine.flush(state, events[-1].event.created_at_ms + HOUR_MS)
+    state, output = engine.flush(state, events[-1].event.created_at_ms + flush_after_ms)
     return [*incidents, *output.incidents]
 
 
@@ -294,3 +298,92 @@ def test_a_slot_stored_before_platforms_were_kept_counts_its_platforms_from_then
     assert verdict.anomalous and verdict.observed == 13
     assert verdict.platforms == {"news": 1}
     assert verdict.sample_event_ids == ("e8", "e9", "e10", "e11", "late")
+
+
+# ------------------------------------------------------------------ calls for a boycott
+
+
+def _boycott_stream(calls: list[tuple[str, str, str | None]], brand: str = "zestoo") -> list[EnrichedEvent]:
+    """A day and a half of ordinary posts (a negative one every 20 minutes), then ``calls``
+    (author, text, kind) five minutes apart from 36 h on; replies hang on an ordinary post."""
+    rng = random.Random(5)
+    events = [
+        enriched(f"bg{index}", index * 600_000, brand=brand, author=f"regular{rng.randrange(40)}",
+                 negative=index % 2 == 0, text=" ".join(rng.sample(VOCABULARY, 3)))
+        for index in range(6 * 42)
+    ]
+    start = 36 * HOUR_MS
+    for index, (author, text, kind) in enumerate(calls):
+        parent = "bg200" if kind in ("reply", "share") else None
+        events.append(enriched(f"call{index}", start + index * BUCKET_MS + 1_000, brand=brand, author=author,
+                               kind=kind, parent=parent, negative=True, text=text))
+    return sorted(events, key=lambda event: event.event.created_at_ms)
+
+
+def _run_engine(events: list[EnrichedEvent], lang: str = "en") -> list[Incident]:
+    """Replays with the default parameters (a day of warm-up)."""
+    return _incidents(events, CrisisEngine(), "zestoo", lang, flush_after_ms=BUCKET_MS)
+
+
+CALLS = [
+    ("ana", "Riders deserve better. #BoycottZestoo", None),
+    ("ben", "Zestoo-Boykott ab heute, wer macht mit?", "reply"),
+    ("cem", "#boycottzestoo trending in Leeds and I'm here for it", "share"),
+    ("dora", "Time to boycott Zestoo until the couriers get paid", None),
+]
+
+
+def test_four_people_calling_for_a_boycott_of_the_brand_open_a_negative_spike_that_says_so() -> None:
+    """Four calls in 16 minutes, each a few negative events among ordinary traffic (no volume
+    spike, no term used by 12 people): an outside tester's boycott waited 65 minutes for one."""
+    opened = [i for i in _run_engine(_boycott_stream(CALLS)) if i.status == "opened"]
+    assert [(i.type, i.origin, i.trigger) for i in opened] == [("negative_spike", "unknown", None)]
+    incident = opened[0]
+    start = T0_MS + 36 * HOUR_MS
+    assert incident.started_at_ms == start + 1_000
+    assert start + 3 * BUCKET_MS < incident.detected_at_ms <= start + 4 * BUCKET_MS + 2 * 60_000
+    assert incident.evidence.top_terms[0] == "#boycottzestoo"
+    assert (incident.evidence.observed, incident.evidence.negative_events, incident.evidence.window_seconds) == (4, 4, 3600)
+    assert "4 people called for a boycott of zestoo within an hour" in incident.summary
+
+
+def test_three_callers_one_caller_repeating_or_a_competitors_boycott_stay_quiet() -> None:
+    assert _run_engine(_boycott_stream(CALLS[:3])) == []
+    repeated = [("ana", text, kind) for _, text, kind in CALLS * 2]
+    assert _run_engine(_boycott_stream(repeated)) == []
+    competitor = [(author, text.replace("Zestoo", "Zarella").replace("zestoo", "zarella"), kind)
+                  for author, text, kind in CALLS * 2]
+    assert _run_engine(_boycott_stream(competitor)) == []
+
+
+def test_the_brands_own_accounts_quoting_a_boycott_are_not_callers() -> None:
+    events = _boycott_stream(CALLS[:3])
+    answer = enriched("answer", 36 * HOUR_MS + 30 * 60_000, brand="zestoo", author="zestoo_uk", role="owned",
+                      text="We hear the calls to boycott Zestoo and we are talking to the riders today.")
+    assert _run_engine(sorted([*events, answer], key=lambda event: event.event.created_at_ms)) == []
+
+
+def test_calls_during_the_brands_first_day_do_not_fire_and_the_clock_starts_at_its_first_event() -> None:
+    early = [event for event in _boycott_stream(CALLS) if not event.event.id.startswith("call")][:60]
+    calls = [enriched(f"call{i}", 11 * HOUR_MS + i * BUCKET_MS, brand="zestoo", author=author, negative=True, text=text)
+             for i, (author, text, _) in enumerate(CALLS * 2)]
+    assert _run_engine(sorted([*early, *calls], key=lambda event: event.event.created_at_ms)) == []
+
+
+def test_a_german_brand_reads_the_boycott_in_german() -> None:
+    opened = [i for i in _run_engine(_boycott_stream(CALLS), lang="de") if i.status == "opened"]
+    assert "4 Personen riefen innerhalb einer Stunde zum Boykott von zestoo auf" in opened[0].summary
+
+
+def test_a_brand_state_saved_before_boycott_calls_were_kept_loads_and_goes_on() -> None:
+    from detectors.engine import brand_state_from_dict, brand_state_to_dict
+
+    engine = CrisisEngine()
+    state = engine.initial_state("zestoo")
+    for event in _boycott_stream([])[:50]:
+        state, _ = engine.step(state, event)
+    stored = brand_state_to_dict(state)
+    stored.pop("boycott_calls", None)
+    restored = brand_state_from_dict(orjson.loads(orjson.dumps(stored)))
+    assert restored.boycott_calls == TermBurstState()
+    assert restored == dataclasses.replace(state, boycott_calls=TermBurstState())
