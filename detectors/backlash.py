@@ -261,6 +261,15 @@ class OwnedBacklashParams:
     min_negative_authors_post: int = 12
     """... after a brand post or reply whose own tone was not hostile."""
     min_negative_share: float = 0.5
+    min_leaving_authors: int = 3
+    """A post that makes this many outside people say they are leaving the brand or call for a
+    boycott of it (:attr:`~detectors.threads.ThreadState.leavers_after_brand`) is judged like a
+    hostile one: ``min_negative_authors_hostile`` negative people, however many others reacted
+    mildly. An outside tester's CEO price post drew 13 negative people of 35 reactions in 28
+    minutes, the rest mostly sarcasm ("So you're doubling the price and calling it exciting.
+    Wow.") that reads positive, and waited 88 minutes for half of all reactions to be negative.
+    No thread outside a crisis has two such people in the scenario suites, or three in the
+    outside testers' streams."""
     min_recent_negative: int = 5
     """... of which this many in the last ``recent_ms`` (a pile-on, not a slow trickle)."""
     horizon_ms: int = 12 * HOUR_MS
@@ -319,7 +328,8 @@ class OwnedPostBacklashDetector:
         hostile = post.hostile
         if not thread.brand_post_is_the_cause():
             return _quiet(thread, "owned_post_backlash")
-        needed = params.min_negative_authors_hostile if hostile else params.min_negative_authors_post
+        leaving = len(thread.leavers_after_brand) >= params.min_leaving_authors
+        needed = params.min_negative_authors_hostile if hostile or leaving else params.min_negative_authors_post
         authors = len(thread.negative_reactors_after_brand)
         if hostile and authors >= params.min_negative_authors_spread:
             authors = max(authors, len(thread.spreaders_after_brand))
@@ -330,7 +340,7 @@ class OwnedPostBacklashDetector:
         )
         min_recent = params.min_recent_negative_open if still_open else params.min_recent_negative
         pile_on = hostile or (
-            thread.negative_reactions >= params.min_negative_share * thread.reactions
+            (leaving or thread.negative_reactions >= params.min_negative_share * thread.reactions)
             and recent.negative >= min_recent
         )
         gates = pile_on and recent.negative > 0 and self._news(thread, recent)

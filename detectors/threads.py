@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final, TypeVar
 
+from detectors.sentiment.stance import leaves_brand, registry_names
 from schemas.records import BRAND_ROLES, AuthorRole, ClaimKind, EnrichedEvent, EventKind, Trigger
 
 REACTION_KINDS: Final[frozenset[EventKind]] = frozenset({"comment", "reply", "share"})
@@ -219,6 +220,10 @@ class ThreadState:
     positive: the negative ones and those who shared or quoted it without taking a positive side
     (a hostile post spreads as quote-shares with no words of their own as much as in angry
     replies). Empty while the brand's post is not hostile."""
+    leavers_after_brand: tuple[int, ...] = ()
+    """Outside authors who, after ``brand_post``, said they are leaving the brand or called for a
+    boycott of it ("Cancelled my membership", "Goodbye zestoo", "#BoycottZestoo"): whatever else
+    the thread holds, they react to the brand itself."""
     deletions: int = 0
     first_deletion_ms: int | None = None
     last_deletion_ms: int | None = None
@@ -547,7 +552,7 @@ class ThreadTracker:
             if current is None or (hostile and (not current.hostile or resolved)):
                 thread = replace(thread, brand_post=PostInfo.of(event, hostile), negative_after_brand=0,
                                  reactions_after_brand=0, answers_to_brand=0,
-                                 negative_reactors_after_brand=(), spreaders_after_brand=())
+                                 negative_reactors_after_brand=(), spreaders_after_brand=(), leavers_after_brand=())
             return thread
         if raw.kind in REACTION_KINDS and not speaks_for_brand and not is_root:
             return self._react(thread, event, complaint)
@@ -616,6 +621,10 @@ class ThreadTracker:
         if after_brand and hostile_post and not protest and event.sentiment.label != "positive":
             thread = replace(
                 thread, spreaders_after_brand=_add_once(thread.spreaders_after_brand, key, params.max_distinct_authors)
+            )
+        if after_brand and not protest and raw.text and leaves_brand(raw.text, registry_names(raw.brand)):
+            thread = replace(
+                thread, leavers_after_brand=_add_once(thread.leavers_after_brand, key, params.max_distinct_authors)
             )
         if negative:
             thread = replace(

@@ -120,6 +120,17 @@ def boycott_term(brand: str) -> str:
     return "#boycott" + brand.lower().replace("-", "")
 
 
+def leaves_brand(text: str, names: tuple[str, ...]) -> bool:
+    """Does the author say they are leaving the brand, bid it goodbye by name or call for a
+    boycott of it (:func:`turns_away`, :func:`says_goodbye_to`, :func:`calls_for_boycott_of`)?
+
+    >>> names = brand_names("zestoo")
+    >>> [leaves_brand(text, names) for text in ("Cancelled my membership.", "Goodbye zestoo", "#BoycottZestoo", "Love it")]
+    [True, True, True, False]
+    """
+    return turns_away(text) or says_goodbye_to(text, names) or calls_for_boycott_of(text, names)
+
+
 _FAREWELL_CUE: Final = re.compile("bye|farewell|tschü|adieu|nimmerwiedersehen")
 
 

@@ -297,6 +297,47 @@ def test_an_executive_announcement_drawing_a_pile_on_is_a_backlash_without_a_flo
     assert first_firing([post, *friendly], "ceo", owned.assess) is None
 
 
+def price_post_thread(leavers: int, others: int = 30) -> list[EnrichedEvent]:
+    """The CEO's price post and reactions two minutes apart: every third one negative, the rest
+    mild or sarcastic (read neutral or positive); the first ``leavers`` negative ones say they
+    are leaving or call for a boycott."""
+    leaving = ["Cancelled my membership. Fair pricing for who exactly?", "Goodbye acme, it was nice while it lasted",
+               "Dann kündige ich.", "#BoycottAcme", "Switching to the competition."]
+    events = [enriched("ceo", 0, role="executive", author="ceo", text="Exciting news: Acme+ becomes 9.99 a month")]
+    negatives = 0
+    for i in range(others):
+        negative = i % 3 == 0
+        text = "So you're doubling the price and calling it exciting. Wow."
+        if negative:
+            text = leaving[negatives % len(leaving)] if negatives < leavers else "This is too much"
+            negatives += 1
+        events.append(enriched(f"c{i}", MINUTE + i * 2 * MINUTE, parent="ceo", author=f"p{i}", negative=negative, text=text))
+    return events
+
+
+def test_people_leaving_over_a_brand_post_make_it_count_like_a_hostile_one() -> None:
+    """An outside tester's CEO price post: a third of the reactions negative, the rest sarcasm read
+    as positive, so half never turned negative and the pile-on was paged after 88 minutes.
+    Three people saying they leave the brand over it are a backlash once five are negative."""
+    owned = OwnedPostBacklashDetector()
+    fired = first_firing(price_post_thread(leavers=3), "ceo", owned.assess)
+    assert fired == 13  # c12: the fifth negative person, three of them leaving
+    book = fold(ThreadTracker(), price_post_thread(leavers=3)[: fired + 1])
+    verdict = owned.assess(book.threads["ceo"], book.threads["ceo"].last_seen_ms + 1)
+    assert (verdict.observed, verdict.expected, verdict.origin) == (5.0, 5.0, "self_inflicted")
+    # Two leaving are not enough, nor are leavers whose words came before the brand spoke.
+    assert first_firing(price_post_thread(leavers=2), "ceo", owned.assess) is None
+    before = [enriched("q", 0, author="anna", text="Is Acme+ getting more expensive?")]
+    before += [enriched(f"b{i}", MINUTE + i * MINUTE, parent="q", author=f"b{i}", negative=True,
+                        text="Cancelled my membership already") for i in range(4)]
+    before += [enriched("answer", 10 * MINUTE, parent="q", role="owned", author="acme", text="Yes, from May on.")]
+    before += [enriched(f"a{i}", 11 * MINUTE + i * MINUTE, parent="answer", root="q", author=f"a{i}", negative=True,
+                        text="Too much") for i in range(5)]
+    before += [enriched(f"n{i}", 20 * MINUTE + i * MINUTE, parent="answer", root="q", author=f"n{i}",
+                        text="Fair enough") for i in range(10)]
+    assert first_firing(before, "q", owned.assess) is None
+
+
 @pytest.mark.parametrize(
     ("text", "negative", "score", "hostile"),
     [
