@@ -71,7 +71,14 @@ DISMISSIVE = re.compile(
     r"(?:agb|bedingungen) (?:lesen|gelesen)|hören sie auf zu (?:jammern|meckern)|lernen sie lesen|"
     # Contempt for people who complain, whatever the sentence around it.
     r"\bwhin(?:ing|ers?|y)\b|\bcry ?bab(?:y|ies)\b|\bmoaners?\b|\bget over it\b|\bboo[ -]?hoo\b|"
-    r"\b(?:rum)?jammer(?:n|t|st|ei)\b|\bgejammer\b|\brumheul(?:en|t|st)\b|\bheult doch\b|\bheulsusen?\b|\bmimosen?\b",
+    r"\b(?:rum)?jammer(?:n|t|st|ei)\b|\bgejammer\b|\brumheul(?:en|t|st)\b|\bheult doch\b|\bheulsusen?\b|\bmimosen?\b|"
+    r"\bmeckerer\b|\bmeckerin(?:nen)?\b|\bgemecker\b|\brummecker(?:n|t|st)\b|"
+    # Showing the customer the door: "Dann kaufen Sie halt woanders", "Shop elsewhere then".
+    r"\b(?:kaufen|bestellen|gehen|essen|fliegen) sie (?:doch |halt |eben |einfach |dann |bitte )*woanders\b|"
+    r"\bdann (?:geh|kauf|bestell|iss|flieg)\w* (?:doch |halt |eben |einfach )*woanders\b|"
+    r"\b(?:shop|go|buy|order|eat|fly) (?:somewhere else|elsewhere) then\b|"
+    r"\bthen (?:shop|go|buy|order|eat|fly) (?:somewhere else|elsewhere)\b|"
+    r"\bwe won['’]?t miss you\b|\bwir werden sie nicht vermissen\b",
     re.IGNORECASE,
 )
 """A brushed-off customer, or contempt for complainers ("keep whining", "wer rumheult"):

@@ -352,6 +352,12 @@ def test_people_leaving_over_a_brand_post_make_it_count_like_a_hostile_one() -> 
         ("Dear customers who keep whining about delays: maybe walk.", False, 0.0, True),
         ("Boo hoo, a train was ten minutes late. Get over it.", False, 0.2, True),
         ("Wer wegen fünf Minuten rumjammert, sollte Auto fahren.", False, 0.0, True),
+        # Showing the customer the door (outside testers' bakery owner and delivery app), read neutral.
+        ("Dann kaufen Sie halt woanders. Solche Meckerer wie Sie brauchen wir nicht.", False, 0.0, True),
+        ("@tarik_k Then order somewhere else. We won't miss you.", False, 0.1, True),
+        ("Shop elsewhere then.", False, 0.0, True),
+        ("Sorry, that size is sold out; you may find it elsewhere.", False, 0.0, False),
+        ("Kaufen Sie gern auch in unserer Filiale am Markt.", False, 0.2, False),
         ("Das Gejammer über ein paar Minuten Verspätung ist wirklich ermüdend.", False, -0.1, True),
         ("We'll fix the wifi whine on ICE 4 trains", False, 0.0, False),
         ("Die Sirene heult beim Probealarm um 12 Uhr", False, 0.0, False),
