@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Final
 
-from detectors.sentiment.stance import boycott_term
+from detectors.sentiment.stance import boycott_term, registry_names
 from schemas.records import Evidence, IncidentStatus, IncidentType, Origin, Trigger
 
 SUPPORTED: Final = ("en", "de")
@@ -217,7 +217,7 @@ def _measure(
         if term == boycott_term(brand):
             template = "boycott"
         else:
-            template = "new_to_brand" if term in _names_of(brand) else "new_authors"
+            template = "new_to_brand" if term in registry_names(brand) else "new_authors"
         return words[template].format(
             observed=_amount(evidence.observed), term=term, brand=brand, expected=_amount(evidence.expected)
         )
@@ -232,13 +232,6 @@ def _measure(
         # The rate is the last half hour's, doubled: "20 an hour; 6 of 10 events" read as a contradiction.
         unit += words["pace"]
     return words["threshold"].format(observed=_amount(evidence.observed), unit=unit, expected=_amount(evidence.expected))
-
-
-def _names_of(brand: str) -> set[str]:
-    """The words a brand's registry name stands for in texts: ``velora-bikes`` is also ``velora``
-    and ``velorabikes``."""
-    name = brand.lower()
-    return {name, name.split("-")[0], name.replace("-", "")} - {""}
 
 
 def _amount(value: float) -> str:

@@ -292,10 +292,18 @@ def test_a_burst_of_the_brands_own_name_says_so() -> None:
 
     english = text("en", "skyjet")
     assert "13 people who had not named skyjet in a negative post before did so within an hour" in english
-    german = text("de", "skyjet-airlines")
+    german = text("de", "skyjet")
     assert "13 Personen, die skyjet vorher nie in einem negativen Beitrag genannt hatten" in german
     other = text("en", "acme")
     assert '13 people new to "skyjet" used it within an hour' in other
+    # The brand's names are the stance rules' (stance.brand_names): not the first part of its
+    # registry name, which for deutsche-bahn would be "deutsche".
+    assert '13 people new to "skyjet" used it within an hour' in text("en", "skyjet-airlines")
+    assert "who had not named skyjetairlines" in summarize(
+        incident_type="negative_spike", lang="en", brand="skyjet-airlines", origin="unknown", status="opened",
+        started_at_ms=T0, evidence=dataclasses.replace(burst, top_terms=("skyjetairlines",)), trigger=None,
+        term_burst=True,
+    )
 
 
 def test_a_backlash_against_the_brands_own_post_gets_steps_for_a_post_not_a_customer() -> None:
