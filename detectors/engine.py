@@ -133,6 +133,13 @@ class EngineParams:
     events of the last ``spike_pool_buckets`` buckets are at least ``spike_min_ratio`` times
     and ``spike_min_excess`` above what the volume detector expected (a slow rise from 5 to
     8 a bucket can be statistically unusual without being a crisis)."""
+    spike_min_share_ratio: float = 1.25
+    spike_strong_ratio: float = 3.0
+    """... and, unless they are ``spike_strong_ratio`` times what was expected, their share of all
+    events in the pool at least ``spike_min_share_ratio`` times the brand's usual negative share:
+    a moderate rise in complaints at the usual share is more mentions, not a crisis (an outside
+    tester's busy Monday, 70 % more of everything in the brand's first week, opened a spike
+    with twice the expected negatives at the usual share)."""
     hostile_link_ms: int = 3 * 3_600_000
     """A brand-wide spike or shift this soon after the brand's own hostile post or reply, with no
     thread holding its negative events, is attributed to that post (``owned_post_backlash``)."""
@@ -165,7 +172,9 @@ class EngineParams:
             raise ValueError("volume, share and thread parameters must use the engine's bucket width")
         if not 0 <= self.allowed_lateness_ms <= self.max_lateness_ms:
             raise ValueError("allowed_lateness_ms must be in [0, max_lateness_ms]")
-        if self.spike_pool_buckets < 1 or self.spike_min_ratio < 1 or self.spike_min_excess < 0:
+        if self.spike_pool_buckets < 1 or self.spike_min_ratio < 1 or self.spike_min_excess < 0 or (
+            self.spike_min_share_ratio < 0 or self.spike_strong_ratio < self.spike_min_ratio
+        ):
             raise ValueError("spike_pool_buckets must be at least 1, spike_min_ratio at least 1, spike_min_excess >= 0")
         if self.max_events_per_author < 1 or self.max_gap_buckets < 1 or self.max_pool_authors < 4:
             raise ValueError("max_events_per_author and max_gap_buckets must be at least 1, max_pool_authors at least 4")
@@ -520,15 +529,19 @@ class CrisisEngine:
             sample_event_ids=tally.sample_event_ids,
         )
         pooled = sum(state.recent_negative[-(params.spike_pool_buckets - 1) :]) + tally.negative
+        pooled_total = sum(state.recent_total[-(params.spike_pool_buckets - 1) :]) + tally.total
         pooled_expected = params.spike_pool_buckets * volume.expected
         material = (
             pooled >= params.spike_min_ratio * pooled_expected
             and pooled - pooled_expected >= params.spike_min_excess
+            and (
+                pooled >= params.spike_strong_ratio * pooled_expected
+                or pooled >= params.spike_min_share_ratio * share.baseline_share * pooled_total
+            )
         )
         if material and (volume.anomalous or (volume.score >= 0.5 and not volume.warming_up)):
             # The evidence is the pool that made the spike material, not its last bucket: an
             # opening read "2 vs about 0.531 expected" while 15 minutes held 8.
-            pooled_total = sum(state.recent_total[-(params.spike_pool_buckets - 1) :]) + tally.total
             signals.append(Signal(
                 type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
                 severity=self._series_severity(volume.score, 4), onset_ms=onset, trigger=None,

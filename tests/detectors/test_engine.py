@@ -516,3 +516,23 @@ def test_protests_about_deleting_on_an_already_flooded_post_make_it_a_moderation
     assert on_post[0][0] == "opened" and on_post[0][1] != "moderation_backlash"  # the pile-on came first
     assert ("updated", "moderation_backlash", "self_inflicted") in on_post
     assert len({i.incident_id for i in incidents if i.trigger and i.trigger.event_id == "price"}) == 1
+
+
+def test_more_of_everything_at_the_usual_share_is_not_a_spike_but_the_same_complaints_alone_are() -> None:
+    """An outside tester's busy Monday: 70 % more of everything in the brand's first week, so its
+    Sunday-based baseline expected half the complaints that came, at the usual share."""
+    quiet = background(30, per_bucket=70, negative_every=7)
+    start = 30 * HOUR
+    busy = background(2, per_bucket=175, start=start, negative_every=7)  # 2.5 times everything
+    complaints_only = [event for event in busy if event.is_negative]
+    complaints_only += background(2, per_bucket=70, start=start + 1, negative_every=10**6)
+
+    def opened(events: list[EnrichedEvent], engine: CrisisEngine) -> list[str]:
+        ordered = sorted([*quiet, *events], key=lambda event: event.event.created_at_ms)
+        _, incidents, _ = run(engine, ordered, flush_at=start + 2 * HOUR)
+        return [incident.type for incident in incidents if incident.status == "opened"]
+
+    assert opened(busy, CrisisEngine()) == []
+    # It is the share gate that keeps it quiet: the volume test fires without it.
+    assert opened(busy, CrisisEngine(EngineParams(spike_min_share_ratio=0.0))) == ["negative_spike"]
+    assert opened(complaints_only, CrisisEngine()) == ["negative_shift"]
