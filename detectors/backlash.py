@@ -270,6 +270,12 @@ class OwnedBacklashParams:
     Wow.") that reads positive, and waited 88 minutes for half of all reactions to be negative.
     No thread outside a crisis has two such people in the scenario suites, or three in the
     outside testers' streams."""
+    min_objecting_authors: int = 3
+    """... so is a post or reply that this many outside people answer objecting to its tone
+    (:attr:`~detectors.threads.ThreadState.objectors_after_brand`: "rude", "who runs your
+    account", "respektlos"): its readers find it hostile though the model did not (an outside
+    tester's German agency reply, a joke at the customer's expense with a 😂, read neutral and
+    needed 12 negative people; it never drew more than 7)."""
     min_recent_negative: int = 5
     """... of which this many in the last ``recent_ms`` (a pile-on, not a slow trickle)."""
     horizon_ms: int = 12 * HOUR_MS
@@ -328,7 +334,9 @@ class OwnedPostBacklashDetector:
         hostile = post.hostile
         if not thread.brand_post_is_the_cause():
             return _quiet(thread, "owned_post_backlash")
-        leaving = len(thread.leavers_after_brand) >= params.min_leaving_authors
+        leaving = len(thread.leavers_after_brand) >= params.min_leaving_authors or (
+            len(thread.objectors_after_brand) >= params.min_objecting_authors
+        )
         needed = params.min_negative_authors_hostile if hostile or leaving else params.min_negative_authors_post
         authors = len(thread.negative_reactors_after_brand)
         if hostile and authors >= params.min_negative_authors_spread:

@@ -84,6 +84,21 @@ DISMISSIVE = re.compile(
 """A brushed-off customer, or contempt for complainers ("keep whining", "wer rumheult"):
 hostile whatever the sentiment model says, which often reads sarcasm as neutral."""
 
+TONE_COMPLAINT = re.compile(
+    r"\brude\b|\bdisrespect(?:ful)?\b|\bunprofessional\b|\bcondescending\b|\bpatroni[sz]ing\b|\barrogan(?:t|ce)\b|"
+    r"\binsult(?:ing|ed|s)?\b|\b(?:body|fat)[- ]?sham|\bhow dare you\b|"
+    r"\bwho (?:runs|manages|writes for|is running) (?:your|this|the) (?:account|socials?|social media|page)\b|"
+    r"\bis (?:this|that) (?:really |actually )?(?:the|your) official account\b|"
+    r"\b(?:talk|speak)(?:ing)? to (?:your |a )?customers? like\b|"
+    r"\brespektlos\w*|\bunprofessionell\w*|\bherablassend\w*|\barrogant\w*|\bbeleidig\w*|\bvon oben herab\b|"
+    r"\bwer (?:betreut|macht|schreibt|managt) (?:euren|den|diesen|ihren|euer) (?:account|social|kanal|auftritt)|"
+    r"\b(?:ist das|das ist) (?:echt|wirklich|ernsthaft) (?:der|euer|ihr) offizielle[rn]? account\b|"
+    r"\bso (?:redet|spricht) man (?:nicht )?mit (?:kunden|kundinnen|kund\*innen)\b",
+    re.IGNORECASE,
+)
+"""People objecting to how the brand spoke ("rude", "who runs your account", "respektlos", "Wer
+betreut euren Account"): the readers' verdict on a tone the sentiment model may have missed."""
+
 _Item = TypeVar("_Item")
 _WORD = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)
 _STOPWORDS: Final = frozenset(
@@ -231,6 +246,10 @@ class ThreadState:
     """Outside authors who, after ``brand_post``, said they are leaving the brand or called for a
     boycott of it ("Cancelled my membership", "Goodbye zestoo", "#BoycottZestoo"): whatever else
     the thread holds, they react to the brand itself."""
+    objectors_after_brand: tuple[int, ...] = ()
+    """Outside authors who answered ``brand_post`` itself objecting to its tone
+    (:data:`TONE_COMPLAINT`), unless it apologised: "rude" under "Sorry, please DM us" is about
+    the complaint, not the reply."""
     deletions: int = 0
     first_deletion_ms: int | None = None
     last_deletion_ms: int | None = None
@@ -559,7 +578,8 @@ class ThreadTracker:
             if current is None or (hostile and (not current.hostile or resolved)):
                 thread = replace(thread, brand_post=PostInfo.of(event, hostile), negative_after_brand=0,
                                  reactions_after_brand=0, answers_to_brand=0,
-                                 negative_reactors_after_brand=(), spreaders_after_brand=(), leavers_after_brand=())
+                                 negative_reactors_after_brand=(), spreaders_after_brand=(), leavers_after_brand=(),
+                                 objectors_after_brand=())
             return thread
         if raw.kind in REACTION_KINDS and not speaks_for_brand and not is_root:
             return self._react(thread, event, complaint)
@@ -632,6 +652,14 @@ class ThreadTracker:
         if after_brand and not protest and raw.text and leaves_brand(raw.text, registry_names(raw.brand)):
             thread = replace(
                 thread, leavers_after_brand=_add_once(thread.leavers_after_brand, key, params.max_distinct_authors)
+            )
+        if after_brand and not protest and raw.text and thread.brand_post is not None and (
+            raw.parent_id == thread.brand_post.event_id
+            and not APOLOGETIC.search(thread.brand_post.excerpt or "")
+            and TONE_COMPLAINT.search(raw.text)
+        ):
+            thread = replace(
+                thread, objectors_after_brand=_add_once(thread.objectors_after_brand, key, params.max_distinct_authors)
             )
         if negative:
             thread = replace(

@@ -338,6 +338,42 @@ def test_people_leaving_over_a_brand_post_make_it_count_like_a_hostile_one() -> 
     assert first_firing(before, "q", owned.assess) is None
 
 
+def joke_reply_thread(reply_text: str, objections: list[str], direct: bool = True) -> list[EnrichedEvent]:
+    """A customer's complaint, the agency's reply (read neutral), then objections from distinct
+    people and a few more negative reactions, a minute apart."""
+    events = [
+        enriched("q", 0, author="rita", negative=True, text="Rahmen nach drei Monaten gebrochen"),
+        enriched("joke", MINUTE, parent="q", role="agency", author="agency", score=0.1, text=reply_text),
+    ]
+    texts = [*objections, "Unmöglich", "Peinlich", "Schlimm"]
+    for i, text in enumerate(texts):
+        events.append(enriched(f"o{i}", 2 * MINUTE + i * MINUTE, parent="joke" if direct else "q", root="q",
+                               author=f"o{i}", negative=i >= len(objections) or i % 2 == 0, text=text))
+    return events
+
+
+OBJECTIONS = ["Respektlos, so redet man nicht mit Kunden", "Wer betreut euren Account?", "How rude is this?"]
+
+
+def test_people_objecting_to_a_replys_tone_make_it_count_like_a_hostile_one() -> None:
+    """An outside tester's German agency reply, a joke at the customer's expense with a 😂, read
+    neutral: it needed 12 negative people and never drew more than 7 (found 439 min late, by
+    the morning's flood). Its readers said what it was: "respektlos", "Wer betreut euren Account?"."""
+    owned = OwnedPostBacklashDetector()
+    joke = "Vielleicht einfach mal nicht wie ein Sack Kartoffeln fahren? 😂"
+    events = joke_reply_thread(joke, OBJECTIONS)
+    book = fold(ThreadTracker(), events)
+    assert len(book.threads["q"].objectors_after_brand) == 3
+    fired = first_firing(events, "q", owned.assess)
+    assert fired == 2 + 5  # the fifth negative person, three of the six objecting
+    # Two objectors are not enough; objections to a reply that apologised are about the complaint;
+    # objections posted elsewhere in the thread are not answers to the reply.
+    assert first_firing(joke_reply_thread(joke, OBJECTIONS[:2]), "q", owned.assess) is None
+    sorry = "Das tut uns leid! Schreib uns bitte eine DM mit deiner Rahmennummer."
+    assert first_firing(joke_reply_thread(sorry, OBJECTIONS), "q", owned.assess) is None
+    assert first_firing(joke_reply_thread(joke, OBJECTIONS, direct=False), "q", owned.assess) is None
+
+
 @pytest.mark.parametrize(
     ("text", "negative", "score", "hostile"),
     [
