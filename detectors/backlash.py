@@ -295,7 +295,8 @@ class OwnedBacklashParams:
     without this a straggler hours after the incident resolved re-opened it as critical."""
 
     def __post_init__(self) -> None:
-        if min(self.min_negative_authors_hostile, self.min_negative_authors_post, self.min_negative_authors_spread) < 1:
+        if min(self.min_negative_authors_hostile, self.min_negative_authors_post, self.min_negative_authors_spread,
+               self.min_leaving_authors, self.min_objecting_authors) < 1:
             raise ValueError("the author minimums must be at least 1")
         if self.second_wave < 0:
             raise ValueError("second_wave must not be negative")

@@ -175,7 +175,10 @@ class EngineParams:
         if self.spike_pool_buckets < 1 or self.spike_min_ratio < 1 or self.spike_min_excess < 0 or (
             self.spike_min_share_ratio < 0 or self.spike_strong_ratio < self.spike_min_ratio
         ):
-            raise ValueError("spike_pool_buckets must be at least 1, spike_min_ratio at least 1, spike_min_excess >= 0")
+            raise ValueError(
+                "spike_pool_buckets must be at least 1, spike_min_ratio at least 1, spike_min_excess and "
+                "spike_min_share_ratio >= 0, spike_strong_ratio at least spike_min_ratio"
+            )
         if self.max_events_per_author < 1 or self.max_gap_buckets < 1 or self.max_pool_authors < 4:
             raise ValueError("max_events_per_author and max_gap_buckets must be at least 1, max_pool_authors at least 4")
 
@@ -338,7 +341,9 @@ class CrisisEngine:
         if event.author_role != "other" or not raw.text or not calls_for_boycott_of(raw.text, registry_names(state.brand)):
             if state.boycott_calls.first_ms is not None:
                 return state.boycott_calls
-            return self.boycotts.observe(state.boycott_calls, raw.created_at_ms, author_key(raw.author.id), [])
+            # A state saved before calls were counted starts its clock at the term burst's.
+            started = min(raw.created_at_ms, state.term_bursts.first_ms or raw.created_at_ms)
+            return self.boycotts.observe(state.boycott_calls, started, author_key(raw.author.id), [])
         return self.boycotts.observe(
             state.boycott_calls, raw.created_at_ms, author_key(raw.author.id), [boycott_term(state.brand)],
             event_id=raw.id, platform=raw.platform,
@@ -655,8 +660,10 @@ class CrisisEngine:
         """
         if not burst.anomalous:
             return signals
+        # A thread's words have no "#": "#boycottzestoo" is "boycottzestoo" there.
+        burst_words = {*burst.terms, *(term.lstrip("#") for term in burst.terms)}
         attribute_to = next(
-            (cause for cause, words in sorted((open_thread_terms or {}).items()) if words.intersection(burst.terms)),
+            (cause for cause, words in sorted((open_thread_terms or {}).items()) if words.intersection(burst_words)),
             None,
         )
         spike = next((signal for signal in signals if signal.type == "negative_spike" and signal.cause == BRAND_CAUSE), None)

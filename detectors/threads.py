@@ -72,13 +72,14 @@ DISMISSIVE = re.compile(
     # Contempt for people who complain, whatever the sentence around it.
     r"\bwhin(?:ing|ers?|y)\b|\bcry ?bab(?:y|ies)\b|\bmoaners?\b|\bget over it\b|\bboo[ -]?hoo\b|"
     r"\b(?:rum)?jammer(?:n|t|st|ei)\b|\bgejammer\b|\brumheul(?:en|t|st)\b|\bheult doch\b|\bheulsusen?\b|\bmimosen?\b|"
-    r"\bmeckerer\b|\bmeckerin(?:nen)?\b|\bgemecker\b|\brummecker(?:n|t|st)\b|"
-    # Showing the customer the door: "Dann kaufen Sie halt woanders", "Shop elsewhere then".
-    r"\b(?:kaufen|bestellen|gehen|essen|fliegen) sie (?:doch |halt |eben |einfach |dann |bitte )*woanders\b|"
-    r"\bdann (?:geh|kauf|bestell|iss|flieg)\w* (?:doch |halt |eben |einfach )*woanders\b|"
-    r"\b(?:shop|go|buy|order|eat|fly) (?:somewhere else|elsewhere) then\b|"
-    r"\bthen (?:shop|go|buy|order|eat|fly) (?:somewhere else|elsewhere)\b|"
-    r"\bwe won['’]?t miss you\b|\bwir werden sie nicht vermissen\b",
+    r"\bmeckerer\b|\bmeckerin(?:nen)?\b|\brummecker(?:n|t|st)\b|"
+    # Showing the customer the door: "Dann kaufen Sie halt woanders", "Then order somewhere else."
+    # (not "dann gehen Sie einfach woanders hin: unsere Filiale am Markt", "order elsewhere then:
+    # try our Manchester store", "so we won't miss you next time").
+    r"\b(?:kaufen|bestellen|essen|fliegen) sie (?:doch |halt |eben |dann )*woanders\b|"
+    r"\bdann (?:kauf|bestell|iss|flieg)\w* (?:doch |halt |eben )*woanders\b|"
+    r"(?:^|[.!?]\s+|@\w+\s+)then (?:shop|buy|order|eat|fly) (?:somewhere else|elsewhere)[.!]|"
+    r"(?:^|[.!?]\s+)(?:we won['’]?t miss you|wir werden (?:sie|dich) nicht vermissen)[.!]",
     re.IGNORECASE,
 )
 """A brushed-off customer, or contempt for complainers ("keep whining", "wer rumheult"):
@@ -86,13 +87,11 @@ hostile whatever the sentiment model says, which often reads sarcasm as neutral.
 
 TONE_COMPLAINT = re.compile(
     r"\brude\b|\bdisrespect(?:ful)?\b|\bunprofessional\b|\bcondescending\b|\bpatroni[sz]ing\b|\barrogan(?:t|ce)\b|"
-    r"\binsult(?:ing|ed|s)?\b|\b(?:body|fat)[- ]?sham|\bhow dare you\b|"
+    r"\binsulting\b|\b(?:body|fat)[- ]?sham|\bhow dare you\b|"
     r"\bwho (?:runs|manages|writes for|is running) (?:your|this|the) (?:account|socials?|social media|page)\b|"
-    r"\bis (?:this|that) (?:really |actually )?(?:the|your) official account\b|"
     r"\b(?:talk|speak)(?:ing)? to (?:your |a )?customers? like\b|"
-    r"\brespektlos\w*|\bunprofessionell\w*|\bherablassend\w*|\barrogant\w*|\bbeleidig\w*|\bvon oben herab\b|"
+    r"\brespektlos\w*|\bunprofessionell\w*|\bherablassend\w*|\barrogant\w*|\bvon oben herab\b|"
     r"\bwer (?:betreut|macht|schreibt|managt) (?:euren|den|diesen|ihren|euer) (?:account|social|kanal|auftritt)|"
-    r"\b(?:ist das|das ist) (?:echt|wirklich|ernsthaft) (?:der|euer|ihr) offizielle[rn]? account\b|"
     r"\bso (?:redet|spricht) man (?:nicht )?mit (?:kunden|kundinnen|kund\*innen)\b",
     re.IGNORECASE,
 )
@@ -247,7 +246,7 @@ class ThreadState:
     boycott of it ("Cancelled my membership", "Goodbye zestoo", "#BoycottZestoo"): whatever else
     the thread holds, they react to the brand itself."""
     objectors_after_brand: tuple[int, ...] = ()
-    """Outside authors who answered ``brand_post`` itself objecting to its tone
+    """Outside authors who answered ``brand_post`` itself negatively, objecting to its tone
     (:data:`TONE_COMPLAINT`), unless it apologised: "rude" under "Sorry, please DM us" is about
     the complaint, not the reply."""
     deletions: int = 0
@@ -649,14 +648,13 @@ class ThreadTracker:
             thread = replace(
                 thread, spreaders_after_brand=_add_once(thread.spreaders_after_brand, key, params.max_distinct_authors)
             )
-        if after_brand and not protest and raw.text and leaves_brand(raw.text, registry_names(raw.brand)):
+        apologised = thread.brand_post is not None and APOLOGETIC.search(thread.brand_post.excerpt or "") is not None
+        if after_brand and not protest and not apologised and raw.text and leaves_brand(raw.text, registry_names(raw.brand)):
             thread = replace(
                 thread, leavers_after_brand=_add_once(thread.leavers_after_brand, key, params.max_distinct_authors)
             )
-        if after_brand and not protest and raw.text and thread.brand_post is not None and (
-            raw.parent_id == thread.brand_post.event_id
-            and not APOLOGETIC.search(thread.brand_post.excerpt or "")
-            and TONE_COMPLAINT.search(raw.text)
+        if after_brand and not protest and not apologised and negative and raw.text and thread.brand_post is not None and (
+            raw.parent_id == thread.brand_post.event_id and TONE_COMPLAINT.search(raw.text)
         ):
             thread = replace(
                 thread, objectors_after_brand=_add_once(thread.objectors_after_brand, key, params.max_distinct_authors)

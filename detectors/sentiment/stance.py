@@ -22,7 +22,7 @@ _ENGLISH: Final = (
     r"\bnever\s+again\b",
     r"\bnever\s+(?:ordering|buying|booking|flying|shopping)\s+(?:from|with|at|on|there|here|again)\b",
     r"\bmy\s+next\s+\w+\s+(?:won['’]?t|will\s+not|is\s+not\s+going\s+to)\s+be\b",
-    r"\b(?:taking|take|took|taken)\s+my\s+(?:business|money|custom)\s+elsewhere\b",
+    r"\b(?:taking|took|i['’]ll\s+take|i\s+will\s+take)\s+my\s+(?:business|money|custom)\s+elsewhere\b(?![^.!?]*\?)",
     r"\bi(?:['’]ll|\s+will|['’]m\s+going\s+to|\s+am\s+going\s+to)\s+(?:shop|order|buy|go|fly|book)\s+(?:somewhere\s+else|elsewhere)\b",
     r"\b(?:ordering|shopping|buying|booking|flying)\s+(?:somewhere\s+else|elsewhere)\s+(?:from\s+now\s+on|now|then)\b",
 )
@@ -36,8 +36,7 @@ _GERMAN: Final = (
     r"\bmein(?:e|en)?\s+nächste[rsn]?\s+\w+\s+(?:wird|ist)\s+(?:kein|nicht)",
     r"\bnie\s+wieder\s+(?:bestell|kauf|buch|bei\b|von\b)",
     r"\b(?:bestell|kauf|buch)\w*\s+(?:\w+\s+){0,3}nie\s+wieder\b",
-    r"\b(?:kauf|bestell|buch)e?\s+ich\s+(?:\w+\s+){0,3}woanders\b(?![^.!?]*\?)",
-    r"\b(?:ich\s+)?bin\s+(?:hier\s+)?raus(?=\s*(?:[.!]|$))",
+    r"\b(?:kauf|bestell|buch)e?\s+ich\s+(?:(?!nie\b|nicht\b|nirgends\b)\w+\s+){0,3}woanders\b(?![^.!?]*\?)",
 )
 _SCORN: Final = (r"\bthanks\s+for\s+nothing\b", r"\bdanke\s+für\s+nichts\b")
 """Thanks that are never meant: all 5 in the labelled English and German sets are negative."""
@@ -49,7 +48,7 @@ a Velora") or scorn ("Danke für nichts"). A boycott needs its target, so it is 
 
 _CUES: Final = (
     "cancel", "delet", "uninstall", "compet", "never", "next", "nothing",
-    "kündig", "lösch", "konkurrenz", "wieder", "nächste", "nichts", "else", "woanders", "raus",
+    "kündig", "lösch", "konkurrenz", "wieder", "nächste", "nichts", "else", "woanders",
 )
 """Every pattern above contains one of these: texts without any (nearly all) skip the regular
 expression, which costs about 13 us a text against 47 us for the whole classification; the

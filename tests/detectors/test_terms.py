@@ -364,10 +364,22 @@ def test_the_brands_own_accounts_quoting_a_boycott_are_not_callers() -> None:
 
 
 def test_calls_during_the_brands_first_day_do_not_fire_and_the_clock_starts_at_its_first_event() -> None:
-    early = [event for event in _boycott_stream(CALLS) if not event.event.id.startswith("call")][:60]
-    calls = [enriched(f"call{i}", 11 * HOUR_MS + i * BUCKET_MS, brand="zestoo", author=author, negative=True, text=text)
-             for i, (author, text, _) in enumerate(CALLS * 2)]
-    assert _run_engine(sorted([*early, *calls], key=lambda event: event.event.created_at_ms)) == []
+    background = [event for event in _boycott_stream([]) if event.event.created_at_ms - T0_MS < 30 * HOUR_MS]
+
+    def calls(start_ms: int, prefix: str, count: int) -> list[EnrichedEvent]:
+        return [enriched(f"{prefix}{i}", start_ms + i * BUCKET_MS, brand="zestoo", author=f"{prefix}{i}",
+                         negative=True, text=CALLS[i % len(CALLS)][1]) for i in range(count)]
+
+    def opened(events: list[EnrichedEvent]) -> list[tuple[str, str]]:
+        ordered = sorted([*background, *events], key=lambda event: event.event.created_at_ms)
+        return [(i.type, i.evidence.top_terms[0]) for i in _run_engine(ordered) if i.status == "opened"]
+
+    assert opened(calls(11 * HOUR_MS, "early", 8)) == []
+    # One call in the first day, then eight 26 hours after the brand's first event but 15 after
+    # that call: the warm-up is over only if its clock started at the brand's first event.
+    assert opened([*calls(11 * HOUR_MS, "early", 1), *calls(26 * HOUR_MS, "late", 8)]) == [
+        ("negative_spike", "#boycottzestoo")
+    ]
 
 
 def test_a_german_brand_reads_the_boycott_in_german() -> None:
@@ -387,3 +399,14 @@ def test_a_brand_state_saved_before_boycott_calls_were_kept_loads_and_goes_on() 
     restored = brand_state_from_dict(orjson.loads(orjson.dumps(stored)))
     assert restored.boycott_calls == TermBurstState()
     assert restored == dataclasses.replace(state, boycott_calls=TermBurstState())
+
+
+def test_calls_for_a_boycott_inside_an_open_threads_incident_join_it() -> None:
+    """A thread's words carry no "#": calls posted as replies in an open backlash would otherwise
+    open a second, brand-wide incident (found in review)."""
+    engine = CrisisEngine()
+    evidence = Evidence(observed=4, expected=0, window_seconds=300, negative_events=4, total_events=9)
+    calls = TermBurstVerdict(score=0.5, anomalous=True, terms=("#boycottzestoo",), observed=4, expected=0.0,
+                             onset_ms=0, warming_up=False)
+    joined = engine._with_term_burst([], calls, evidence, 0, {"t1": frozenset({"boycottzestoo", "price"})}, leads=True)
+    assert [(s.type, s.attribute_to) for s in joined] == [("negative_spike", "t1")]

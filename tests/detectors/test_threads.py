@@ -325,8 +325,12 @@ def test_people_leaving_over_a_brand_post_make_it_count_like_a_hostile_one() -> 
     book = fold(ThreadTracker(), price_post_thread(leavers=3)[: fired + 1])
     verdict = owned.assess(book.threads["ceo"], book.threads["ceo"].last_seen_ms + 1)
     assert (verdict.observed, verdict.expected, verdict.origin) == (5.0, 5.0, "self_inflicted")
-    # Two leaving are not enough, nor are leavers whose words came before the brand spoke.
+    # Two leaving are not enough, nor are leavers whose words came before the brand spoke, nor
+    # people leaving under a post that apologised (an outage notice is not what they leave over).
     assert first_firing(price_post_thread(leavers=2), "ceo", owned.assess) is None
+    notice = [replace(event, event=replace(event.event, text="We're aware the app is down. Our team is on it."))
+              if event.event.id == "ceo" else event for event in price_post_thread(leavers=3)]
+    assert first_firing(notice, "ceo", owned.assess) is None
     before = [enriched("q", 0, author="anna", text="Is Acme+ getting more expensive?")]
     before += [enriched(f"b{i}", MINUTE + i * MINUTE, parent="q", author=f"b{i}", negative=True,
                         text="Cancelled my membership already") for i in range(4)]
@@ -339,8 +343,8 @@ def test_people_leaving_over_a_brand_post_make_it_count_like_a_hostile_one() -> 
 
 
 def joke_reply_thread(reply_text: str, objections: list[str], direct: bool = True) -> list[EnrichedEvent]:
-    """A customer's complaint, the agency's reply (read neutral), then objections from distinct
-    people and a few more negative reactions, a minute apart."""
+    """A customer's complaint, the agency's reply (read neutral), then negative objections from
+    distinct people and a few more negative reactions, a minute apart."""
     events = [
         enriched("q", 0, author="rita", negative=True, text="Rahmen nach drei Monaten gebrochen"),
         enriched("joke", MINUTE, parent="q", role="agency", author="agency", score=0.1, text=reply_text),
@@ -348,7 +352,7 @@ def joke_reply_thread(reply_text: str, objections: list[str], direct: bool = Tru
     texts = [*objections, "Unmöglich", "Peinlich", "Schlimm"]
     for i, text in enumerate(texts):
         events.append(enriched(f"o{i}", 2 * MINUTE + i * MINUTE, parent="joke" if direct else "q", root="q",
-                               author=f"o{i}", negative=i >= len(objections) or i % 2 == 0, text=text))
+                               author=f"o{i}", negative=True, text=text))
     return events
 
 
@@ -365,7 +369,7 @@ def test_people_objecting_to_a_replys_tone_make_it_count_like_a_hostile_one() ->
     book = fold(ThreadTracker(), events)
     assert len(book.threads["q"].objectors_after_brand) == 3
     fired = first_firing(events, "q", owned.assess)
-    assert fired == 2 + 5  # the fifth negative person, three of the six objecting
+    assert fired == 2 + 4  # the fifth negative person, three of them objecting
     # Two objectors are not enough; objections to a reply that apologised are about the complaint;
     # objections posted elsewhere in the thread are not answers to the reply.
     assert first_firing(joke_reply_thread(joke, OBJECTIONS[:2]), "q", owned.assess) is None
@@ -391,7 +395,11 @@ def test_people_objecting_to_a_replys_tone_make_it_count_like_a_hostile_one() ->
         # Showing the customer the door (outside testers' bakery owner and delivery app), read neutral.
         ("Dann kaufen Sie halt woanders. Solche Meckerer wie Sie brauchen wir nicht.", False, 0.0, True),
         ("@tarik_k Then order somewhere else. We won't miss you.", False, 0.1, True),
-        ("Shop elsewhere then.", False, 0.0, True),
+        # ... and a brand's ordinary words that look like it (found in review).
+        ("Sorry we missed you today! Leave a safe-place note so we won't miss you next time.", False, 0.0, False),
+        ("Sold out in Leeds? Order elsewhere then – try our Manchester store!", False, 0.2, False),
+        ("Dann gehen Sie einfach woanders hin: unsere Filiale am Markt hat offen.", False, 0.0, False),
+        ("Kein Gemecker: unser Adventskalender ist zurück!", False, 0.3, False),
         ("Sorry, that size is sold out; you may find it elsewhere.", False, 0.0, False),
         ("Kaufen Sie gern auch in unserer Filiale am Markt.", False, 0.2, False),
         ("Das Gejammer über ein paar Minuten Verspätung ist wirklich ermüdend.", False, -0.1, True),

@@ -23,7 +23,7 @@ from detectors.sentiment.stance import (
         "NIE  WIEDER bestelle ich da", "Mein nächstes Rad wird kein Acme", "Boykott!", "danke  für   nichts",
         "How do I change my address?", "Never had a problem", "The last train was late", "Nie wieder Chaos bei der Bahn",
         "I UNİNSTALLED THE APP", "Cancel my subſcription", "Taking my BUSINESS elsewhere", "I'll order somewhere else",
-        "Na dann kauf ich halt WOANDERS", "Bin raus.", "Ich bin raus aus dem Büro", "Where else can I buy it?",
+        "Na dann kauf ich halt WOANDERS", "Ich bin raus aus dem Büro", "Where else can I buy it?",
     ],
 )
 def test_the_cue_check_agrees_with_the_patterns(text: str) -> None:
@@ -59,6 +59,8 @@ def test_a_boycott_counts_against_the_brand_it_names() -> None:
         "Last orders for Christmas delivery close tonight at 8pm!", "Ich wechsle jetzt zu euch, endlich faire Preise!",
         "Never using any other app again, love it", "Ich bin raus aus dem Büro, ruft mich morgen an",
         "Sold out here, but you may find it elsewhere", "Wo kaufe ich das woanders in Köln?",
+        "Seit ich euch kenne, kaufe ich nie mehr woanders!", "Why would I take my business elsewhere? You're great",
+        "I'd never take my money elsewhere", "Endlich Feierabend, bin raus!",
     ],
 )
 def test_ordinary_service_and_marketing_text_is_not_leaving(text: str) -> None:
