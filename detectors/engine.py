@@ -660,16 +660,15 @@ class CrisisEngine:
         """
         if not burst.anomalous:
             return signals
-        # A thread's words have no "#": "#boycottzestoo" is "boycottzestoo" there.
-        burst_words = {*burst.terms, *(term.lstrip("#") for term in burst.terms)}
+        # A text's words have no "#": "#boycottzestoo" is "boycottzestoo" in a thread and a bucket.
+        spelled = {term.lstrip("#") for term in burst.terms}
         attribute_to = next(
-            (cause for cause, words in sorted((open_thread_terms or {}).items()) if words.intersection(burst_words)),
+            (cause for cause, words in sorted((open_thread_terms or {}).items())
+             if words.intersection(burst.terms) or words.intersection(spelled)),
             None,
         )
         spike = next((signal for signal in signals if signal.type == "negative_spike" and signal.cause == BRAND_CAUSE), None)
         known_terms = spike.evidence.top_terms if spike is not None and leads else evidence.top_terms
-        # "#boycottzestoo" already says "boycottzestoo", the hashtag as a word of the posts.
-        spelled = {term.lstrip("#") for term in burst.terms}
         terms = tuple(dict.fromkeys((*burst.terms, *(term for term in known_terms if term not in spelled))))
         terms = terms[: self.params.top_terms]
         if spike is not None and not leads:

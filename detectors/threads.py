@@ -648,17 +648,17 @@ class ThreadTracker:
             thread = replace(
                 thread, spreaders_after_brand=_add_once(thread.spreaders_after_brand, key, params.max_distinct_authors)
             )
-        apologised = thread.brand_post is not None and APOLOGETIC.search(thread.brand_post.excerpt or "") is not None
-        if after_brand and not protest and not apologised and raw.text and leaves_brand(raw.text, registry_names(raw.brand)):
-            thread = replace(
-                thread, leavers_after_brand=_add_once(thread.leavers_after_brand, key, params.max_distinct_authors)
-            )
-        if after_brand and not protest and not apologised and negative and raw.text and thread.brand_post is not None and (
-            raw.parent_id == thread.brand_post.event_id and TONE_COMPLAINT.search(raw.text)
-        ):
-            thread = replace(
-                thread, objectors_after_brand=_add_once(thread.objectors_after_brand, key, params.max_distinct_authors)
-            )
+        if after_brand and not protest and raw.text and thread.brand_post is not None:
+            leaves = leaves_brand(raw.text, registry_names(raw.brand))
+            objects = negative and raw.parent_id == thread.brand_post.event_id and TONE_COMPLAINT.search(raw.text)
+            # The apology check last: most reactions neither leave nor object.
+            if (leaves or objects) and not APOLOGETIC.search(thread.brand_post.excerpt or ""):
+                if leaves:
+                    thread = replace(thread, leavers_after_brand=_add_once(
+                        thread.leavers_after_brand, key, params.max_distinct_authors))
+                if objects:
+                    thread = replace(thread, objectors_after_brand=_add_once(
+                        thread.objectors_after_brand, key, params.max_distinct_authors))
         if negative:
             thread = replace(
                 thread,

@@ -392,6 +392,10 @@ def test_people_objecting_to_a_replys_tone_make_it_count_like_a_hostile_one() ->
         ("Dear customers who keep whining about delays: maybe walk.", False, 0.0, True),
         ("Boo hoo, a train was ten minutes late. Get over it.", False, 0.2, True),
         ("Wer wegen fünf Minuten rumjammert, sollte Auto fahren.", False, 0.0, True),
+        ("Das Gejammer über ein paar Minuten Verspätung ist wirklich ermüdend.", False, -0.1, True),
+        ("We'll fix the wifi whine on ICE 4 trains", False, 0.0, False),
+        ("Die Sirene heult beim Probealarm um 12 Uhr", False, 0.0, False),
+        ("Sie haben recht, das ist ärgerlich. Wir kümmern uns.", True, -0.5, False),
         # Showing the customer the door (outside testers' bakery owner and delivery app), read neutral.
         ("Dann kaufen Sie halt woanders. Solche Meckerer wie Sie brauchen wir nicht.", False, 0.0, True),
         ("@tarik_k Then order somewhere else. We won't miss you.", False, 0.1, True),
@@ -402,10 +406,6 @@ def test_people_objecting_to_a_replys_tone_make_it_count_like_a_hostile_one() ->
         ("Kein Gemecker: unser Adventskalender ist zurück!", False, 0.3, False),
         ("Sorry, that size is sold out; you may find it elsewhere.", False, 0.0, False),
         ("Kaufen Sie gern auch in unserer Filiale am Markt.", False, 0.2, False),
-        ("Das Gejammer über ein paar Minuten Verspätung ist wirklich ermüdend.", False, -0.1, True),
-        ("We'll fix the wifi whine on ICE 4 trains", False, 0.0, False),
-        ("Die Sirene heult beim Probealarm um 12 Uhr", False, 0.0, False),
-        ("Sie haben recht, das ist ärgerlich. Wir kümmern uns.", True, -0.5, False),
         # Status updates read negative; an outside tester's outage was paged as a backlash against one.
         ("We're aware some orders are delayed or failing right now. Our team is on it", True, -0.8, False),
         ("Die Störung ist uns bekannt, wir arbeiten mit Hochdruck an einer Lösung.", True, -0.6, False),
