@@ -11,7 +11,13 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
-from detectors.sentiment.stance import brand_names, calls_for_boycott_of, says_goodbye_to
+from detectors.sentiment.stance import (
+    brand_names,
+    calls_for_boycott_of,
+    leaves_brand,
+    prefers_brand,
+    says_goodbye_to,
+)
 from schemas.brands import BrandRegistry
 from schemas.records import AuthorClaim, EnrichedEvent, RawEvent, Sentiment
 
@@ -81,6 +87,11 @@ class Enricher:
                 # A polite farewell to the brand, or a call to boycott it, reads positive or
                 # neutral to the model; it is a customer leaving, or calling others to leave.
                 sentiment = replace(sentiment, label="negative", score=min(sentiment.score, -0.5))
+            elif role == "other" and event.text and sentiment.label == "negative" and (
+                prefers_brand(event.text, names) and not leaves_brand(event.text, names)
+            ):
+                # "Zarella is disgusting. velora seems more transparent": negative, about someone else.
+                sentiment = replace(sentiment, label="neutral", score=max(sentiment.score, 0.0))
             enriched.append(
                 EnrichedEvent(
                     event=event,

@@ -172,3 +172,53 @@ def says_goodbye_to(text: str, names: tuple[str, ...]) -> bool:
     False
     """
     return bool(names) and _FAREWELL_CUE.search(text.lower()) is not None and _farewell_to(names).search(text) is not None
+
+
+_NO_NEGATION: Final = r"(?:(?!not\b|never\b|nicht\b|nie\b|kein\w*\b)[\w'’]+\s+)"
+"""A word that does not negate: "lieber nicht Skyjet" and "Zum Glück bin ich nicht mehr bei
+Skyjet" are not a preference for the brand."""
+
+
+@lru_cache(maxsize=1024)
+def _preference_for(names: tuple[str, ...]) -> re.Pattern[str]:
+    brand = rf"[#@]?(?:{'|'.join(re.escape(name) for name in names)})(?![\w-])"
+    alone = rf"(?<![\w@#-]){brand}"
+    gap = _NO_NEGATION
+    unnegated = r"(?<!\bnot\s)(?<!\bnever\s)(?<!n't\s)(?<!n’t\s)(?<!\bnie\s)(?<!\bnicht\s)"
+    return re.compile(
+        "|".join((
+            rf"{unnegated}\b(?:switch(?:ing|ed|es)?|mov(?:ing|ed)\s+over|mov(?:ing|ed)\s+back)\s+to\s+(?:the\s+)?{brand}",
+            rf"\b(?:bought|buy(?:ing)?|order(?:ed|ing)?|got|getting|book(?:ed|ing)?|chose|choosing|went\s+with|going\s+with)"
+            rf"\s+{gap}{{0,3}}{brand}(?:\s+[\w'’]+){{0,3}}\s+instead\b(?!\s+of)",
+            rf"{alone}\s+instead\b(?!\s+of)",
+            rf"\bwhile\s+{alone}\s+{gap}{{0,3}}(?:has|have|is|are|makes?|gets?)\s+(?:the\s+)?(?:best|better|great)\b",
+            rf"{alone}\s+(?:is|seems|looks)\s+(?:so\s+|much\s+|way\s+|a\s+lot\s+)?"
+            rf"(?:better(?!\s+than\s+th(?:is|at))|more\s+(?:transparent|honest|ethical|reliable|trustworthy))\b",
+            rf"{unnegated}\b(?:wechsle|wechseln|gewechselt|umsteigen|umgestiegen|steige)\s+{gap}{{0,3}}(?:zu|auf)\s+{brand}",
+            rf"\blieber\s+{gap}{{0,2}}{brand}",
+            rf"\bzum\s+glück\s+{gap}{{0,4}}{brand}",
+            rf"{alone}\s+{gap}{{0,3}}stattdessen\b",
+        )),
+        re.IGNORECASE,
+    )
+
+
+_PREFERENCE_CUE: Final = re.compile("switch|moving|moved|instead|while|better|more|wechs|umsteig|umgestieg|steige|lieber|glück|stattdessen")
+
+
+def prefers_brand(text: str, names: tuple[str, ...]) -> bool:
+    """Does the text hold the brand up as the better choice against someone else ("Zarella is
+    disgusting. velora seems more transparent", "switching to velora for basics")?
+
+    The model reads such a text as negative, and it is: about the other one. An outside tester's
+    competitor scandal opened a spike of "people newly negative about velora" who were all moving
+    to velora; another's football crowd wrote "0:3 zuhause ... Zum Glück fliegt Skyjet uns nicht
+    auch noch so".
+
+    >>> names = brand_names("velora")
+    >>> prefers_brand("Zarella sweatshop story is horrifying. switching to velora for basics", names)
+    True
+    >>> prefers_brand("Zum Glück bin ich nicht mehr bei Velora", names), prefers_brand("Switching to Zarella", names)
+    (False, False)
+    """
+    return bool(names) and _PREFERENCE_CUE.search(text.lower()) is not None and _preference_for(names).search(text) is not None

@@ -9,6 +9,7 @@ from detectors.sentiment.stance import (
     TURNING_AWAY,
     brand_names,
     calls_for_boycott_of,
+    prefers_brand,
     says_goodbye_to,
     turns_away,
 )
@@ -67,3 +68,33 @@ def test_ordinary_service_and_marketing_text_is_not_leaving(text: str) -> None:
     """Found in review: "cancel my order", "last order" and "wechsle zu" matched customers asking,
     praising or switching *to* the brand, and a brand's "Last orders ..." read as hostile."""
     assert not turns_away(text)
+
+
+def test_a_preference_needs_the_brand_as_the_better_choice() -> None:
+    names = brand_names("velora", ["velora_care"])
+    for text in (
+        "Zarella sweatshop story is horrifying. switching to velora for basics",
+        "Zarella response is pathetic. cancelled my order, bought the velora dress instead",
+        "Zarella is disgusting. @velora_care seems more transparent",
+        "watching zarella implode while velora quietly has the best linen lol",
+        "0:3 zuhause. Zum Glück fliegt Velora uns nicht auch noch so",
+        "Ich wechsle jetzt zu Velora", "Dann lieber Velora", "Zarella? Nein, Velora stattdessen",
+    ):
+        assert prefers_brand(text, names), text
+    for text in (
+        "I'd never switch to velora", "Ich wechsle nie zu Velora", "Lieber nicht Velora",
+        "Zum Glück bin ich nicht mehr bei Velora", "Velora is better than this", "velora instead of zarella? no",
+        "switching to zarella", "Switching to velorama", "Velora-Zarella instead", "switching to velora",
+    ):
+        assert prefers_brand(text, names) == (text == "switching to velora"), text
+    assert not prefers_brand("switching to velora", ())
+
+
+@pytest.mark.parametrize(
+    "text", ["SWITCHING to velora", "Ich WECHSLE zu Velora", "zum  GLÜCK   velora", "Velora\tinstead", "while velora has the best"],
+)
+def test_the_preference_cue_check_agrees_with_the_patterns(text: str) -> None:
+    from detectors.sentiment.stance import _preference_for
+
+    names = brand_names("velora")
+    assert prefers_brand(text, names) == (_preference_for(names).search(text) is not None)

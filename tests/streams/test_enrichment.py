@@ -93,3 +93,19 @@ def test_a_farewell_to_the_brand_by_name_is_negative() -> None:
     ])
     assert [item.sentiment.label for item in enriched] == ["negative", "negative", "neutral", "neutral", "negative", "neutral"]
     assert enriched[0].sentiment.score <= -0.5
+
+
+def test_holding_the_brand_up_against_another_is_not_negative_about_it() -> None:
+    """An outside tester's competitor scandal: "Zarella is awful. switching to velora" is bad news
+    for Zarella; read as negative about velora, 12 people opened a spike."""
+    enricher = Enricher(REGISTRY, KeywordClassifier(), claims)
+    enriched = enricher.enrich_batch([
+        event("1", "fan", "Globex is awful. switching to acme for basics"),
+        event("2", "fan2", "Globex is awful, bought the acme one instead"),
+        event("3", "fan3", "awful week. I'd never switch to acme"),
+        event("4", "fan4", "Globex is awful. Switching to acme, goodbye acme points? no: cancelled my membership"),
+        event("5", "acme", "Globex is awful, switch to acme"),
+        event("6", "fan5", "acme is awful, switching to Globex"),
+    ])
+    assert [item.sentiment.label for item in enriched] == ["neutral", "neutral", "negative", "negative", "negative", "negative"]
+    assert enriched[0].sentiment.score == 0.0
