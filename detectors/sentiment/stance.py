@@ -222,3 +222,51 @@ def prefers_brand(text: str, names: tuple[str, ...]) -> bool:
     (False, False)
     """
     return bool(names) and _PREFERENCE_CUE.search(text.lower()) is not None and _preference_for(names).search(text) is not None
+
+
+_EXPOSE: Final = re.compile(
+    "|".join((
+        r"\b(?:our|an?|the|new|[\w-]*month(?:s|-long)?|[\w-]*year(?:s|-long)?)?\s*investigation\s+"
+        r"(?:shows|showed|reveals|revealed|finds|found|uncovers|uncovered|into)\b",
+        r"\binternal\s+(?:documents|docs|emails|e-mails|memos?|chats|messages|papers|files)\s+"
+        r"(?:show|showed|reveal|revealed|prove|suggest|seen\s+by)\b",
+        r"\b(?:leaked|leak\s+of)\s+(?:internal\s+)?(?:documents|docs|emails|e-mails|memos?|chats|messages|files|recordings?)\b",
+        r"\bwhistle-?blowers?\b",
+        r"\bundercover\s+(?:investigation|reporter|footage|filming)\b",
+        r"\b(?:documents|emails|e-mails|memos?|recordings?)\s+(?:obtained|seen)\s+by\b",
+        r"\b(?:unsere|eine|die|neue)?\s*recherche\s+(?:zeigt|belegt|ergibt|ergab|deckt)\b",
+        r"\binterne\s+(?:dokumente|unterlagen|mails|e-mails|papiere|chats|nachrichten)\s+(?:zeigen|belegen|beweisen|legen\s+nahe)\b",
+        r"\b(?:geleakte|durchgestochene)\s+(?:dokumente|unterlagen|mails|e-mails|chats|nachrichten)\b",
+        r"\bwhistle-?blower(?:in)?\b",
+        r"\b(?:verdeckte|undercover)\s+(?:recherche|aufnahmen|reporter(?:in)?)\b",
+    )),
+    re.IGNORECASE,
+)
+_EXPOSE_CUE: Final = re.compile("investigation|internal|interne|leak|whistle|undercover|obtained|seen by|recherche|geleakt|durchgestochen")
+
+
+@lru_cache(maxsize=1024)
+def _named(names: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(rf"(?<![\w-])[#@]?(?:{'|'.join(re.escape(name) for name in names)})(?![\w-])", re.IGNORECASE)
+
+
+def exposes(text: str, names: tuple[str, ...]) -> bool:
+    """Does the text report an investigation, a leak or a whistleblower about the brand by name
+    ("Our four-month investigation shows zestoo couriers earn £4.10 an hour", "Zestoo couriers paid
+    below minimum wage, internal documents show")?
+
+    Reporters write in a level tone and the model reads it as neutral, so an outside tester's
+    journalist story could not be a damaging external post. In the 90,972 labelled texts these
+    phrases occur 10 times, none of them naming a company.
+
+    >>> names = brand_names("zestoo")
+    >>> exposes("NEW: Our four-month investigation shows zestoo couriers earn as little as £4.10 an hour", names)
+    True
+    >>> exposes("Whistleblower schützen!", names), exposes("Investigation shows Globex knew", names)
+    (False, False)
+    """
+    lowered = text.lower()
+    return (
+        bool(names) and _EXPOSE_CUE.search(lowered) is not None
+        and _EXPOSE.search(text) is not None and _named(names).search(text) is not None
+    )

@@ -9,6 +9,7 @@ from detectors.sentiment.stance import (
     TURNING_AWAY,
     brand_names,
     calls_for_boycott_of,
+    exposes,
     prefers_brand,
     says_goodbye_to,
     turns_away,
@@ -98,3 +99,23 @@ def test_the_preference_cue_check_agrees_with_the_patterns(text: str) -> None:
 
     names = brand_names("velora")
     assert prefers_brand(text, names) == (_preference_for(names).search(text) is not None)
+
+
+def test_an_expose_needs_the_brand_named() -> None:
+    """An outside tester's journalist story read as neutral: it could not be a damaging post."""
+    names = brand_names("zestoo", ["zestoo_help"])
+    for text in (
+        "NEW: Our four-month investigation shows zestoo couriers earn as little as £4.10 an hour",
+        "Zestoo couriers paid below minimum wage, internal documents show",
+        "Leaked emails: @zestoo_help told to close refund tickets unanswered",
+        "Unsere Recherche zeigt: Zestoo zahlt Fahrern weniger als den Mindestlohn",
+        "Interne Dokumente belegen, dass Zestoo davon wusste",
+        "A zestoo whistleblower speaks out",
+    ):
+        assert exposes(text, names), text
+    for text in (
+        "Investigation shows Globex knew", "Whistleblower schützen!", "zestoo: we are investigating the outage",
+        "Internal documents show zestoos-r-us knew", "",
+    ):
+        assert not exposes(text, names), text
+    assert not exposes("Leaked emails from zestoo", ())

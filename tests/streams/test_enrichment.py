@@ -90,8 +90,12 @@ def test_a_farewell_to_the_brand_by_name_is_negative() -> None:
         event("4", "acme", "Bye acme fans, see you on Monday!"),
         event("5", "fan4", "#BoycottAcme until they pay their staff"),
         event("6", "fan5", "Globex boycott starts now, acme from here on"),
+        event("7", "reporter", "Our investigation shows acme couriers earn £4.10 an hour", followers=48_000),
+        event("8", "reporter2", "Our investigation shows Globex couriers earn £4.10 an hour"),
     ])
-    assert [item.sentiment.label for item in enriched] == ["negative", "negative", "neutral", "neutral", "negative", "neutral"]
+    assert [item.sentiment.label for item in enriched] == [
+        "negative", "negative", "neutral", "neutral", "negative", "neutral", "negative", "neutral",
+    ]
     assert enriched[0].sentiment.score <= -0.5
 
 
