@@ -37,6 +37,8 @@ _GERMAN: Final = (
     r"\bnie\s+wieder\s+(?:bestell|kauf|buch|bei\b|von\b)",
     r"\b(?:bestell|kauf|buch)\w*\s+(?:\w+\s+){0,3}nie\s+wieder\b",
     r"\b(?:kauf|bestell|buch)e?\s+ich\s+(?:(?!nie\b|nicht\b|nirgends\b)\w+\s+){0,3}woanders\b(?![^.!?]*\?)",
+    r"\b(?:flieg|fahr|reis)e?\s+(?:ich\s+)?(?:\w+\s+){0,2}?nie\s+wieder\b(?!\s+ohne\b)",
+    r"\bnie\s+wieder\s+(?:mit\s+(?:denen|euch|ihnen|dem\s+laden|der\s+firma)\b|flieg|fahr|reis)",
 )
 _SCORN: Final = (r"\bthanks\s+for\s+nothing\b", r"\bdanke\s+für\s+nichts\b")
 """Thanks that are never meant: all 5 in the labelled English and German sets are negative."""
@@ -55,6 +57,29 @@ expression, which costs about 13 us a text against 47 us for the whole classific
 cue check on the lower-cased text costs about 2 us."""
 _CUE: Final = re.compile("|".join(_CUES))
 _FOLDS_APART: Final = frozenset("\u0130\u0131\u017f\u212a")
+
+
+_ESCALATION: Final = re.compile(
+    r"\b(?:verbraucherzentrale|verbraucherschutz|schlichtungsstelle|consumer\s+(?:protection|rights\s+group|ombudsman)"
+    r"|trading\s+standards|small\s+claims|ombudsman|chargeback)\b"
+    r"|\b(?:anwalt|rechtsanwalt|rechtsschutz)\s+(?:ist\s+)?(?:einschalten|eingeschaltet|informiert)\b|\bsee\s+you\s+in\s+court\b",
+    re.IGNORECASE,
+)
+"""Taking the brand to consumer protection, an ombudsman or a lawyer: a customer whose complaint
+has become a case ("Verbraucherzentrale einschalten!", "Sofort zur Schlichtungsstelle"). Not
+"Schlichtung" alone: in the labelled German set it is the rail strike's arbitration, good news."""
+_ESCALATION_CUE: Final = re.compile("verbraucher|schlichtungsstelle|consumer|standards|claims|ombuds|chargeback|anwalt|rechtsschutz|court")
+
+
+def escalates(text: str) -> bool:
+    """Does the text take the complaint to consumer protection, an ombudsman or a lawyer?
+
+    >>> escalates("Sofort zur Schlichtungsstelle, Jule!"), escalates("Reporting them to Trading Standards")
+    (True, True)
+    >>> escalates("Die Verbraucher freuen sich"), escalates("Court date for the new stadium")
+    (False, False)
+    """
+    return _ESCALATION_CUE.search(text.lower()) is not None and _ESCALATION.search(text) is not None
 
 
 def turns_away(text: str) -> bool:

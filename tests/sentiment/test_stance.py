@@ -9,6 +9,7 @@ from detectors.sentiment.stance import (
     TURNING_AWAY,
     brand_names,
     calls_for_boycott_of,
+    escalates,
     exposes,
     prefers_brand,
     says_goodbye_to,
@@ -26,6 +27,7 @@ from detectors.sentiment.stance import (
         "How do I change my address?", "Never had a problem", "The last train was late", "Nie wieder Chaos bei der Bahn",
         "I UNİNSTALLED THE APP", "Cancel my subſcription", "Taking my BUSINESS elsewhere", "I'll order somewhere else",
         "Na dann kauf ich halt WOANDERS", "Ich bin raus aus dem Büro", "Where else can I buy it?",
+        "Ich FLIEGE nie   WIEDER mit denen", "NIE WIEDER MIT EUCH",
     ],
 )
 def test_the_cue_check_agrees_with_the_patterns(text: str) -> None:
@@ -119,3 +121,18 @@ def test_an_expose_needs_the_brand_named() -> None:
     ):
         assert not exposes(text, names), text
     assert not exposes("Leaked emails from zestoo", ())
+
+
+def test_escalation_and_german_never_again_read_as_turning_on_the_brand() -> None:
+    """An outside tester's DM screenshot: the model read "Ich fliege nie wieder mit denen" as
+    positive and "Verbraucherzentrale einschalten!" as positive."""
+    for text in ("Ich fliege nie wieder mit denen.", "Nie wieder mit euch", "ich fahr nie wieder alleine Bahn"):
+        assert turns_away(text), text
+    for text in ("Ich fliege nie wieder ohne Kopfhörer", "Nie wieder Chaos bei der Bahn", "Nie wieder mit dem Auto"):
+        assert not turns_away(text), text
+    for text in ("Verbraucherzentrale einschalten!", "Sofort zur Schlichtungsstelle, Jule!", "Filed a chargeback",
+                 "Reporting you to Trading Standards", "Anwalt ist eingeschaltet", "See you in court"):
+        assert escalates(text), text
+    for text in ("Die Verbraucher freuen sich", "Court date for the new stadium", "Standards are high here", "",
+                 "Bahn und GDL einigen sich auf Schlichtung"):
+        assert not escalates(text), text
