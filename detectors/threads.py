@@ -161,6 +161,37 @@ def is_deletion_complaint(text: str | None) -> bool:
     return bool(text) and DELETION_COMPLAINT.search(text or "") is not None
 
 
+_SCREENSHOT: Final = re.compile(r"screenshot|screen-shot|screencap|screenie|bildschirmfoto", re.IGNORECASE)
+_QUOTED: Final = re.compile(r"(?:[\"“”„«»‚]|(?<![^\W\d_])['‘’])\s*[^\W\d_][^\"“”„«»]{6,}")
+"""An opening quotation mark before some words; an apostrophe counts only where no letter precedes
+it (not "won't"), so that most posts skip the search for a quoted brand post."""
+_RUN_TOKEN: Final = re.compile(r"[^\W_]+", re.UNICODE)
+
+
+def quoted_runs(text: str | None) -> frozenset[tuple[str, ...]]:
+    """Runs of three words with a content word among them: two texts sharing one quote each other.
+
+    >>> sorted(quoted_runs("Then order somewhere else. We won't miss you."))[:2]
+    [('else', 'we', 'won'), ('order', 'somewhere', 'else')]
+    """
+    words = [word.lower() for word in _RUN_TOKEN.findall(text or "")]
+    return frozenset(
+        run for run in zip(words, words[1:], words[2:], strict=False)
+        if any(len(word) >= 4 and word not in _STOPWORDS for word in run)
+    )
+
+
+def refers_to_a_post(text: str | None) -> bool:
+    """Does a post show or quote something ("Screenshot: ...", "'Then order somewhere else.' Wow")?
+
+    >>> refers_to_a_post("Screenshot: this is how @zestoo talks to customers"), refers_to_a_post("'We won't miss you' - wow")
+    (True, True)
+    >>> refers_to_a_post("Delayed again"), refers_to_a_post("Don't worry, it won't happen again")
+    (False, False)
+    """
+    return bool(text) and (_SCREENSHOT.search(text or "") is not None or _QUOTED.search(text or "") is not None)
+
+
 @dataclass(frozen=True, slots=True)
 class PostInfo:
     """What an incident needs to name a post as its trigger."""
@@ -334,6 +365,10 @@ class ThreadParams:
     recent_root_excerpt_chars: int = 120
     complaint_attribution_ms: int = 12 * 3_600_000
     """Deletion complaints outside a moderated thread count for the brand's last moderated thread this long."""
+    quote_attribution_ms: int = 12 * 3_600_000
+    """Posts of their own that show or quote a hostile brand post ("Screenshot: ...", its words in
+    quotes) count as reactions to it this long after it: a rude reply spreads as screenshots,
+    with no link to its thread."""
     protest_takeover: int = 3
     """A moderated thread takes the protests posted elsewhere from an earlier protested one
     once this many people protest about it (one complaint under a routine spam removal must
@@ -344,6 +379,8 @@ class ThreadParams:
             raise ValueError("bucket_width_ms must be positive and activity_span_ms at least one bucket")
         if self.max_threads < 1 or self.max_distinct_authors < 1:
             raise ValueError("max_threads and max_distinct_authors must be at least 1")
+        if self.quote_attribution_ms < 0:
+            raise ValueError("quote_attribution_ms must not be negative")
         if self.protest_takeover < 1 or self.max_terms < 0:
             raise ValueError("protest_takeover must be at least 1 and max_terms not negative")
 
@@ -503,6 +540,11 @@ class ThreadTracker:
                 threads[moderated.thread_id] = self._add_activity(
                     self._complain(moderated, event), raw.created_at_ms, echoes=1
                 )
+        if is_root and event.author_role == "other" and raw.kind != "deletion" and not complaint and refers_to_a_post(raw.text):
+            quoted = self._quoted_brand_post(threads, event)
+            if quoted is not None and quoted != thread_id:
+                echoed = self._react(threads[quoted], event, complaint=False)
+                threads[quoted] = replace(echoed, last_seen_ms=max(echoed.last_seen_ms, raw.created_at_ms))
         aliases = book.aliases or {}
         parent = raw.root_id or raw.parent_id
         # Least recently used goes first: a reply everybody answers (the brand's rude reply
@@ -551,6 +593,28 @@ class ThreadTracker:
             item.last_deletion_ms or 0 if len(item.complainers) >= takeover else len(item.complainers),
             len(item.complainers), item.thread_id,
         )).thread_id
+
+    def _quoted_brand_post(self, threads: Mapping[str, ThreadState], event: EnrichedEvent) -> str | None:
+        """The thread of the recent hostile brand post a post of its own shows or quotes: the one
+        whose words it quotes, else (a screenshot) the latest one."""
+        raw = event.event
+        runs: frozenset[tuple[str, ...]] | None = None
+        best: tuple[tuple[bool, int, str], str] | None = None
+        for thread in threads.values():
+            post = thread.brand_post
+            if post is None or not post.hostile or not (
+                0 <= raw.created_at_ms - post.created_at_ms <= self.params.quote_attribution_ms
+            ):
+                continue
+            if runs is None:
+                runs = quoted_runs(raw.text)
+            quotes = not runs.isdisjoint(quoted_runs(post.excerpt))
+            if not quotes and _SCREENSHOT.search(raw.text or "") is None:
+                continue
+            key = (quotes, post.created_at_ms, thread.thread_id)
+            if best is None or key > best[0]:
+                best = (key, thread.thread_id)
+        return None if best is None else best[1]
 
     def _update(
         self, thread: ThreadState, event: EnrichedEvent, is_root: bool, speaks_for_brand: bool, complaint: bool

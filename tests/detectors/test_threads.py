@@ -146,6 +146,54 @@ def test_a_hostile_reply_spread_by_bare_quote_shares_fires_at_the_third_negative
     assert len(thread.threads["q"].spreaders_after_brand) == 9
 
 
+def screenshot_crowd(texts: Sequence[str], *, brand_text: str = "Then order somewhere else. We won't miss you.",
+                     first_ms: int = 10 * MINUTE) -> list[EnrichedEvent]:
+    """A customer's complaint, the brand's reply to it, then posts of their own (no parent)."""
+    return [
+        enriched("q", 0, text="Third time this week you delivered the wrong food."),
+        enriched("rude", MINUTE, parent="q", role="owned", negative=True, score=-0.6, text=brand_text),
+        *(enriched(f"s{i}", first_ms + i * MINUTE, negative=True, text=text) for i, text in enumerate(texts)),
+    ]
+
+
+def test_screenshots_and_quotes_of_a_hostile_reply_count_as_reactions_to_it() -> None:
+    """An outside tester's rude reply spread only as screenshots and quotes in posts of their own:
+    found at 76 min in English and missed in German; these posts are reactions to the reply."""
+    texts = [
+        "Screenshot: this is how @acme talks to customers 'Then order somewhere else.' Wow.",
+        "'We won't miss you' did acme really write that??",
+        "screenshot going round of acme being rude to a customer, brutal",
+        "Screenshot: So redet @acme mit Kunden. Unterirdisch.",
+        "Unbelievable 'order somewhere else' from acme",
+    ]
+    events = screenshot_crowd(texts)
+    fired = first_firing(events, "q", OwnedPostBacklashDetector().assess)
+    assert fired is not None and events[fired].event.id == "s4"
+    thread = fold(ThreadTracker(), events).threads["q"]
+    assert thread.trigger().event_id == "rude"
+    assert len(thread.negative_reactors_after_brand) == 5
+
+
+@pytest.mark.parametrize(
+    ("case", "brand_text", "first_ms"),
+    [
+        ("a polite reply", "Sorry about that, please DM us your order number.", 10 * MINUTE),
+        ("posted before the reply", "Then order somewhere else. We won't miss you.", -30 * MINUTE),
+        ("13 hours after it", "Then order somewhere else. We won't miss you.", 13 * HOUR),
+    ],
+)
+def test_screenshots_count_only_for_a_hostile_reply_and_only_after_it(case: str, brand_text: str, first_ms: int) -> None:
+    texts = ["Screenshot: 'Then order somewhere else.' Wow."] * 6
+    thread = fold(ThreadTracker(), screenshot_crowd(texts, brand_text=brand_text, first_ms=first_ms)).threads["q"]
+    assert thread.reactions == 0, case
+
+
+def test_a_post_quoting_other_words_is_not_a_reaction_to_the_hostile_reply() -> None:
+    texts = ["'Best pizza in town' they said. Cold again.", "My 'express' delivery took two hours"] * 3
+    thread = fold(ThreadTracker(), screenshot_crowd(texts)).threads["q"]
+    assert thread.reactions == 0
+
+
 def test_a_fired_backlash_reports_no_fewer_than_the_people_it_counted() -> None:
     """The incident says "N negative reactions or shares (alert threshold 5)": N is never below
     what the gate counted. It reported the 3 negative replies while the spreaders had made the 5
