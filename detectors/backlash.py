@@ -505,18 +505,19 @@ class ExternalPostBacklashDetector:
     def assess(self, thread: ThreadState, now_ms: int) -> ThreadVerdict:
         params = self.params
         root = thread.root
+        harm = root is not None and root.harm
         if (
             root is None
             or root.author_role != "other"
             or now_ms - root.created_at_ms > params.horizon_ms
-            or not (root.claim is not None or (root.reach >= params.min_reach and root.negative))
+            or not (root.claim is not None or harm or (root.reach >= params.min_reach and root.negative))
             or (thread.brand_post is not None and thread.brand_post.hostile)
         ):
             # Once the brand has answered in a hostile tone, the thread's crisis is that answer's.
             return _quiet(thread, "external_post_backlash")
         recent = thread.window(now_ms, params.window_ms)
         before = thread.window(now_ms - params.window_ms, params.window_ms)
-        factor = 1.0 if root.claim in ("former_employee", "employee") else params.complaint_factor
+        factor = 1.0 if root.claim in ("former_employee", "employee") or harm else params.complaint_factor
         ratio = min(
             recent.reactions / (factor * params.min_recent),
             len(thread.reactors) / (factor * params.min_engaged_authors),
@@ -525,9 +526,9 @@ class ExternalPostBacklashDetector:
             not thread.flagged or _second_wave(thread, recent.reactions, params.window_ms, params.second_wave)
         )
         fired = ratio >= 1 and accelerating
-        base = 4.0 + 2 * root.reach + (1 if root.claim == "former_employee" else 0)
+        base = 4.0 + 2 * root.reach + (1 if root.claim == "former_employee" or harm else 0)
         severity = severity_for(base, ratio) if fired else 0
-        if root.claim is None and 3 * recent.negative < recent.reactions:
+        if root.claim is None and not harm and 3 * recent.negative < recent.reactions:
             # A negative post spreading without anger in its reactions (a news report that
             # names the brand) is a heads-up, not a page: an outside tester's competitor story
             # rose to 9 with 3 of 42 reactions negative.

@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any, Final, TypeVar
 
+from detectors.author_claims import reports_harm
 from detectors.sentiment.stance import leaves_brand, registry_names
 from schemas.records import BRAND_ROLES, AuthorRole, ClaimKind, EnrichedEvent, EventKind, Trigger
 
@@ -209,6 +210,9 @@ class PostInfo:
     claim: ClaimKind | None = None
     url: str | None = None
     excerpt: str | None = None
+    harm: bool = False
+    """By an outside author: it reports that the product hurt someone or is unsafe
+    (:func:`detectors.author_claims.reports_harm`, on the whole text, not the excerpt)."""
 
     @classmethod
     def of(cls, event: EnrichedEvent, hostile: bool = False, excerpt_chars: int = 200) -> PostInfo:
@@ -227,6 +231,7 @@ class PostInfo:
             claim=None if event.author_claim is None else event.author_claim.kind,
             url=raw.url,
             excerpt=(text[: excerpt_chars - 1] + "…") if len(text) > excerpt_chars else (text or None),
+            harm=event.author_role == "other" and reports_harm(text),
         )
 
     def trigger(self) -> Trigger:

@@ -59,6 +59,15 @@ _CUE: Final = re.compile("|".join(_CUES))
 _FOLDS_APART: Final = frozenset("\u0130\u0131\u017f\u212a")
 
 
+def cue_may_match(cue: re.Pattern[str], text: str) -> bool:
+    """Can a case-insensitive pattern whose every branch holds one of ``cue``'s words match ``text``?
+
+    str.lower and re.IGNORECASE fold a few letters differently ("İ", "ı", "ſ", the Kelvin sign):
+    a text holding one of them always goes on to the pattern.
+    """
+    return cue.search(text.lower()) is not None or not _FOLDS_APART.isdisjoint(text)
+
+
 _ESCALATION: Final = re.compile(
     r"\b(?:verbraucherzentrale|verbraucherschutz|schlichtungsstelle|consumer\s+(?:protection|rights\s+group|ombudsman)"
     r"|trading\s+standards|small\s+claims|ombudsman|chargeback)\b"
@@ -79,7 +88,7 @@ def escalates(text: str) -> bool:
     >>> escalates("Die Verbraucher freuen sich"), escalates("Court date for the new stadium")
     (False, False)
     """
-    return _ESCALATION_CUE.search(text.lower()) is not None and _ESCALATION.search(text) is not None
+    return cue_may_match(_ESCALATION_CUE, text) and _ESCALATION.search(text) is not None
 
 
 def turns_away(text: str) -> bool:
@@ -94,10 +103,7 @@ def turns_away(text: str) -> bool:
     >>> turns_away("How do I change my delivery address?"), turns_away("Never had a problem with them")
     (False, False)
     """
-    # str.lower and re.IGNORECASE fold a few letters differently ("İ", "ı", "ſ", the Kelvin sign).
-    if _CUE.search(text.lower()) is None and not _FOLDS_APART.intersection(text):
-        return False
-    return TURNING_AWAY.search(text) is not None
+    return cue_may_match(_CUE, text) and TURNING_AWAY.search(text) is not None
 
 
 _FAREWELL: Final = r"(?:good\s*-?\s*bye|bye(?:\s+bye)?|farewell|tschüss|tschüß|tschüs|adieu|auf\s+nimmerwiedersehen)"
@@ -246,7 +252,7 @@ def prefers_brand(text: str, names: tuple[str, ...]) -> bool:
     >>> prefers_brand("Zum Glück bin ich nicht mehr bei Velora", names), prefers_brand("Switching to Zarella", names)
     (False, False)
     """
-    return bool(names) and _PREFERENCE_CUE.search(text.lower()) is not None and _preference_for(names).search(text) is not None
+    return bool(names) and cue_may_match(_PREFERENCE_CUE, text) and _preference_for(names).search(text) is not None
 
 
 _EXPOSE: Final = re.compile(
@@ -290,8 +296,7 @@ def exposes(text: str, names: tuple[str, ...]) -> bool:
     >>> exposes("Whistleblower schützen!", names), exposes("Investigation shows Globex knew", names)
     (False, False)
     """
-    lowered = text.lower()
     return (
-        bool(names) and _EXPOSE_CUE.search(lowered) is not None
+        bool(names) and cue_may_match(_EXPOSE_CUE, text)
         and _EXPOSE.search(text) is not None and _named(names).search(text) is not None
     )

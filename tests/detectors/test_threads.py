@@ -548,9 +548,9 @@ def test_deletion_complaints(text: str, complaint: bool) -> None:
 # ---------------------------------------------------------------- external posts
 
 def leak(engagers: int, claim: str | None = "former_employee", reach: float = 0.2,
-         negative: bool = True, spacing_ms: int = MINUTE) -> list[EnrichedEvent]:
-    events = [enriched("leak", 0, claim=claim, reach=reach, negative=negative,  # type: ignore[arg-type]
-                       text="As a former employee: brakes are not checked")]
+         negative: bool = True, spacing_ms: int = MINUTE,
+         text: str = "As a former employee: brakes are not checked") -> list[EnrichedEvent]:
+    events = [enriched("leak", 0, claim=claim, reach=reach, negative=negative, text=text)]  # type: ignore[arg-type]
     events += [enriched(f"s{i}", 2 * MINUTE + i * spacing_ms, parent="leak", kind="share" if i % 2 else "reply",
                         negative=bool(i % 2 == 0)) for i in range(engagers)]
     return events
@@ -559,6 +559,28 @@ def leak(engagers: int, claim: str | None = "former_employee", reach: float = 0.
 def test_external_post_fires_at_the_fifth_engager_for_an_insider_claim() -> None:
     external = ExternalPostBacklashDetector()
     assert first_firing(leak(10), "leak", external.assess) == 5
+
+
+@pytest.mark.parametrize("text", [
+    "Achtung Eltern!! Heute im Laugenbrötchen von der Bäckerei Acme ein Stück Hartplastik gefunden.",
+    "Warnung an alle mit Acme KP-200: Gehäuse ist bei Nenndruck gerissen, ein Kollege wurde an der Hand verletzt.",
+    "My acme e-bike battery caught fire in the hallway last night",
+])
+def test_a_post_reporting_harm_fires_at_the_fifth_engager_like_an_insiders(text: str) -> None:
+    """Two outside testers' product-safety warnings on a small brand came from customers with a
+    few hundred followers and no claim the detector knew: 15-40 reactions an hour, no incident."""
+    external = ExternalPostBacklashDetector()
+    events = leak(12, claim=None, negative=False, text=text)
+    assert first_firing(events, "leak", external.assess) == 5
+    tracker = ThreadTracker()
+    verdict = external.assess(fold(tracker, events).threads["leak"], events[-1].event.created_at_ms + 1)
+    assert verdict.severity > ExternalPostBacklashDetector().params.calm_spread_max_severity - 2
+
+
+def test_an_ordinary_customers_post_without_harm_is_not_an_external_backlash() -> None:
+    external = ExternalPostBacklashDetector()
+    events = leak(30, claim=None, negative=True, text="The new acme rolls are smaller and pricier, not happy")
+    assert first_firing(events, "leak", external.assess) is None
 
 
 def test_a_leak_already_in_an_incident_fires_again_only_on_a_second_wave() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.author_claims import detect_author_claim
+from detectors.author_claims import detect_author_claim, reports_harm
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,37 @@ def test_no_claim(text: str | None, lang: str | None) -> None:
 def test_former_employee_wins_over_complaint() -> None:
     claim = detect_author_claim("As a former employee: I want my money back", "en")
     assert claim is not None and claim.kind == "former_employee"
+
+
+@pytest.mark.parametrize(
+    ("text", "harm"),
+    [
+        ("Heute im Laugenbrötchen ein Stück Hartplastik gefunden, mein Sohn hätte sich fast dran verschluckt", True),
+        ("Gehäuse ist bei Nenndruck gerissen, ein Kollege wurde an der Hand verletzt", True),
+        ("Mein Sohn ist nach dem Essen im Krankenhaus gelandet", True),
+        ("Found a piece of glass in my salad", True),
+        ("The charger exploded while my phone was on it", True),
+        ("My daughter got sick after eating your nuggets, food poisoning", True),
+        ("Burned my hand on the kettle lid, it has no insulation", True),
+        ("FOUND HARD PLASTIC IN MY ROLL", True),
+        ("Müller hat sich im Training verletzt", False),
+        ("Die Preise sind explodiert", False),
+        ("Prices exploded this year", False),
+        ("this track is fire", False),
+        ("Mann bei Verkehrsunfall leicht verletzt", False),
+        ("He choked on Sunday again, classic", False),
+        ("", False),
+        (None, False),
+    ],
+)
+def test_reports_of_harm(text: str | None, harm: bool) -> None:
+    assert reports_harm(text) == harm
+
+
+@pytest.mark.parametrize(
+    "text", ["HARTPLASTIK im Brötchen", "GLASSPLITTER", "Battery   CAUGHT  FIRE", "am Arm verletzt", "İnjured my hand"],
+)
+def test_the_harm_cue_check_agrees_with_the_patterns(text: str) -> None:
+    from detectors.author_claims import _HARM
+
+    assert reports_harm(text) == (_HARM.search(text) is not None)

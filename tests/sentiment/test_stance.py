@@ -94,7 +94,7 @@ def test_a_preference_needs_the_brand_as_the_better_choice() -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["SWITCHING to velora", "Ich WECHSLE zu Velora", "zum  GLÜCK   velora", "Velora\tinstead", "while velora has the best"],
+    "text", ["SWITCHING to velora", "SWİTCHING to velora", "Ich WECHSLE zu Velora", "zum  GLÜCK   velora", "Velora\tinstead", "while velora has the best"],
 )
 def test_the_preference_cue_check_agrees_with_the_patterns(text: str) -> None:
     from detectors.sentiment.stance import _preference_for
