@@ -163,9 +163,8 @@ def is_deletion_complaint(text: str | None) -> bool:
 
 
 _SCREENSHOT: Final = re.compile(r"screenshot|screen-shot|screencap|screenie|bildschirmfoto", re.IGNORECASE)
-_QUOTED: Final = re.compile(r"(?:[\"“”„«»‚]|(?<![^\W\d_])['‘’])\s*[^\W\d_][^\"“”„«»]{6,}")
-"""An opening quotation mark before some words; an apostrophe counts only where no letter precedes
-it (not "won't"), so that most posts skip the search for a quoted brand post."""
+_QUOTE_MARKS: Final = frozenset("\"“”„«»‚‘’'")
+_APOSTROPHES: Final = frozenset("'‘’")
 _RUN_TOKEN: Final = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -190,7 +189,27 @@ def refers_to_a_post(text: str | None) -> bool:
     >>> refers_to_a_post("Delayed again"), refers_to_a_post("Don't worry, it won't happen again")
     (False, False)
     """
-    return bool(text) and (_SCREENSHOT.search(text or "") is not None or _QUOTED.search(text or "") is not None)
+    if not text:
+        return False
+    lowered = text.lower()
+    if ("screen" in lowered or "bildschirm" in lowered) and _SCREENSHOT.search(text) is not None:
+        return True
+    for mark in _QUOTE_MARKS.intersection(text):  # most posts: none, and no loop
+        index = text.find(mark)
+        while index >= 0:
+            if _opens_a_quote(text, index):
+                return True
+            index = text.find(mark, index + 1)
+    return False
+
+
+def _opens_a_quote(text: str, index: int) -> bool:
+    """A quotation mark followed by a word; an apostrophe only where no letter comes before it
+    ("won't" and "zestoo's" quote nothing)."""
+    if text[index] in _APOSTROPHES and index > 0 and text[index - 1].isalpha():
+        return False
+    rest = text[index + 1 :].lstrip()
+    return len(rest) >= 7 and rest[0].isalpha()
 
 
 @dataclass(frozen=True, slots=True)

@@ -337,8 +337,9 @@ def test_a_share_shift_linked_to_a_hostile_reply_reads_in_negative_reactions_not
     engine = CrisisEngine()
     onset = 24 * HOUR + 10 * MINUTE
     events = background(26) + rude_reply_crisis(onset, reactions=2)
+    # Posts that neither quote the reply nor say "screenshot": only the brand-wide share moves.
     events += [enriched(f"quote{i}", onset + 5 * MINUTE + i * 100_000, author=f"quoter{i}", negative=True,
-                        text="Screenshot of @acme telling a customer it's not their problem") for i in range(36)]
+                        text="@acme telling a customer it's not their problem, wow") for i in range(36)]
     events.sort(key=lambda event: (event.event.created_at_ms, event.event.id))
     _, incidents, _ = run(engine, events, flush_at=T0_MS + 26 * HOUR)
     opened = [incident for incident in incidents if incident.status == "opened"]

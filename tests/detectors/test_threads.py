@@ -29,6 +29,7 @@ from detectors.threads import (
     bounded_count,
     is_deletion_complaint,
     is_hostile_text,
+    refers_to_a_post,
     space_saving,
     top_keys,
 )
@@ -186,6 +187,22 @@ def test_screenshots_count_only_for_a_hostile_reply_and_only_after_it(case: str,
     texts = ["Screenshot: 'Then order somewhere else.' Wow."] * 6
     thread = fold(ThreadTracker(), screenshot_crowd(texts, brand_text=brand_text, first_ms=first_ms)).threads["q"]
     assert thread.reactions == 0, case
+
+
+@pytest.mark.parametrize(("text", "refers"), [
+    ("Screenshot: this is how @acme talks to customers", True),
+    ("Bildschirmfoto von der Antwort anbei", True),
+    ("'We won't miss you' - wow", True),
+    ("„Wir vermissen dich nicht“ – echt jetzt?", True),
+    ('Then they wrote "order somewhere else"', True),
+    ("Don't worry, it won't happen again", False),
+    ("acme's reply was quick", False),
+    ("the screen of my phone is broken", False),
+    ("'ok'", False),
+    ("", False),
+])
+def test_what_shows_or_quotes_a_post(text: str, refers: bool) -> None:
+    assert refers_to_a_post(text) == refers
 
 
 def test_a_post_quoting_other_words_is_not_a_reaction_to_the_hostile_reply() -> None:
