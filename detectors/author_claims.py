@@ -96,34 +96,35 @@ def detect_author_claim(text: str | None, lang: str | None) -> AuthorClaim | Non
     return None
 
 
-_BODY: Final = r"(?:hand|hands|arm|leg|face|finger|fingers|eye|eyes|mouth|skin|head|foot|feet)"
+_BODY: Final = r"(?:hand|hands|arm|leg|face|finger|fingers|mouth|skin|foot|feet)"
 _PERSON: Final = r"(?:son|daughter|kid|kids|child|children|baby|toddler|colleague|coworker|dog|cat)"
 _HARM: Final = re.compile(
     "|".join((
         rf"\b(?:hurt|burn(?:ed|t)|cut|injured|scalded)\s+(?:my|his|her|our|their)\s+(?:{_BODY}|{_PERSON})\b",
         rf"\b(?:my|our|his|her|their)\s+(?:\w+\s+)?{_PERSON}\s+(?:was|got|has\s+been|ended\s+up)\s+(?:badly\s+|seriously\s+)?"
-        r"(?:hurt|injured|burn(?:ed|t)|sick|poisoned|in\s+hospital|in\s+a&e)\b",
-        r"\b(?:battery|charger|phone|device|bike|e-bike|scooter|pump|heater|boiler|appliance)\s+(?:\w+\s+)?"
-        r"(?:exploded|caught\s+fire|burst|melted)\b",
+        r"(?:hurt|injured|burn(?:ed|t)|sick\s+(?:after|from)|poisoned|in\s+hospital|in\s+a&e)\b",
+        r"\b(?:battery|charger|phone|device|e-bike|scooter|pump|heater|boiler|appliance)\s+(?:just\s+|has\s+|had\s+)?"
+        r"(?:exploded|caught\s+fire|melted)\b",
         r"\bfood\s+poisoning\b|\ballergic\s+reaction\b|\bchoked\s+on\s+(?:a|an|the|some|it|piece|bits?)\b",
-        r"\b(?:found|there\s+was|was)\s+(?:a\s+)?(?:piece\s+of\s+|shard\s+of\s+|bits?\s+of\s+)?"
-        r"(?:glass|hard\s+plastic|plastic|metal|insects?|a\s+bug|mould|mold)\s+in\s+(?:my|our|the|his|her)\b",
+        r"\bfound\s+(?:a\s+)?(?:piece\s+of\s+|shard\s+of\s+|bits?\s+of\s+)?"
+        r"(?:glass|hard\s+plastic|plastic|metal|insects?|mould|mold)\s+in\s+(?:my|our|the|his|her)\b",
         r"\bended\s+up\s+in\s+(?:a&e|hospital|the\s+er|the\s+emergency\s+room)\b|\bsafety\s+(?:hazard|defect|recall)\b",
         r"\b(?:an\s+der|am)\s+(?:hand|arm|bein|kopf|auge|fuß|finger)\s+verletzt\b",
-        r"\b(?:sohn|tochter|kleine[rn]?|baby|kollege|kollegin|hund)\s+(?:\w+\s+){0,4}?(?:verletzt|verbrüht|verbrannt|"
+        r"\b(?:sohn|tochter|baby|kollege|kollegin|hund)\s+(?:\w+\s+){0,4}?(?:verletzt|verbrüht|verbrannt|"
         r"vergiftet|im\s+krankenhaus|in\s+der\s+notaufnahme)\b",
-        r"\b(?:fast|beinahe)\s+(?:dran\s+|daran\s+)?(?:verschluckt|erstickt)\b",
-        r"\b(?:akku|ladegerät|handy|gerät|rad|e-bike|pumpe|gehäuse|heizung)\s+(?:\w+\s+){0,3}?(?:explodiert|in\s+brand\s+geraten|"
-        r"geplatzt|gerissen)\b",
-        r"\blebensmittelvergiftung\b|\ballergische[nr]?\s+(?:reaktion|schock)\b|\bhartplastik\b|\b(?:glas|metall)splitter\b",
+        r"\b(?:fast|beinahe)\s+(?:dran\s+|daran\s+)?(?:verschluckt|erstickt)\b(?!\s+vor\b)",
+        r"\b(?:akku|ladegerät|gehäuse)\s+(?:\w+\s+){0,3}?(?:explodiert|in\s+brand\s+geraten|geplatzt|gerissen)\b",
+        r"\blebensmittelvergiftung\b|\ballergische[nr]?\s+(?:reaktion|schock)\b|\b(?:glas|metall)splitter\b",
+        r"\b(?:stück|teil|splitter)\s+(?:hart)?plastik\b",
         r"\bsicherheitsmangel\b|\bsicherheitsmängel\b|\bsicherheitsrisiko\b",
     )),
-    re.IGNORECASE,
+    _FLAGS,
 )
+"""A harm next to a person, a body part or a product, or a harm that needs none ("food
+poisoning", "allergic reaction", "safety recall", "Lebensmittelvergiftung", "Sicherheitsmangel")."""
 _HARM_CUE: Final = re.compile(
-    r"hurt|burn|cut|injur|scald|sick|poison|hospital|a&e|explod|fire|melted|burst|allerg|chok|glass|plastic|metal|insect"
-    r"|bug|mould|mold|safety|plastik|verletz|verbrüh|verbrann|vergift|krankenhaus|notaufnahme|verschluck|ersti|brand|geplatzt"
-    r"|gerissen|splitter|sicherheit"
+    r"hurt|burn|cut|injur|scald|sick|poison|hospital|a&e|explod|fire|melted|allerg|chok|found|safety|plastik"
+    r"|verletz|verbrüh|verbrann|vergift|krankenhaus|notaufnahme|verschluck|ersti|brand|geplatzt|gerissen|splitter|sicherheit"
 )
 
 
@@ -139,7 +140,7 @@ def reports_harm(text: str | None) -> bool:
     True
     >>> reports_harm("Gehäuse ist gerissen, ein Kollege wurde an der Hand verletzt"), reports_harm("Müller hat sich verletzt")
     (True, False)
-    >>> reports_harm("Prices exploded this year"), reports_harm("this track is fire")
+    >>> reports_harm("My phone bill exploded this month"), reports_harm("Found a bug in the checkout")
     (False, False)
     """
     return bool(text) and cue_may_match(_HARM_CUE, text or "") and _HARM.search(text or "") is not None

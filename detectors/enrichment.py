@@ -14,6 +14,7 @@ from typing import Protocol
 from detectors.sentiment.stance import (
     brand_names,
     calls_for_boycott_of,
+    escalates,
     exposes,
     leaves_brand,
     prefers_brand,
@@ -84,11 +85,12 @@ class Enricher:
             names = self._names.get(event.brand, ())
             if role == "other" and event.text and sentiment.label in ("neutral", "positive") and (
                 says_goodbye_to(event.text, names) or calls_for_boycott_of(event.text, names)
-                or exposes(event.text, names)
+                or exposes(event.text, names) or escalates(event.text)
             ):
                 # A polite farewell to the brand, or a call to boycott it, reads positive or
                 # neutral to the model; it is a customer leaving, or calling others to leave. A
-                # reporter's level account of an investigation into the brand is damaging news.
+                # reporter's level account of an investigation into the brand is damaging news,
+                # and so is a customer taking the brand to consumer protection or a lawyer.
                 sentiment = replace(sentiment, label="negative", score=min(sentiment.score, -0.5))
             elif role == "other" and event.text and sentiment.label == "negative" and (
                 prefers_brand(event.text, names) and not leaves_brand(event.text, names)

@@ -163,8 +163,15 @@ def is_deletion_complaint(text: str | None) -> bool:
 
 
 _SCREENSHOT: Final = re.compile(r"screenshot|screen-shot|screencap|screenie|bildschirmfoto", re.IGNORECASE)
+_ABOUT_WORDS: Final = re.compile(
+    r"\b(?:repl(?:y|ies|ied)|answer(?:s|ed)?|respon(?:se|ds|ded)|wr(?:ote|ites)|talks?|speaks?|tweet(?:s|ed)?|account"
+    r"|antwort\w*|geantwortet|schreib\w*|geschrieben|redet|spricht|reden|sprechen|tweet)\b",
+    re.IGNORECASE,
+)
+"""Words that say what a screenshot shows is something the brand said ("... how @zestoo talks to
+customers", "So redet @zestoo_de mit Kunden"), not an order or an error message."""
 _QUOTE_MARKS: Final = frozenset("\"“”„«»‚‘’'")
-_APOSTROPHES: Final = frozenset("'‘’")
+_MIN_QUOTE_CHARS: Final = 7
 _RUN_TOKEN: Final = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -181,35 +188,64 @@ def quoted_runs(text: str | None) -> frozenset[tuple[str, ...]]:
     )
 
 
+def quoted_spans(text: str | None) -> list[str]:
+    """What the text puts in quotation marks: an opening mark with no letter or digit before it
+    and a word after it, a closing one at least 7 characters later with no letter after it
+    ("won't", "zestoo's", "90's", 27" and "'ne Frage" open nothing).
+
+    >>> quoted_spans("Screenshot: 'Then order somewhere else.' Wow. „Wir vermissen dich nicht“")
+    ['Then order somewhere else.', 'Wir vermissen dich nicht']
+    >>> quoted_spans("rock 'n' roll, the 90's called, hab 'ne Frage, don't")
+    []
+    """
+    if not text or _QUOTE_MARKS.isdisjoint(text):
+        return []  # most posts: one set test
+    spans = []
+    index, end = 0, len(text)
+    while index < end:
+        char = text[index]
+        if char in _QUOTE_MARKS and (index == 0 or not text[index - 1].isalnum()) and (
+            index + 1 < end and text[index + 1].isalpha()
+        ):
+            close = next(
+                (at for at in range(index + _MIN_QUOTE_CHARS, end)
+                 if text[at] in _QUOTE_MARKS and (at + 1 == end or not text[at + 1].isalpha())),
+                None,
+            )
+            if close is not None:
+                spans.append(text[index + 1 : close])
+                index = close + 1
+                continue
+        index += 1
+    return spans
+
+
+def shows_a_brand_reply(text: str | None) -> bool:
+    """Does the post say it shows a screenshot of something someone wrote?
+
+    >>> shows_a_brand_reply("screenshot going round of zestoo being rude to a customer"), shows_a_brand_reply(
+    ...     "Here's a screenshot of my refund status, still nothing")
+    (True, False)
+    """
+    if not text:
+        return False
+    lowered = text.lower()
+    return (
+        ("screen" in lowered or "bildschirm" in lowered) and _SCREENSHOT.search(text) is not None
+        and (_ABOUT_WORDS.search(text) is not None or TONE_COMPLAINT.search(text) is not None)
+    )
+
+
 def refers_to_a_post(text: str | None) -> bool:
-    """Does a post show or quote something ("Screenshot: ...", "'Then order somewhere else.' Wow")?
+    """Does a post show or quote something ("Screenshot: how @zestoo talks to customers",
+    "'Then order somewhere else.' Wow")?
 
     >>> refers_to_a_post("Screenshot: this is how @zestoo talks to customers"), refers_to_a_post("'We won't miss you' - wow")
     (True, True)
     >>> refers_to_a_post("Delayed again"), refers_to_a_post("Don't worry, it won't happen again")
     (False, False)
     """
-    if not text:
-        return False
-    lowered = text.lower()
-    if ("screen" in lowered or "bildschirm" in lowered) and _SCREENSHOT.search(text) is not None:
-        return True
-    for mark in _QUOTE_MARKS.intersection(text):  # most posts: none, and no loop
-        index = text.find(mark)
-        while index >= 0:
-            if _opens_a_quote(text, index):
-                return True
-            index = text.find(mark, index + 1)
-    return False
-
-
-def _opens_a_quote(text: str, index: int) -> bool:
-    """A quotation mark followed by a word; an apostrophe only where no letter comes before it
-    ("won't" and "zestoo's" quote nothing)."""
-    if text[index] in _APOSTROPHES and index > 0 and text[index - 1].isalpha():
-        return False
-    rest = text[index + 1 :].lstrip()
-    return len(rest) >= 7 and rest[0].isalpha()
+    return shows_a_brand_reply(text) or bool(quoted_spans(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -389,10 +425,11 @@ class ThreadParams:
     recent_root_excerpt_chars: int = 120
     complaint_attribution_ms: int = 12 * 3_600_000
     """Deletion complaints outside a moderated thread count for the brand's last moderated thread this long."""
-    quote_attribution_ms: int = 12 * 3_600_000
-    """Posts of their own that show or quote a hostile brand post ("Screenshot: ...", its words in
-    quotes) count as reactions to it this long after it: a rude reply spreads as screenshots,
-    with no link to its thread."""
+    quote_attribution_ms: int = 6 * 3_600_000
+    """Posts of their own that show or quote a hostile brand post (a screenshot of how the brand
+    replied, its words in quotation marks) count as reactions to it this long after it: a rude
+    reply spreads as screenshots, with no link to its thread. No longer than ``idle_ms``: a
+    thread idle that long is forgotten."""
     protest_takeover: int = 3
     """A moderated thread takes the protests posted elsewhere from an earlier protested one
     once this many people protest about it (one complaint under a routine spam removal must
@@ -403,8 +440,8 @@ class ThreadParams:
             raise ValueError("bucket_width_ms must be positive and activity_span_ms at least one bucket")
         if self.max_threads < 1 or self.max_distinct_authors < 1:
             raise ValueError("max_threads and max_distinct_authors must be at least 1")
-        if self.quote_attribution_ms < 0:
-            raise ValueError("quote_attribution_ms must not be negative")
+        if not 0 <= self.quote_attribution_ms <= self.idle_ms:
+            raise ValueError("quote_attribution_ms must be between 0 and idle_ms")
         if self.protest_takeover < 1 or self.max_terms < 0:
             raise ValueError("protest_takeover must be at least 1 and max_terms not negative")
 
@@ -567,8 +604,9 @@ class ThreadTracker:
         if is_root and event.author_role == "other" and raw.kind != "deletion" and not complaint and refers_to_a_post(raw.text):
             quoted = self._quoted_brand_post(threads, event)
             if quoted is not None and quoted != thread_id:
-                echoed = self._react(threads[quoted], event, complaint=False)
-                threads[quoted] = replace(echoed, last_seen_ms=max(echoed.last_seen_ms, raw.created_at_ms))
+                shown = threads[quoted]
+                shown = replace(shown, last_seen_ms=max(shown.last_seen_ms, raw.created_at_ms))
+                threads[quoted] = self._react(shown, event, complaint=False)
         aliases = book.aliases or {}
         parent = raw.root_id or raw.parent_id
         # Least recently used goes first: a reply everybody answers (the brand's rude reply
@@ -620,9 +658,10 @@ class ThreadTracker:
 
     def _quoted_brand_post(self, threads: Mapping[str, ThreadState], event: EnrichedEvent) -> str | None:
         """The thread of the recent hostile brand post a post of its own shows or quotes: the one
-        whose words it quotes, else (a screenshot) the latest one."""
+        whose words it puts in quotation marks, else (a screenshot of a reply) the latest one."""
         raw = event.event
         runs: frozenset[tuple[str, ...]] | None = None
+        screenshot: bool | None = None
         best: tuple[tuple[bool, int, str], str] | None = None
         for thread in threads.values():
             post = thread.brand_post
@@ -631,9 +670,10 @@ class ThreadTracker:
             ):
                 continue
             if runs is None:
-                runs = quoted_runs(raw.text)
+                runs = quoted_runs(" … ".join(quoted_spans(raw.text)))
+                screenshot = shows_a_brand_reply(raw.text)
             quotes = not runs.isdisjoint(quoted_runs(post.excerpt))
-            if not quotes and _SCREENSHOT.search(raw.text or "") is None:
+            if not quotes and not screenshot:
                 continue
             key = (quotes, post.created_at_ms, thread.thread_id)
             if best is None or key > best[0]:

@@ -30,7 +30,7 @@ from detectors.sentiment.artifact import (
 )
 from detectors.sentiment.features import N_DENSE, Featurizer
 from detectors.sentiment.language import LanguageDetector, normalise_lang, resolve_languages
-from detectors.sentiment.stance import escalates, turns_away
+from detectors.sentiment.stance import turns_away
 from detectors.sentiment.text import FeatureConfig, clear_piece_cache, tokenize
 from schemas.records import Sentiment
 
@@ -132,7 +132,7 @@ class SentimentClassifier:
                 label = LABELS[label_index]
                 if label != "neutral" and abs(score) < POLAR_MARGIN:
                     label = "neutral"
-                if turns_away(texts[index] or "") or escalates(texts[index] or ""):
+                if turns_away(texts[index] or ""):
                     label, score = "negative", min(score, -0.5)
                 sentiment = Sentiment(
                     label=label,

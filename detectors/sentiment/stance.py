@@ -37,8 +37,9 @@ _GERMAN: Final = (
     r"\bnie\s+wieder\s+(?:bestell|kauf|buch|bei\b|von\b)",
     r"\b(?:bestell|kauf|buch)\w*\s+(?:\w+\s+){0,3}nie\s+wieder\b",
     r"\b(?:kauf|bestell|buch)e?\s+ich\s+(?:(?!nie\b|nicht\b|nirgends\b)\w+\s+){0,3}woanders\b(?![^.!?]*\?)",
-    r"\b(?:flieg|fahr|reis)e?\s+(?:ich\s+)?(?:\w+\s+){0,2}?nie\s+wieder\b(?!\s+ohne\b)",
-    r"\bnie\s+wieder\s+(?:mit\s+(?:denen|euch|ihnen|dem\s+laden|der\s+firma)\b|flieg|fahr|reis)",
+    r"\b(?:flieg|fahr|reis)e?\s+(?:ich\s+)?(?:\w+\s+){0,2}?nie\s+wieder\b(?!\s+(?:ohne|woanders|anders|mit\s+(?:einer\s+)?andere))",
+    r"\bnie\s+wieder\s+mit\s+(?:denen|euch|ihnen|dem\s+laden|der\s+firma)\b",
+    r"\bnie\s+wieder\s+(?:flieg|fahr|reis)e\s+ich\s+(?:mit|bei)\b",
 )
 _SCORN: Final = (r"\bthanks\s+for\s+nothing\b", r"\bdanke\s+für\s+nichts\b")
 """Thanks that are never meant: all 5 in the labelled English and German sets are negative."""
@@ -69,19 +70,29 @@ def cue_may_match(cue: re.Pattern[str], text: str) -> bool:
 
 
 _ESCALATION: Final = re.compile(
-    r"\b(?:verbraucherzentrale|verbraucherschutz|schlichtungsstelle|consumer\s+(?:protection|rights\s+group|ombudsman)"
-    r"|trading\s+standards|small\s+claims|ombudsman|chargeback)\b"
-    r"|\b(?:anwalt|rechtsanwalt|rechtsschutz)\s+(?:ist\s+)?(?:einschalten|eingeschaltet|informiert)\b|\bsee\s+you\s+in\s+court\b",
+    "|".join((
+        r"\b(?:verbraucherzentrale|schlichtungsstelle|consumer\s+(?:protection|rights\s+group|ombudsman)|trading\s+standards"
+        r"|small\s+claims|ombudsman)\b",
+        r"\b(?:file[ds]?|filing|do(?:ing)?|raise[ds]?|raising|open(?:ed|ing)?|start(?:ed|ing)?)\s+(?:a\s+)?chargeback\b",
+        r"\b(?:getting|get|involving|calling|contacting|talking\s+to|speaking\s+to)\s+(?:my|a|our)\s+(?:lawyer|solicitor|attorney)\b",
+        r"\b(?:my|our)\s+(?:lawyer|solicitor|attorney)\s+(?:is|will|has)\b|\bsee\s+you\s+in\s+court\b",
+        r"\b(?:anwalt|anwältin|rechtsanwalt|rechtsanwältin|rechtsschutz)\s+(?:ist\s+)?(?:einschalten|eingeschaltet|informiert)\b",
+        r"\bschalte\s+(?:meinen|meine|einen|eine)\s+(?:anwalt|anwältin|rechtsanwalt|rechtsanwältin)\s+ein\b",
+    )),
     re.IGNORECASE,
 )
 """Taking the brand to consumer protection, an ombudsman or a lawyer: a customer whose complaint
-has become a case ("Verbraucherzentrale einschalten!", "Sofort zur Schlichtungsstelle"). Not
-"Schlichtung" alone: in the labelled German set it is the rail strike's arbitration, good news."""
-_ESCALATION_CUE: Final = re.compile("verbraucher|schlichtungsstelle|consumer|standards|claims|ombuds|chargeback|anwalt|rechtsschutz|court")
+has become a case ("Verbraucherzentrale einschalten!", "Sofort zur Schlichtungsstelle", "filed a
+chargeback", "getting my lawyer involved"). Not "Schlichtung" alone (in the labelled German set
+it is the rail strike's arbitration, good news), not "Verbraucherschutz" (news about the law),
+not a chargeback that is done ("Chargeback processed, thanks")."""
+_ESCALATION_CUE: Final = re.compile("verbraucherzentrale|schlichtungsstelle|consumer|standards|claims|ombuds|chargeback|lawyer|solicitor|attorney|court|anwalt|anwält|rechtsschutz")
 
 
 def escalates(text: str) -> bool:
-    """Does the text take the complaint to consumer protection, an ombudsman or a lawyer?
+    """Does the text take the complaint to consumer protection, an ombudsman or a lawyer? For an
+    outside author only (the enricher): a brand telling a customer where to complain
+    ("Sie können sich an die Schlichtungsstelle wenden") is not hostile.
 
     >>> escalates("Sofort zur Schlichtungsstelle, Jule!"), escalates("Reporting them to Trading Standards")
     (True, True)
@@ -222,19 +233,21 @@ def _preference_for(names: tuple[str, ...]) -> re.Pattern[str]:
             rf"\b(?:bought|buy(?:ing)?|order(?:ed|ing)?|got|getting|book(?:ed|ing)?|chose|choosing|went\s+with|going\s+with)"
             rf"\s+{gap}{{0,3}}{brand}(?:\s+[\w'’]+){{0,3}}\s+instead\b(?!\s+of)",
             rf"{alone}\s+instead\b(?!\s+of)",
-            rf"\bwhile\s+{alone}\s+{gap}{{0,3}}(?:has|have|is|are|makes?|gets?)\s+(?:the\s+)?(?:best|better|great)\b",
+            rf"\bwhile\s+{alone}\s+{gap}{{0,3}}(?:has|have|is|are|makes?|gets?)\s+(?:the\s+)?(?:best|better|great)\b"
+            r"(?![^.!?]*(?:,|\bbut\b))",
             rf"{alone}\s+(?:is|seems|looks)\s+(?:so\s+|much\s+|way\s+|a\s+lot\s+)?"
-            rf"(?:better(?!\s+than\s+th(?:is|at))|more\s+(?:transparent|honest|ethical|reliable|trustworthy))\b",
+            rf"(?:better(?!\s+(?:than\s+th(?:is|at)|at\b))|more\s+(?:transparent|honest|ethical|reliable|trustworthy))\b",
             rf"{unnegated}\b(?:wechsle|wechseln|gewechselt|umsteigen|umgestiegen|steige)\s+{gap}{{0,3}}(?:zu|auf)\s+{brand}",
-            rf"\blieber\s+{gap}{{0,2}}{brand}",
-            rf"\bzum\s+glück\s+{gap}{{0,4}}{brand}",
-            rf"{alone}\s+{gap}{{0,3}}stattdessen\b",
+            rf"\b(?:dann|doch|also|künftig)\s+lieber\s+(?:(?:zu|mit|bei)\s+)?{brand}",
+            rf"{alone}\s+stattdessen\b|\bstattdessen\s+(?:zu|mit|bei)\s+{brand}",
         )),
         re.IGNORECASE,
     )
 
 
-_PREFERENCE_CUE: Final = re.compile("switch|moving|moved|instead|while|better|more|wechs|umsteig|umgestieg|steige|lieber|glück|stattdessen")
+_PREFERENCE_CUE: Final = re.compile("switch|moving|moved|instead|while|better|more|wechs|umsteig|umgestieg|steige|lieber|stattdessen")
+_REGRET: Final = re.compile(r"\bregret|\bmistake\b|\bworst\s+decision|\bbereu|\bfehler\b|\bfehlentscheidung", re.IGNORECASE)
+"""'I regret switching to velora' is a complaint about velora."""
 
 
 def prefers_brand(text: str, names: tuple[str, ...]) -> bool:
@@ -243,42 +256,45 @@ def prefers_brand(text: str, names: tuple[str, ...]) -> bool:
 
     The model reads such a text as negative, and it is: about the other one. An outside tester's
     competitor scandal opened a spike of "people newly negative about velora" who were all moving
-    to velora; another's football crowd wrote "0:3 zuhause ... Zum Glück fliegt Skyjet uns nicht
-    auch noch so".
+    to velora. Not a salutation ("Lieber Velora-Kundenservice, ..."), not with regret ("I regret
+    switching to velora"), not "Zum Glück ..." (sarcasm as often as relief).
 
     >>> names = brand_names("velora")
     >>> prefers_brand("Zarella sweatshop story is horrifying. switching to velora for basics", names)
     True
-    >>> prefers_brand("Zum Glück bin ich nicht mehr bei Velora", names), prefers_brand("Switching to Zarella", names)
+    >>> prefers_brand("I regret switching to velora", names), prefers_brand("Switching to Zarella", names)
     (False, False)
     """
-    return bool(names) and cue_may_match(_PREFERENCE_CUE, text) and _preference_for(names).search(text) is not None
+    return (
+        bool(names) and cue_may_match(_PREFERENCE_CUE, text)
+        and _preference_for(names).search(text) is not None and _REGRET.search(text) is None
+    )
 
 
 _EXPOSE: Final = re.compile(
     "|".join((
         r"\b(?:our|an?|the|new|[\w-]*month(?:s|-long)?|[\w-]*year(?:s|-long)?)?\s*investigation\s+"
-        r"(?:shows|showed|reveals|revealed|finds|found|uncovers|uncovered|into)\b",
+        r"(?:shows|showed|reveals|revealed|finds|found|uncovers|uncovered)\b",
         r"\binternal\s+(?:documents|docs|emails|e-mails|memos?|chats|messages|papers|files)\s+"
         r"(?:show|showed|reveal|revealed|prove|suggest|seen\s+by)\b",
         r"\b(?:leaked|leak\s+of)\s+(?:internal\s+)?(?:documents|docs|emails|e-mails|memos?|chats|messages|files|recordings?)\b",
-        r"\bwhistle-?blowers?\b",
+        r"\bwhistle-?blowers?\s+(?:says|said|claims|claimed|alleges|alleged|reveals|revealed|told|tells|speaks|spoke|reports|reported)\b",
         r"\bundercover\s+(?:investigation|reporter|footage|filming)\b",
         r"\b(?:documents|emails|e-mails|memos?|recordings?)\s+(?:obtained|seen)\s+by\b",
         r"\b(?:unsere|eine|die|neue)?\s*recherche\s+(?:zeigt|belegt|ergibt|ergab|deckt)\b",
         r"\binterne\s+(?:dokumente|unterlagen|mails|e-mails|papiere|chats|nachrichten)\s+(?:zeigen|belegen|beweisen|legen\s+nahe)\b",
         r"\b(?:geleakte|durchgestochene)\s+(?:dokumente|unterlagen|mails|e-mails|chats|nachrichten)\b",
-        r"\bwhistle-?blower(?:in)?\b",
+        r"\bwhistle-?blower(?:in)?\s+(?:sagt|berichtet|packt|erhebt|wirft|erzählt)\b",
         r"\b(?:verdeckte|undercover)\s+(?:recherche|aufnahmen|reporter(?:in)?)\b",
     )),
     re.IGNORECASE,
 )
-_EXPOSE_CUE: Final = re.compile("investigation|internal|interne|leak|whistle|undercover|obtained|seen by|recherche|geleakt|durchgestochen")
+_EXPOSE_CUE: Final = re.compile("investigation|internal|interne|leak|whistle|undercover|verdeckt|obtained|seen|recherche|geleakt|durchgestochen")
 
 
 @lru_cache(maxsize=1024)
 def _named(names: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-])[#@]?(?:{'|'.join(re.escape(name) for name in names)})(?![\w-])", re.IGNORECASE)
+    return re.compile(rf"(?<![\w-])[#@]?(?:{'|'.join(re.escape(name) for name in names)})(?!\w)", re.IGNORECASE)
 
 
 def exposes(text: str, names: tuple[str, ...]) -> bool:
@@ -287,8 +303,10 @@ def exposes(text: str, names: tuple[str, ...]) -> bool:
     below minimum wage, internal documents show")?
 
     Reporters write in a level tone and the model reads it as neutral, so an outside tester's
-    journalist story could not be a damaging external post. In the 90,972 labelled texts these
-    phrases occur 10 times, none of them naming a company.
+    journalist story could not be a damaging external post. None of the 90,972 labelled texts
+    matches. A whistleblower must say something and an investigation must show something: "zestoo
+    launches a whistleblower hotline" and "zestoo opened an investigation into my lost parcel"
+    are not exposés.
 
     >>> names = brand_names("zestoo")
     >>> exposes("NEW: Our four-month investigation shows zestoo couriers earn as little as £4.10 an hour", names)

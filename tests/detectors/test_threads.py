@@ -200,13 +200,19 @@ def test_screenshots_count_only_for_a_hostile_reply_and_only_after_it(case: str,
     ("the screen of my phone is broken", False),
     ("'ok'", False),
     ("", False),
+    # found by a review: apostrophes that open nothing, an inch mark, a screenshot of something else
+    ("hab 'ne Frage zu meiner Bestellung", False),
+    ("rock 'n' roll merch, the 90's called", False),
+    ('27" monitor arrived broken', False),
+    ("Here's a screenshot of my refund status, still nothing", False),
 ])
 def test_what_shows_or_quotes_a_post(text: str, refers: bool) -> None:
     assert refers_to_a_post(text) == refers
 
 
 def test_a_post_quoting_other_words_is_not_a_reaction_to_the_hostile_reply() -> None:
-    texts = ["'Best pizza in town' they said. Cold again.", "My 'express' delivery took two hours"] * 3
+    texts = ["'Best pizza in town' they said. Cold again.", "My 'express' delivery took two hours",
+             "Here's a screenshot of my order, still not here", "'new' order somewhere else menu is tiny"] * 2
     thread = fold(ThreadTracker(), screenshot_crowd(texts)).threads["q"]
     assert thread.reactions == 0
 
@@ -589,9 +595,11 @@ def test_a_post_reporting_harm_fires_at_the_fifth_engager_like_an_insiders(text:
     external = ExternalPostBacklashDetector()
     events = leak(12, claim=None, negative=False, text=text)
     assert first_firing(events, "leak", external.assess) == 5
-    tracker = ThreadTracker()
-    verdict = external.assess(fold(tracker, events).threads["leak"], events[-1].event.created_at_ms + 1)
-    assert verdict.severity > ExternalPostBacklashDetector().params.calm_spread_max_severity - 2
+    # Sympathy, not anger: a claimless post would stay a warning however fast it spread.
+    calm = [events[0], *(enriched(f"c{i}", 2 * MINUTE + i * 20_000, parent="leak", kind="share") for i in range(40))]
+    verdict = external.assess(fold(ThreadTracker(), calm).threads["leak"], calm[-1].event.created_at_ms + 1)
+    assert verdict.fired and verdict.negative_events == 0
+    assert verdict.severity > external.params.calm_spread_max_severity
 
 
 def test_an_ordinary_customers_post_without_harm_is_not_an_external_backlash() -> None:

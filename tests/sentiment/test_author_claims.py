@@ -94,6 +94,15 @@ def test_former_employee_wins_over_complaint() -> None:
         ("this track is fire", False),
         ("Mann bei Verkehrsunfall leicht verletzt", False),
         ("He choked on Sunday again, classic", False),
+        # found by a review: everyday complaints and figures of speech
+        ("There was a bug in the checkout again", False),
+        ("My phone bill exploded this month", False),
+        ("Die Kosten für die Heizung sind explodiert", False),
+        ("My kids got sick of waiting for the delivery", False),
+        ("Das Cockpit ist voller billigem Hartplastik", False),
+        ("Ich bin fast erstickt vor Lachen bei eurem Werbespot", False),
+        ("The new dark mode hurt my eyes", False),
+        ("Der kleine Kiosk im Krankenhaus hat zu", False),
         ("", False),
         (None, False),
     ],
@@ -103,7 +112,7 @@ def test_reports_of_harm(text: str | None, harm: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["HARTPLASTIK im Brötchen", "GLASSPLITTER", "Battery   CAUGHT  FIRE", "am Arm verletzt", "İnjured my hand"],
+    "text", ["Ein STÜCK HARTPLASTIK im Brötchen", "GLASSPLITTER", "Battery   CAUGHT  FIRE", "am Arm verletzt", "İnjured my hand"],
 )
 def test_the_harm_cue_check_agrees_with_the_patterns(text: str) -> None:
     from detectors.author_claims import _HARM

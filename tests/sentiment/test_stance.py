@@ -80,7 +80,6 @@ def test_a_preference_needs_the_brand_as_the_better_choice() -> None:
         "Zarella response is pathetic. cancelled my order, bought the velora dress instead",
         "Zarella is disgusting. @velora_care seems more transparent",
         "watching zarella implode while velora quietly has the best linen lol",
-        "0:3 zuhause. Zum Glück fliegt Velora uns nicht auch noch so",
         "Ich wechsle jetzt zu Velora", "Dann lieber Velora", "Zarella? Nein, Velora stattdessen",
     ):
         assert prefers_brand(text, names), text
@@ -88,6 +87,12 @@ def test_a_preference_needs_the_brand_as_the_better_choice() -> None:
         "I'd never switch to velora", "Ich wechsle nie zu Velora", "Lieber nicht Velora",
         "Zum Glück bin ich nicht mehr bei Velora", "Velora is better than this", "velora instead of zarella? no",
         "switching to zarella", "Switching to velorama", "Velora-Zarella instead", "switching to velora",
+        # found by a review: salutations, regret, sarcasm and concessions
+        "Lieber Velora Kundenservice, wo ist mein Paket?!", "I regret switching to velora, support is a joke",
+        "Gewechselt zu Velora und bereue es", "Velora is better at losing parcels than delivering them",
+        "While velora has great marketing, their support is awful",
+        "Velora schickt mir stattdessen einen Gutschein. Frechheit!",
+        "Zum Glück hat Velora mein Paket nach Mallorca geschickt",
     ):
         assert prefers_brand(text, names) == (text == "switching to velora"), text
     assert not prefers_brand("switching to velora", ())
@@ -112,14 +117,16 @@ def test_an_expose_needs_the_brand_named() -> None:
         "Leaked emails: @zestoo_help told to close refund tickets unanswered",
         "Unsere Recherche zeigt: Zestoo zahlt Fahrern weniger als den Mindestlohn",
         "Interne Dokumente belegen, dass Zestoo davon wusste",
-        "A zestoo whistleblower speaks out",
+        "A zestoo whistleblower says couriers are paid in cash", "Verdeckte Aufnahmen aus dem Zestoo-Lager",
     ):
         assert exposes(text, names), text
     for text in (
         "Investigation shows Globex knew", "Whistleblower schützen!", "zestoo: we are investigating the outage",
-        "Internal documents show zestoos-r-us knew", "",
+        "Internal documents show zestoos-r-us knew", "", "Zestoo launches a whistleblower hotline",
+        "zestoo opened an investigation into my lost parcel",
     ):
         assert not exposes(text, names), text
+    assert exposes("Interne Dokumente zeigen: Zestoo-Fahrer verdienen unter Mindestlohn", names)
     assert not exposes("Leaked emails from zestoo", ())
 
 
@@ -128,11 +135,30 @@ def test_escalation_and_german_never_again_read_as_turning_on_the_brand() -> Non
     positive and "Verbraucherzentrale einschalten!" as positive."""
     for text in ("Ich fliege nie wieder mit denen.", "Nie wieder mit euch", "ich fahr nie wieder alleine Bahn"):
         assert turns_away(text), text
-    for text in ("Ich fliege nie wieder ohne Kopfhörer", "Nie wieder Chaos bei der Bahn", "Nie wieder mit dem Auto"):
+    for text in ("Ich fliege nie wieder ohne Kopfhörer", "Nie wieder Chaos bei der Bahn", "Nie wieder mit dem Auto",
+                 "Nie wieder Fahrkarten am Automaten ziehen, die App ist genial!", "Nie wieder Reisestress dank Acme",
+                 "Nie wieder fahren ohne Navi", "Ich fliege nie wieder mit einer anderen Airline als Acme"):
         assert not turns_away(text), text
     for text in ("Verbraucherzentrale einschalten!", "Sofort zur Schlichtungsstelle, Jule!", "Filed a chargeback",
-                 "Reporting you to Trading Standards", "Anwalt ist eingeschaltet", "See you in court"):
+                 "Reporting you to Trading Standards", "Anwalt ist eingeschaltet", "See you in court",
+                 "I'm getting my lawyer involved", "Ich schalte meinen Anwalt ein", "Meine Anwältin ist informiert"):
         assert escalates(text), text
     for text in ("Die Verbraucher freuen sich", "Court date for the new stadium", "Standards are high here", "",
-                 "Bahn und GDL einigen sich auf Schlichtung"):
+                 "Bahn und GDL einigen sich auf Schlichtung", "Neue EU-Regeln für mehr Verbraucherschutz – super!",
+                 "Chargeback processed, thanks for the quick help!"):
         assert not escalates(text), text
+
+
+@pytest.mark.parametrize(
+    ("check", "text"),
+    [("exposes", "VERDECKTE Recherche bei Zestoo"), ("exposes", "Emails seen\nby us show zestoo knew"),
+     ("exposes", "İnternal documents show zestoo knew"), ("escalates", "FİLED a chargeback"),
+     ("escalates", "Getting my LAWYER involved")],
+)
+def test_the_expose_and_escalation_cue_checks_agree_with_the_patterns(check: str, text: str) -> None:
+    from detectors.sentiment.stance import _ESCALATION, _EXPOSE
+
+    if check == "exposes":
+        assert exposes(text, brand_names("zestoo")) == (_EXPOSE.search(text) is not None and "zestoo" in text.lower())
+    else:
+        assert escalates(text) == (_ESCALATION.search(text) is not None)

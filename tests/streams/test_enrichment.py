@@ -113,3 +113,14 @@ def test_holding_the_brand_up_against_another_is_not_negative_about_it() -> None
     ])
     assert [item.sentiment.label for item in enriched] == ["neutral", "neutral", "negative", "negative", "negative", "negative"]
     assert enriched[0].sentiment.score == 0.0
+
+
+def test_taking_the_brand_to_consumer_protection_is_negative_for_outside_authors_only() -> None:
+    """A German brand must tell customers where to complain: its own "Sie können sich an die
+    Schlichtungsstelle wenden" is not a hostile reply (a review found the classifier rule made it one)."""
+    enriched = Enricher(REGISTRY, KeywordClassifier(), claims).enrich_batch([
+        event("1", "fan", "Verbraucherzentrale einschalten!"),
+        event("2", "acme", "Sie können sich jederzeit an die Schlichtungsstelle wenden."),
+        event("3", "fan2", "Chargeback processed, thanks for the quick help!"),
+    ])
+    assert [item.sentiment.label for item in enriched] == ["negative", "neutral", "neutral"]
