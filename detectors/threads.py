@@ -569,6 +569,14 @@ class ThreadTracker:
         complaint = not speaks_for_brand and raw.kind != "deletion" and is_deletion_complaint(raw.text)
         threads = dict(book.threads)
         last_moderated = book.last_moderated_thread
+        shows_brand_post = False
+        if (is_root and raw.id not in threads and event.author_role == "other" and raw.kind != "deletion"
+                and not complaint and refers_to_a_post(raw.text)):
+            quoted = self._quoted_brand_post(threads, event)
+            if quoted is not None:
+                # A post of its own that shows or quotes a hostile brand post reacts to it, and so
+                # do the replies it draws: it joins that thread instead of starting one.
+                thread_id, is_root, shows_brand_post = quoted, False, True
 
         thread = threads.get(thread_id)
         recent_roots = book.recent_roots
@@ -588,6 +596,8 @@ class ThreadTracker:
             recent_roots = remembered
         if thread is not None:
             thread = self._update(thread, event, is_root, speaks_for_brand, complaint)
+            if shows_brand_post:
+                thread = self._react(thread, event, complaint=False)
             if self.is_moderator_deletion(event):
                 last_moderated = thread_id
             threads[thread_id] = thread
@@ -601,12 +611,6 @@ class ThreadTracker:
                 threads[moderated.thread_id] = self._add_activity(
                     self._complain(moderated, event), raw.created_at_ms, echoes=1
                 )
-        if is_root and event.author_role == "other" and raw.kind != "deletion" and not complaint and refers_to_a_post(raw.text):
-            quoted = self._quoted_brand_post(threads, event)
-            if quoted is not None and quoted != thread_id:
-                shown = threads[quoted]
-                shown = replace(shown, last_seen_ms=max(shown.last_seen_ms, raw.created_at_ms))
-                threads[quoted] = self._react(shown, event, complaint=False)
         aliases = book.aliases or {}
         parent = raw.root_id or raw.parent_id
         # Least recently used goes first: a reply everybody answers (the brand's rude reply

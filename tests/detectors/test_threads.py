@@ -175,6 +175,19 @@ def test_screenshots_and_quotes_of_a_hostile_reply_count_as_reactions_to_it() ->
     assert len(thread.negative_reactors_after_brand) == 5
 
 
+def test_a_screenshot_post_and_its_replies_join_the_hostile_replys_thread() -> None:
+    """A review found a screenshot post with reach enough for a thread of its own counted twice,
+    so an external-post backlash on it could open beside the reply's own backlash."""
+    shot = enriched("shot", 10 * MINUTE, reach=0.9, negative=True,
+                    text="Screenshot: this is how @acme replies to customers. 'Then order somewhere else.'")
+    replies = [enriched(f"a{i}", 12 * MINUTE + i * MINUTE, parent="shot", negative=True, text="Unbelievable")
+               for i in range(4)]
+    book = fold(ThreadTracker(), [*screenshot_crowd([]), shot, *replies])
+    assert set(book.threads) == {"q"}
+    assert len(book.threads["q"].negative_reactors_after_brand) == 5
+    assert OwnedPostBacklashDetector().assess(book.threads["q"], 17 * MINUTE + T0_MS).fired
+
+
 @pytest.mark.parametrize(
     ("case", "brand_text", "first_ms"),
     [
