@@ -171,6 +171,7 @@ _ABOUT_WORDS: Final = re.compile(
 """Words that say what a screenshot shows is something the brand said ("... how @zestoo talks to
 customers", "So redet @zestoo_de mit Kunden"), not an order or an error message."""
 _QUOTE_MARKS: Final = frozenset("\"“”„«»‚‘’'")
+_QUOTE_MARK: Final = re.compile("[" + re.escape("".join(sorted(_QUOTE_MARKS))) + "]")
 _MIN_QUOTE_CHARS: Final = 7
 _RUN_TOKEN: Final = re.compile(r"[^\W_]+", re.UNICODE)
 
@@ -200,23 +201,23 @@ def quoted_spans(text: str | None) -> list[str]:
     """
     if not text or _QUOTE_MARKS.isdisjoint(text):
         return []  # most posts: one set test
+    marks = [match.start() for match in _QUOTE_MARK.finditer(text)]
+    end = len(text)
     spans = []
-    index, end = 0, len(text)
-    while index < end:
-        char = text[index]
-        if char in _QUOTE_MARKS and (index == 0 or not text[index - 1].isalnum()) and (
+    consumed = 0
+    for position, index in enumerate(marks):
+        if index < consumed or (index > 0 and text[index - 1].isalnum()) or not (
             index + 1 < end and text[index + 1].isalpha()
         ):
-            close = next(
-                (at for at in range(index + _MIN_QUOTE_CHARS, end)
-                 if text[at] in _QUOTE_MARKS and (at + 1 == end or not text[at + 1].isalpha())),
-                None,
-            )
-            if close is not None:
-                spans.append(text[index + 1 : close])
-                index = close + 1
-                continue
-        index += 1
+            continue
+        close = next(
+            (at for at in marks[position + 1 :]
+             if at >= index + _MIN_QUOTE_CHARS and (at + 1 == end or not text[at + 1].isalpha())),
+            None,
+        )
+        if close is not None:
+            spans.append(text[index + 1 : close])
+            consumed = close + 1
     return spans
 
 
@@ -234,18 +235,6 @@ def shows_a_brand_reply(text: str | None) -> bool:
         ("screen" in lowered or "bildschirm" in lowered) and _SCREENSHOT.search(text) is not None
         and (_ABOUT_WORDS.search(text) is not None or TONE_COMPLAINT.search(text) is not None)
     )
-
-
-def refers_to_a_post(text: str | None) -> bool:
-    """Does a post show or quote something ("Screenshot: how @zestoo talks to customers",
-    "'Then order somewhere else.' Wow")?
-
-    >>> refers_to_a_post("Screenshot: this is how @zestoo talks to customers"), refers_to_a_post("'We won't miss you' - wow")
-    (True, True)
-    >>> refers_to_a_post("Delayed again"), refers_to_a_post("Don't worry, it won't happen again")
-    (False, False)
-    """
-    return shows_a_brand_reply(text) or bool(quoted_spans(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -570,9 +559,8 @@ class ThreadTracker:
         threads = dict(book.threads)
         last_moderated = book.last_moderated_thread
         shows_brand_post = False
-        if (is_root and raw.id not in threads and event.author_role == "other" and raw.kind != "deletion"
-                and not complaint and refers_to_a_post(raw.text)):
-            quoted = self._quoted_brand_post(threads, event)
+        if is_root and raw.id not in threads and event.author_role == "other" and raw.kind != "deletion" and not complaint:
+            quoted = self._quoted_brand_post(threads, raw.created_at_ms, quoted_spans(raw.text), shows_a_brand_reply(raw.text))
             if quoted is not None:
                 # A post of its own that shows or quotes a hostile brand post reacts to it, and so
                 # do the replies it draws: it joins that thread instead of starting one.
@@ -660,22 +648,20 @@ class ThreadTracker:
             len(item.complainers), item.thread_id,
         )).thread_id
 
-    def _quoted_brand_post(self, threads: Mapping[str, ThreadState], event: EnrichedEvent) -> str | None:
+    def _quoted_brand_post(
+        self, threads: Mapping[str, ThreadState], time_ms: int, spans: list[str], screenshot: bool
+    ) -> str | None:
         """The thread of the recent hostile brand post a post of its own shows or quotes: the one
-        whose words it puts in quotation marks, else (a screenshot of a reply) the latest one."""
-        raw = event.event
-        runs: frozenset[tuple[str, ...]] | None = None
-        screenshot: bool | None = None
+        whose words it puts in quotation marks (``spans``), else (``screenshot`` of a reply) the
+        latest one. Most posts have neither and cost no look at the thread book."""
+        if not spans and not screenshot:
+            return None
+        runs = quoted_runs(" … ".join(spans))
         best: tuple[tuple[bool, int, str], str] | None = None
         for thread in threads.values():
             post = thread.brand_post
-            if post is None or not post.hostile or not (
-                0 <= raw.created_at_ms - post.created_at_ms <= self.params.quote_attribution_ms
-            ):
+            if post is None or not post.hostile or not 0 <= time_ms - post.created_at_ms <= self.params.quote_attribution_ms:
                 continue
-            if runs is None:
-                runs = quoted_runs(" … ".join(quoted_spans(raw.text)))
-                screenshot = shows_a_brand_reply(raw.text)
             quotes = not runs.isdisjoint(quoted_runs(post.excerpt))
             if not quotes and not screenshot:
                 continue

@@ -29,7 +29,8 @@ from detectors.threads import (
     bounded_count,
     is_deletion_complaint,
     is_hostile_text,
-    refers_to_a_post,
+    quoted_spans,
+    shows_a_brand_reply,
     space_saving,
     top_keys,
 )
@@ -220,7 +221,7 @@ def test_screenshots_count_only_for_a_hostile_reply_and_only_after_it(case: str,
     ("Here's a screenshot of my refund status, still nothing", False),
 ])
 def test_what_shows_or_quotes_a_post(text: str, refers: bool) -> None:
-    assert refers_to_a_post(text) == refers
+    assert (shows_a_brand_reply(text) or bool(quoted_spans(text))) == refers
 
 
 def test_a_post_quoting_other_words_is_not_a_reaction_to_the_hostile_reply() -> None:
