@@ -120,15 +120,20 @@ def turns_away(text: str) -> bool:
 _FAREWELL: Final = r"(?:good\s*-?\s*bye|bye(?:\s+bye)?|farewell|tschüss|tschüß|tschüs|adieu|auf\s+nimmerwiedersehen)"
 
 
+def _any_of(names: tuple[str, ...]) -> str:
+    r"""The brand's names as one group of a pattern: ``(?:velora\-bikes|velorabikes)``."""
+    return "(?:" + "|".join(re.escape(name) for name in names) + ")"
+
+
 _BOYCOTT: Final = r"boy[ck]ott(?:s|e|ing|iert)?"
 
 
 @lru_cache(maxsize=1024)
 def _boycott_of(names: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(name) for name in names)
+    brand = _any_of(names)
     return re.compile(
-        rf"{_BOYCOTT}[-_\s]*(?:(?:of|against|gegen|von)\s+)?(?:the\s+|die\s+|den\s+)?[#@]?(?:{alternatives})(?![a-zäöüß])"
-        rf"|(?<![\w@])[#@]?(?:{alternatives})[-_\s]*{_BOYCOTT}",
+        rf"{_BOYCOTT}[-_\s]*(?:(?:of|against|gegen|von)\s+)?(?:the\s+|die\s+|den\s+)?[#@]?{brand}(?![a-zäöüß])"
+        rf"|(?<![\w@])[#@]?{brand}[-_\s]*{_BOYCOTT}",
         re.IGNORECASE,
     )
 
@@ -182,9 +187,9 @@ _FAREWELL_CUE: Final = re.compile("bye|farewell|tschü|adieu|nimmerwiedersehen")
 
 @lru_cache(maxsize=1024)
 def _farewell_to(names: tuple[str, ...]) -> re.Pattern[str]:
-    alternatives = "|".join(re.escape(name) for name in names)
+    brand = _any_of(names)
     return re.compile(
-        rf"\b{_FAREWELL}[,!.]?\s+(?:to\s+)?@?(?:{alternatives})(?![a-zäöüß])|(?<![\w@])@?(?:{alternatives})[,!.]?\s+{_FAREWELL}\b",
+        rf"\b{_FAREWELL}[,!.]?\s+(?:to\s+)?@?{brand}(?![a-zäöüß])|(?<![\w@])@?{brand}[,!.]?\s+{_FAREWELL}\b",
         re.IGNORECASE,
     )
 
@@ -223,7 +228,7 @@ Skyjet" are not a preference for the brand."""
 
 @lru_cache(maxsize=1024)
 def _preference_for(names: tuple[str, ...]) -> re.Pattern[str]:
-    brand = rf"[#@]?(?:{'|'.join(re.escape(name) for name in names)})(?![\w-])"
+    brand = rf"[#@]?{_any_of(names)}(?![\w-])"
     alone = rf"(?<![\w@#-]){brand}"
     gap = _NO_NEGATION
     unnegated = r"(?<!\bnot\s)(?<!\bnever\s)(?<!n't\s)(?<!n’t\s)(?<!\bnie\s)(?<!\bnicht\s)"
@@ -294,7 +299,7 @@ _EXPOSE_CUE: Final = re.compile("investigation|internal|interne|leak|whistle|und
 
 @lru_cache(maxsize=1024)
 def _named(names: tuple[str, ...]) -> re.Pattern[str]:
-    return re.compile(rf"(?<![\w-])[#@]?(?:{'|'.join(re.escape(name) for name in names)})(?!\w)", re.IGNORECASE)
+    return re.compile(rf"(?<![\w-])[#@]?{_any_of(names)}(?!\w)", re.IGNORECASE)
 
 
 def exposes(text: str, names: tuple[str, ...]) -> bool:
