@@ -29,7 +29,7 @@ import re
 import zlib
 from collections import deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, Final, TypeVar
 
 from detectors.author_claims import reports_harm
@@ -277,6 +277,20 @@ class PostInfo:
             excerpt=(text[: excerpt_chars - 1] + "…") if len(text) > excerpt_chars else (text or None),
             harm=event.author_role == "other" and reports_harm(text),
         )
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> PostInfo:
+        """Rebuild from :func:`detectors.jsonable.to_jsonable` output.
+
+        A state saved before posts carried ``harm`` has only the excerpt to read it from; a
+        harm report in the first 200 characters is still recognised after an upgrade.
+        """
+        values = {spec.name: data[spec.name] for spec in fields(cls) if spec.name in data}
+        values["reach"] = float(values["reach"])
+        values["sentiment_score"] = float(values["sentiment_score"])
+        if "harm" not in data:
+            values["harm"] = data["author_role"] == "other" and reports_harm(data.get("excerpt"))
+        return cls(**values)
 
     def trigger(self) -> Trigger:
         return Trigger(

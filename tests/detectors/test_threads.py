@@ -22,6 +22,7 @@ from detectors.backlash import (
 from detectors.jsonable import from_jsonable, to_jsonable
 from detectors.testing import T0_MS, enriched
 from detectors.threads import (
+    PostInfo,
     ThreadBook,
     ThreadParams,
     ThreadState,
@@ -614,6 +615,22 @@ def test_a_post_reporting_harm_fires_at_the_fifth_engager_like_an_insiders(text:
     verdict = external.assess(fold(ThreadTracker(), calm).threads["leak"], calm[-1].event.created_at_ms + 1)
     assert verdict.fired and verdict.negative_events == 0
     assert verdict.severity > external.params.calm_spread_max_severity
+
+
+def test_a_post_saved_before_harm_was_recorded_reads_it_from_its_excerpt() -> None:
+    """Posts restored from a checkpoint written before ``harm`` existed would otherwise count as
+    ordinary complaints for the hours they are remembered after an upgrade."""
+    harmful = PostInfo.of(enriched("leak", 0, text="My acme e-bike battery caught fire in the hallway last night"))
+    ordinary = PostInfo.of(enriched("gripe", 0, text="The new acme rolls are smaller and pricier, not happy"))
+    assert harmful.harm and not ordinary.harm
+    for post in (harmful, ordinary):
+        saved = orjson.loads(orjson.dumps(to_jsonable(post)))
+        assert from_jsonable(PostInfo, saved) == post
+        del saved["harm"]
+        assert from_jsonable(PostInfo, saved) == post
+    brand_saved = to_jsonable(replace(harmful, author_role="owned", harm=False))
+    del brand_saved["harm"]
+    assert not from_jsonable(PostInfo, brand_saved).harm  # only an outside author reports harm
 
 
 def test_an_ordinary_customers_post_without_harm_is_not_an_external_backlash() -> None:
