@@ -55,20 +55,27 @@ DELETION_COMPLAINT = re.compile(
 """Users reacting to the deleting itself ("why did you delete my comment", "Zensur")."""
 
 APOLOGETIC = re.compile(
-    r"\bsorry\b|apolog|\bdm\b|direct message|tut (?:uns|mir) leid|entschuldig|\bpn\b|direktnachricht|"
+    r"\bsorry\b|apolog|\bdm\b|direct message|tut (?:uns|mir) (?:\w+ )?leid|entschuldig|\bpn\b|direktnachricht|"
     r"\byou(?:'re| are) right\b|\b(?:sie haben|du hast) (?:völlig |absolut )?recht\b|"
     # Status updates: an outage notice reads negative ("delayed or failing") without a tone.
     r"\bwe(?:'re| are) aware\b|\b(?:our )?team is (?:on it|working|looking)|\bwe(?:'re| are) (?:working on|looking into|investigating)\b|"
-    r"\bwir (?:arbeiten (?:mit hochdruck )?(?:daran|an einer lösung)|prüfen das|kümmern uns)\b|\bist (?:uns )?bekannt\b",
+    r"\bwir (?:arbeiten (?:mit hochdruck )?(?:daran|an einer lösung)|prüfen das|kümmern uns)\b|\bist (?:uns )?bekannt\b|"
+    r"\bknown (?:issue|problem|bug)\b|\bbekannte[rs]? (?:problem|fehler|störung)\b|"
+    r"\b(?:fix|patch|update)(?:es)? (?:is |are )?(?:rolling|being rolled) out\b|\b(?:is|are|has been|have been) (?:now )?(?:fixed|resolved)\b|"
+    r"\b(?:ist|sind) (?:jetzt |wieder |inzwischen )?behoben\b|\btechniker(?:innen)? (?:arbeiten|sind (?:vor ort|unterwegs|dran))\b|"
+    r"\bnicht betroffen\b|\bnot affected\b|"
+    # A friendly answer to a question: "Hallo mia90, gute Frage! Das findest du in der App" read negative.
+    r"\b(?:gute|super|tolle) frage\b|\b(?:good|great) question\b|\bhappy to help\b|\bgern(?:e)? geschehen\b",
     re.IGNORECASE,
 )
 """Service-desk replies ("Sorry to hear that, please DM us", "Sie haben recht, das ist
-ärgerlich") and status updates ("We're aware some orders are failing, our team is on it")
-read negative to a sentiment model. An outside tester's outage was paged as a backlash
-against the status update, with "apologise for the tone" as the first step."""
+ärgerlich", "Gute Frage! Das findest du in der App") and status updates ("We're aware some
+orders are failing, our team is on it", "Known issue, fix is rolling out", "Die Störung ist
+behoben") read negative to a sentiment model. Outside testers' outages were paged as a
+backlash against the status update, with "apologise for the tone" as the first step."""
 DISMISSIVE = re.compile(
-    r"not our (?:problem|fault)|read the (?:terms|t&cs|conditions|faq)|your (?:own )?fault|deal with it|"
-    r"stop (?:whining|complaining|crying)|learn to read|nicht unser (?:problem|fehler)|selbst schuld|"
+    r"not (?:really |exactly )?our (?:problem|fault)|read the (?:terms|t&cs|conditions|faq)|your (?:own )?fault|deal with it|"
+    r"stop (?:whining|complaining|crying)|learn to read|nicht (?:wirklich |so ganz )?unser (?:problem|fehler)|selbst schuld|"
     r"(?:agb|bedingungen) (?:lesen|gelesen)|hören sie auf zu (?:jammern|meckern)|lernen sie lesen|"
     # Contempt for people who complain, whatever the sentence around it.
     r"\bwhin(?:ing|ers?|y)\b|\bcry ?bab(?:y|ies)\b|\bmoaners?\b|\bget over it\b|\bboo[ -]?hoo\b|"
@@ -93,11 +100,24 @@ TONE_COMPLAINT = re.compile(
     r"\b(?:talk|speak)(?:ing)? to (?:your |a )?customers? like\b|"
     r"\brespektlos\w*|\bunprofessionell\w*|\bherablassend\w*|\barrogant\w*|\bvon oben herab\b|"
     r"\bwer (?:betreut|macht|schreibt|managt) (?:euren|den|diesen|ihren|euer) (?:account|social|kanal|auftritt)|"
-    r"\bso (?:redet|spricht) man (?:nicht )?mit (?:kunden|kundinnen|kund\*innen)\b",
+    r"\bso (?:redet|spricht|sprecht|reden) (?:man|ihr|sie) (?:nicht )?mit (?:euren |ihren |den )?(?:kunden|kundinnen|kund\*innen)\b",
     re.IGNORECASE,
 )
 """People objecting to how the brand spoke ("rude", "who runs your account", "respektlos", "Wer
 betreut euren Account"): the readers' verdict on a tone the sentiment model may have missed."""
+_NEGATED_TONE: Final = re.compile(r"\b(?:no|not|never|hardly|nicht|kein\w*|nie|gar nicht)\s+(?:\w+\s+){0,2}$|n['’]t\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+
+
+def objects_to_tone(text: str | None) -> bool:
+    """Does a reaction object to how the brand spoke (:data:`TONE_COMPLAINT`), not deny it?
+
+    >>> objects_to_tone("Das ist so respektlos."), objects_to_tone("so redet ihr mit Kunden?")
+    (True, True)
+    >>> objects_to_tone("No disrespect, but the delay was fine"), objects_to_tone("That wasn't rude at all")
+    (False, False)
+    """
+    match = TONE_COMPLAINT.search(text or "")
+    return match is not None and _NEGATED_TONE.search((text or "")[max(0, match.start() - 30):match.start()]) is None
 
 _Item = TypeVar("_Item")
 _WORD = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)
@@ -416,10 +436,10 @@ class ThreadParams:
     max_samples: int = 5
     hostile_score: float = -0.25
     """A brand post or reply is hostile when classified negative with a score at or below this
-    (unless it reads as an apology; always when it is dismissive)."""
-    hostile_post_score: float = -0.7
-    """The same for the brand's own root posts: announcements of bad news read negative
-    to a sentiment model without being hostile, so only a clearly hostile tone counts."""
+    (unless it reads as an apology, a status update or a friendly answer; always when it is
+    dismissive). The brand's own root posts are hostile only by their words (:data:`DISMISSIVE`):
+    announcements and status updates of bad news read negative to a sentiment model without
+    being hostile, and a hostile-read post draws every brand-wide spike of the next hours."""
     notable_reach: float = 0.5
     """Roots by outside authors are tracked as threads from this reach up, or with a claim."""
     max_recent_roots: int = 256
@@ -719,8 +739,9 @@ class ThreadTracker:
     def is_hostile_post(self, event: EnrichedEvent, root: bool = False) -> bool:
         if event.author_role not in BRAND_ROLES:
             return False
-        threshold = self.params.hostile_post_score if root else self.params.hostile_score
-        return is_hostile_text(event.event.text, event.is_negative, event.sentiment.score, threshold)
+        if root:
+            return DISMISSIVE.search(event.event.text or "") is not None
+        return is_hostile_text(event.event.text, event.is_negative, event.sentiment.score, self.params.hostile_score)
 
     def _bucket_of(self, time_ms: int) -> int:
         return time_ms - time_ms % self.params.bucket_width_ms
@@ -762,8 +783,16 @@ class ThreadTracker:
         raw = event.event
         params = self.params
         key = author_key(raw.author.id)
-        negative = event.is_negative
         after_brand = thread.brand_post is not None and raw.created_at_ms >= thread.brand_post.created_at_ms
+        protest = complaint and thread.deletions > 0
+        objects = (
+            after_brand and not protest and thread.brand_post is not None
+            and raw.parent_id == thread.brand_post.event_id and objects_to_tone(raw.text)
+            and not APOLOGETIC.search(thread.brand_post.excerpt or "")
+        )
+        # Objecting to how the brand spoke is negative about it, whatever the model read: "Das ist
+        # so respektlos." and "so redet ihr mit Kunden?" read positive to it.
+        negative = event.is_negative or objects
         thread = replace(
             thread,
             reactions=thread.reactions + 1,
@@ -771,7 +800,6 @@ class ThreadTracker:
             reactors=_add_once(thread.reactors, key, params.max_distinct_authors),
             platforms=bounded_count(thread.platforms, [raw.platform], 16),
         )
-        protest = complaint and thread.deletions > 0
         if after_brand and thread.brand_post is not None:
             thread = replace(thread, reactions_after_brand=thread.reactions_after_brand + 1,
                              answers_to_brand=thread.answers_to_brand + int(raw.parent_id == thread.brand_post.event_id))
@@ -780,17 +808,15 @@ class ThreadTracker:
             thread = replace(
                 thread, spreaders_after_brand=_add_once(thread.spreaders_after_brand, key, params.max_distinct_authors)
             )
-        if after_brand and not protest and raw.text and thread.brand_post is not None:
-            leaves = leaves_brand(raw.text, registry_names(raw.brand))
-            objects = negative and raw.parent_id == thread.brand_post.event_id and TONE_COMPLAINT.search(raw.text)
-            # The apology check last: most reactions neither leave nor object.
-            if (leaves or objects) and not APOLOGETIC.search(thread.brand_post.excerpt or ""):
-                if leaves:
-                    thread = replace(thread, leavers_after_brand=_add_once(
-                        thread.leavers_after_brand, key, params.max_distinct_authors))
-                if objects:
-                    thread = replace(thread, objectors_after_brand=_add_once(
-                        thread.objectors_after_brand, key, params.max_distinct_authors))
+        post = thread.brand_post
+        if after_brand and not protest and raw.text and post is not None:
+            if objects:
+                thread = replace(thread, objectors_after_brand=_add_once(
+                    thread.objectors_after_brand, key, params.max_distinct_authors))
+            # The apology check last: most reactions do not leave.
+            if leaves_brand(raw.text, registry_names(raw.brand)) and not APOLOGETIC.search(post.excerpt or ""):
+                thread = replace(thread, leavers_after_brand=_add_once(
+                    thread.leavers_after_brand, key, params.max_distinct_authors))
         if negative:
             thread = replace(
                 thread,

@@ -464,10 +464,49 @@ def test_people_objecting_to_a_replys_tone_make_it_count_like_a_hostile_one() ->
     assert first_firing(joke_reply_thread(joke, OBJECTIONS, direct=False), "q", owned.assess) is None
 
 
+def test_objections_the_model_reads_as_praise_still_count_and_count_as_negative() -> None:
+    """An outside tester's German crowd under a sarcastic support reply: "Das ist so respektlos."
+    read positive and "so redet ihr mit Kunden?" +0.97, so neither counted and nothing opened."""
+    owned = OwnedPostBacklashDetector()
+    joke = "Vielleicht einfach mal zuhause sein, wenn der Techniker kommt? 😉"
+    praised = ["Das ist so respektlos.", "Wow @acme so redet ihr mit Kunden?", "How rude is this?"]
+    events = [replace(event, sentiment=replace(event.sentiment, label="positive", score=0.6))
+              if event.event.id in {"o0", "o1", "o2"} else event
+              for event in joke_reply_thread(joke, praised)]
+    assert [event.is_negative for event in events[2:5]] == [False, False, False]
+    book = fold(ThreadTracker(), events)
+    assert len(book.threads["q"].objectors_after_brand) == 3
+    assert len(book.threads["q"].negative_reactors_after_brand) == 6
+    assert first_firing(events, "q", owned.assess) == 2 + 4
+    # Defending the brand is not objecting to it.
+    denials = ["No disrespect, but she was right", "That wasn't rude at all", "Ich finde das gar nicht respektlos"]
+    calm = [replace(event, sentiment=replace(event.sentiment, label="positive", score=0.6))
+            if event.event.id in {"o0", "o1", "o2"} else event for event in joke_reply_thread(joke, denials)]
+    assert fold(ThreadTracker(), calm).threads["q"].objectors_after_brand == ()
+
+
+def test_a_brand_post_is_hostile_by_its_words_not_by_the_models_reading() -> None:
+    """Outside testers' status updates ("Aktuell kommt es zu einer Störung ...") and a notice that
+    a competitor's outage did not touch the brand read -0.74 to -0.94: each drew the next hours'
+    brand-wide spike as a backlash against itself, a page that blamed the brand's own post."""
+    tracker = ThreadTracker()
+    status = enriched("status", 0, role="owned", negative=True, score=-0.94,
+                      text="Aktuell kommt es zu einer Störung in Teilen Hamburgs. Wir halten euch auf dem Laufenden.")
+    remark = enriched("remark", 0, role="executive", negative=False, score=0.2,
+                      text="Wer wegen zehn Minuten Verspätung rumheult, soll halt Auto fahren.")
+    assert not tracker.is_hostile_post(status, root=True)
+    assert tracker.is_hostile_post(remark, root=True)
+    # A reply to a person is still judged by its reading too.
+    reply = enriched("reply", 0, parent="q", role="owned", negative=True, score=-0.84,
+                     text="@rita Maybe stop riding like a sack of potatoes? Frames don't break by themselves.")
+    assert tracker.is_hostile_post(reply)
+
+
 @pytest.mark.parametrize(
     ("text", "negative", "score", "hostile"),
     [
         ("Not our problem. Read the terms.", False, 0.1, True),
+        ("Maybe pack your meds in your hand luggage like an adult? Not really our problem tbh", False, 0.0, True),
         ("Nicht unser Problem, AGB lesen!", False, 0.0, True),
         ("Sorry to hear that, please DM us", True, -0.7, False),
         ("Das tut uns leid, bitte schreib uns eine DM", True, -0.7, False),
@@ -496,6 +535,11 @@ def test_people_objecting_to_a_replys_tone_make_it_count_like_a_hostile_one() ->
         ("We're aware some orders are delayed or failing right now. Our team is on it", True, -0.8, False),
         ("Die Störung ist uns bekannt, wir arbeiten mit Hochdruck an einer Lösung.", True, -0.6, False),
         ("We're aware. Not our problem.", True, -0.6, True),
+        # ... and an outside tester's others, and friendly answers, read -0.37 to -0.94.
+        ("Known issue, fix is rolling out within the hour.", True, -0.5, False),
+        ("Update: Die Störung ist behoben. Es tut uns sehr leid für die Unannehmlichkeiten.", True, -0.94, False),
+        ("Unsere Techniker arbeiten mit Hochdruck an der Behebung.", True, -0.7, False),
+        ("Hallo mia90, gute Frage! Das findest du in der App unter Meine Reisen.", True, -0.37, False),
     ],
 )
 def test_hostile_tone(text: str, negative: bool, score: float, hostile: bool) -> None:
