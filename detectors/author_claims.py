@@ -40,6 +40,8 @@ _ENGLISH: Final[tuple[tuple[ClaimKind, str], ...]] = (
     ("former_employee", r"\bi\s+worked\s+(?:there\s+)?(?:for\s+)?" + _TIME + r"\s+(?:years?|months?)\s+(?:as\s+" + _WORDS + r")?(?:at|for|with)\s+[\w@&'’.-]+"),
     ("former_employee", r"\bi\s+spent\s+" + _TIME + r"\s+(?:years?|months?)\s+(?:working\s+)?(?:as\s+" + _WORDS + r")?at\s+[\w@&'’.-]+"),
     ("former_employee", r"\bi\s+(?:quit|left)\s+(?:my\s+job\s+at\s+)?[\w@&'’.-]+\s+(?:after|because)\b"),
+    ("former_employee", r"\b(?:as\s+an?\s+|i(?:'m|\s+am|\s+was)\s+an?\s+)?(?:former|ex[- ]?)\s*volunteer\b"),
+    ("former_employee", r"\bi\s+(?:used\s+to\s+volunteer|volunteered)\s+(?:at|for|with)\s+" + _WORDS + r"(?:for\s+" + _TIME + r"\s+(?:years?|months?)|until|before)"),
     ("employee", r"\b(?:as\s+an?\s+|i(?:'m|\s+am)\s+an?\s+)(?:current\s+)?(?:employee|staff(?:er)?|worker|team\s+member)\s+(?:at|of|for)\b"),
     ("employee", r"\bi\s+(?:currently\s+)?work\s+(?:at|for)\s+(?!(?:myself|me|you|yourself|free|fun|a\s+living|money|hours)\b)(?:the\s+)?[\w@&'’.-]+"),
     ("employee", r"\b(?:i(?:'ve|\s+have)\s+been\s+working|i(?:'ve|\s+have)\s+worked)\s+(?:at|for)\s+" + _WORDS + r"for\s+" + _TIME + r"\s+(?:years?|months?)"),
@@ -55,6 +57,9 @@ _ENGLISH: Final[tuple[tuple[ClaimKind, str], ...]] = (
 _GERMAN: Final[tuple[tuple[ClaimKind, str], ...]] = (
     ("former_employee", r"\b(?:als\s+)?(?:ehemalige[rn]?|frühere[rn]?)\s+(?:mitarbeiter(?:in)?|angestellte[rn]?|beschäftigte[rn]?|kollege|kollegin|azubi)\b"),
     ("former_employee", r"\bex-?\s?(?:mitarbeiter(?:in)?|angestellte[rn]?|kollege|kollegin|azubi)\b"),
+    ("former_employee", r"\b(?:als\s+)?(?:ehemalige[rn]?|frühere[rn]?|ex-?)\s*(?:ehrenamtliche[rn]?|freiwillige[rn]?|helfer(?:in)?)\b"),
+    ("former_employee", r"\bich\s+(?:war|habe|hab)\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|früher\s+|lange\s+)?"
+                        r"ehrenamtlich\s+(?:bei|im|in\s+der|in\s+dem|für)\b"),
     ("former_employee", r"\bich\s+(?:habe|hab)\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|lange\s+|früher\s+|selbst\s+)?(?:als\s+" + _WORDS + r")?(?:bei|für)\s+" + _WORDS + r"gearbeitet\b"),
     ("former_employee", r"\bich\s+war\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|früher\s+|selbst\s+)?(?:als\s+" + _WORDS + r")?(?:bei|für)\s+" + _WORDS + r"(?:angestellt|beschäftigt|tätig)\b"),
     ("employee", r"\b(?:als\s+)?(?:mitarbeiter(?:in)?|angestellte[rn]?|beschäftigte[rn]?)\s+(?:der|des|von|bei)\s+[\w@&.-]+"),
@@ -98,6 +103,10 @@ def detect_author_claim(text: str | None, lang: str | None) -> AuthorClaim | Non
 
 _BODY: Final = r"(?:hand|hands|arm|leg|face|finger|fingers|mouth|skin|foot|feet)"
 _PERSON: Final = r"(?:son|daughter|kid|kids|child|children|baby|toddler|colleague|coworker|dog|cat)"
+_DATA: Final = (
+    r"(?:account|user|customer|player|member)s?\s+(?:database|db|data|details|records)|passwords?|password\s+hashes"
+    r"|credit\s+card\s+(?:numbers|details|data)|kundendaten|nutzerdaten|kundendatenbank|passwörter|zugangsdaten"
+)
 _HARM: Final = re.compile(
     "|".join((
         rf"\b(?:hurt|burn(?:ed|t)|cut|injured|scalded)\s+(?:my|his|her|our|their)\s+(?:{_BODY}|{_PERSON})\b",
@@ -117,20 +126,27 @@ _HARM: Final = re.compile(
         r"\blebensmittelvergiftung\b|\ballergische[nr]?\s+(?:reaktion|schock)\b|\b(?:glas|metall)splitter\b",
         r"\b(?:stück|teil|splitter)\s+(?:hart)?plastik\b",
         r"\bsicherheitsmangel\b|\bsicherheitsmängel\b|\bsicherheitsrisiko\b",
+        # Customers' data exposed: a breach, a leak, a database on sale.
+        r"\bdata\s+(?:breach|leak)\b|\bdatenleck\b|\bdatenpanne\b|\bhacker(?:angriff|attacke)\b",
+        rf"\b(?:{_DATA})\b[^.!?]{{0,60}}?\b(?:for\s+sale|up\s+for\s+grabs|leaked|dumped|stolen|geleakt|gestohlen|im\s+netz|zum\s+verkauf)\b",
+        rf"\b(?:selling|offering|leaked|dumped|stole|verkauft|bietet|geleakt)\b[^.!?]{{0,60}}?\b(?:{_DATA})\b",
     )),
     _FLAGS,
 )
-"""A harm next to a person, a body part or a product, or a harm that needs none ("food
-poisoning", "allergic reaction", "safety recall", "Lebensmittelvergiftung", "Sicherheitsmangel")."""
+"""A harm next to a person, a body part or a product, a harm that needs none ("food
+poisoning", "allergic reaction", "safety recall", "Lebensmittelvergiftung", "Sicherheitsmangel"),
+or customers' data exposed ("data breach", "account database for sale", "Kundendaten geleakt")."""
 _HARM_CUE: Final = re.compile(
     r"hurt|burn|cut|injur|scald|sick|poison|hospital|a&e|explod|fire|melted|allerg|chok|found|safety|plastik"
     r"|verletz|verbrüh|verbrann|vergift|krankenhaus|notaufnahme|verschluck|ersti|brand|geplatzt|gerissen|splitter|sicherheit"
+    r"|breach|leak|daten|hacker|sale|grabs|dump|stol|gestohl|netz|verkauf|selling|offering|bietet"
 )
 
 
 def reports_harm(text: str | None) -> bool:
     """Does the post report that the product hurt someone or is unsafe ("found hard plastic in my
-    son's roll", "ein Kollege wurde an der Hand verletzt", "battery caught fire")?
+    son's roll", "ein Kollege wurde an der Hand verletzt", "battery caught fire"), or that its
+    customers' data is exposed ("an account database for sale: 2.1M emails and password hashes")?
 
     Nothing a customer posts does more damage: two outside testers' product-safety warnings on a
     small brand drew 15-40 reactions an hour and opened nothing, because neither author was an
@@ -140,7 +156,11 @@ def reports_harm(text: str | None) -> bool:
     True
     >>> reports_harm("Gehäuse ist gerissen, ein Kollege wurde an der Hand verletzt"), reports_harm("Müller hat sich verletzt")
     (True, False)
+    >>> reports_harm("A seller is offering what looks like an Acme account database: 2M emails and hashes")
+    True
     >>> reports_harm("My phone bill exploded this month"), reports_harm("Found a bug in the checkout")
+    (False, False)
+    >>> reports_harm("Forgot my password again"), reports_harm("Acme tickets for sale, DM me")
     (False, False)
     """
     return bool(text) and cue_may_match(_HARM_CUE, text or "") and _HARM.search(text or "") is not None

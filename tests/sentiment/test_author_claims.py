@@ -43,6 +43,14 @@ from detectors.author_claims import detect_author_claim, reports_harm
          "Seit 3 Wochen warte ich auf meine Erstattung"),
         ("Meine Bestellung ist nie angekommen", "de-DE", "customer_complaint", "Meine Bestellung ist nie"),
         ("Ex-Mitarbeiter hier", None, "former_employee", "Ex-Mitarbeiter"),
+        # Volunteers are insiders too (an outside tester's animal shelter).
+        ("Ich war drei Jahre ehrenamtlich im Tierheim Lindenau. Ich kann nicht mehr schweigen.", "de",
+         "former_employee", "Ich war drei Jahre ehrenamtlich im"),
+        ("Als ehemalige Ehrenamtliche weiß ich, wie es hinten aussieht", "de", "former_employee",
+         "Als ehemalige Ehrenamtliche"),
+        ("I volunteered at the shelter for three years and saw this", "en", "former_employee",
+         "I volunteered at the shelter for three years"),
+        ("As a former volunteer I can confirm", "en", "former_employee", "As a former volunteer"),
     ],
 )
 def test_claims(text: str, lang: str | None, kind: str, cue: str) -> None:
@@ -66,6 +74,8 @@ def test_claims(text: str, lang: str | None, kind: str, cue: str) -> None:
         ("Seit 3 Tagen keine Zeit zum Lesen", "de"),
         ("I spent two months with Acme support on the phone", "en"),
         ("I worked two years to save for this trip with Acme", "en"),
+        ("Wir suchen Ehrenamtliche für das Sommerfest", "de"),
+        ("I volunteer on Saturdays, come along", "en"),
     ],
 )
 def test_no_claim(text: str | None, lang: str | None) -> None:
@@ -88,6 +98,14 @@ def test_former_employee_wins_over_complaint() -> None:
         ("My daughter got sick after eating your nuggets, food poisoning", True),
         ("Burned my hand on the kettle lid, it has no insulation", True),
         ("FOUND HARD PLASTIC IN MY ROLL", True),
+        # Customers' data exposed (an outside tester's security researcher, read neutral).
+        ("A seller is offering what looks like an Acme account database: 2.1M emails, bcrypt hashes", True),
+        ("Acme data breach: change your passwords now", True),
+        ("Kundendaten von Acme stehen zum Verkauf im Netz", True),
+        ("Datenleck bei Acme?", True),
+        ("Forgot my password again, third time this week", False),
+        ("Acme tickets for sale, DM me", False),
+        ("Please delete my customer data, I am leaving", False),
         ("Müller hat sich im Training verletzt", False),
         ("Die Preise sind explodiert", False),
         ("Prices exploded this year", False),
@@ -112,7 +130,8 @@ def test_reports_of_harm(text: str | None, harm: bool) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", ["Ein STÜCK HARTPLASTIK im Brötchen", "GLASSPLITTER", "Battery   CAUGHT  FIRE", "am Arm verletzt", "İnjured my hand"],
+    "text", ["Ein STÜCK HARTPLASTIK im Brötchen", "GLASSPLITTER", "Battery   CAUGHT  FIRE", "am Arm verletzt", "İnjured my hand",
+             "PASSWORDS LEAKED", "DATENLECK"],
 )
 def test_the_harm_cue_check_agrees_with_the_patterns(text: str) -> None:
     from detectors.author_claims import _HARM
