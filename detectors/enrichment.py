@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from typing import Protocol
 
+from detectors.relevance import AboutBrand
 from detectors.sentiment.stance import (
     brand_names,
     calls_for_boycott_of,
@@ -67,6 +68,15 @@ class Enricher:
             name: brand_names(name, [handle for handle, role in brand.accounts.items() if role == "owned"])
             for name, brand in registry.brands.items()
         }
+        self._about = {
+            name: AboutBrand(name, brand.accounts, brand.exclude) for name, brand in registry.brands.items() if brand.exclude
+        }
+
+    def is_about_brand(self, event: RawEvent) -> bool:
+        """False when the text names the brand only inside a phrase its registry entry excludes
+        (a stadium or a namesake): such an event is not enriched or counted."""
+        about = self._about.get(event.brand)
+        return about is None or about(event.text)
 
     @property
     def model_version(self) -> str:

@@ -29,6 +29,8 @@ class OfflineRun:
     buckets: list[BucketReport] = field(default_factory=list)
     duplicates: int = 0
     """Events skipped because their brand had already seen their id."""
+    off_topic: dict[str, int] = field(default_factory=dict)
+    """Per brand, events skipped because they name the brand only inside an excluded phrase."""
 
 
 def event_time_order(events: Iterable[RawEvent]) -> list[RawEvent]:
@@ -47,10 +49,16 @@ def run_offline(
 ) -> OfflineRun:
     """Enrich and detect; ``flush`` closes the last open buckets at the end of the history.
 
-    An event whose id the brand saw among its last events is counted once, as in the worker.
+    An event whose id the brand saw among its last events is counted once, as in the worker;
+    an event not about its brand (:meth:`Enricher.is_about_brand`) is skipped, as in the worker.
     """
-    ordered = event_time_order(raw_events)
     run = OfflineRun()
+    ordered = []
+    for event in event_time_order(raw_events):
+        if enricher.is_about_brand(event):
+            ordered.append(event)
+        else:
+            run.off_topic[event.brand] = run.off_topic.get(event.brand, 0) + 1
     states: dict[str, BrandState] = {}
     recent: dict[str, RecentIds] = {}
     for start in range(0, len(ordered), ENRICH_CHUNK):

@@ -28,7 +28,7 @@ ACCOUNT_GROUPS: Final[Mapping[str, AuthorRole]] = {
 }
 SUPPORTED_SUMMARY_LANGUAGES: Final = ("en", "de")
 REGISTRY_KEYS: Final = ("brands",)
-BRAND_KEYS: Final = ("name", "languages", "timezone", "accounts")
+BRAND_KEYS: Final = ("name", "languages", "timezone", "accounts", "exclude")
 _LANGUAGE_TAG: Final = re.compile(r"([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*")
 
 
@@ -48,6 +48,10 @@ class Brand:
     """Normalised handle or id -> role."""
     timezone: str | None = None
     """IANA time zone (``Europe/Berlin``) in which incident summaries give times; UTC when unset."""
+    exclude: tuple[str, ...] = ()
+    """Phrases that hold the brand's name but name something else ("nordkabel Arena"): an event
+    whose text names the brand only inside them is not about the brand and is not counted
+    (see :mod:`detectors.relevance`)."""
 
     @property
     def language(self) -> str:
@@ -127,7 +131,8 @@ def registry_from_dict(data: Any, source: str = "brand registry") -> BrandRegist
                 if key in accounts and accounts[key] != role:
                     raise BrandRegistryError(f"{where}: account {account!r} is both {accounts[key]} and {role}")
                 accounts[key] = role
-        brands[name] = Brand(name=name, languages=languages, accounts=accounts, timezone=timezone)
+        exclude = _phrases(item.get("exclude"), f"{where}.exclude")
+        brands[name] = Brand(name=name, languages=languages, accounts=accounts, timezone=timezone, exclude=exclude)
     return BrandRegistry(brands=brands)
 
 
@@ -187,6 +192,24 @@ def _timezone(value: Any, where: str) -> str | None:
             f"{where}: {value!r} is not a time zone this machine knows; use an IANA name such as Europe/Berlin or America/New_York"
         ) from None
     return value.strip()
+
+
+def _phrases(value: Any, where: str) -> tuple[str, ...]:
+    """Phrases with at least one letter or digit, each once (case-insensitive), in the listed order.
+
+    >>> _phrases(["nordkabel Arena", "Nordkabel arena", "nordkabel-cup"], "exclude")
+    ('nordkabel Arena', 'nordkabel-cup')
+    """
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise BrandRegistryError(f"{where} must be a list of phrases, e.g. [\"acme arena\", \"acme cup\"]")
+    phrases: dict[str, str] = {}
+    for item in value:
+        if not any(character.isalnum() for character in item):
+            raise BrandRegistryError(f"{where}: {item!r} has no letter or digit; list phrases such as \"acme arena\"")
+        phrases.setdefault(" ".join(item.casefold().split()), " ".join(item.split()))
+    return tuple(phrases.values())
 
 
 def _account_list(value: Any, where: str) -> Iterable[str]:

@@ -231,6 +231,13 @@ def create_pipeline(
                     log.error("%.0f%% of the last messages were rejected: is a producer sending the wrong format?",
                               100 * reject_watch.ratio)
             _observe_latency(metrics, "ingest", events, started)
+            about = [item for item in valid if enricher.is_about_brand(item.event)]
+            if len(about) < len(valid):
+                # Acknowledged with the batch, never forwarded: the raw topic still holds them.
+                skipped = Counter(item.event.brand for item in valid) - Counter(item.event.brand for item in about)
+                for brand, count in skipped.items():
+                    metrics.events_off_topic.labels(brand=brand).inc(count)
+                valid = about
             enriched, failed = enrich_isolating_failures(enricher.enrich_batch, valid)
             for rejection in failed:
                 metrics.events_rejected.labels(reason=rejection.error.reason.value).inc()

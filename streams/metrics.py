@@ -37,6 +37,7 @@ class Metrics:
     publish_failures: Counter
     duplicate_events: Counter
     events_enriched: Counter
+    events_off_topic: Counter
     incident_events: Counter
     open_incidents: Gauge
     processing_latency: Histogram
@@ -76,6 +77,11 @@ class Metrics:
             ),
             events_enriched=Counter(
                 "events_enriched", "Events enriched, by brand, platform and sentiment label.", ["brand", "platform", "sentiment"],
+                namespace=NAMESPACE, registry=registry,
+            ),
+            events_off_topic=Counter(
+                "events_off_topic", "Events not enriched or counted because they name their brand only inside a phrase "
+                "the brand registry excludes (a stadium, a namesake), by brand.", ["brand"],
                 namespace=NAMESPACE, registry=registry,
             ),
             incident_events=Counter(
@@ -135,6 +141,7 @@ class Metrics:
         for brand in brands:
             for label in SENTIMENT_LABELS:
                 self.events_enriched.labels(brand=brand, platform="twitter", sentiment=label)
+            self.events_off_topic.labels(brand=brand)
             for incident_type in INCIDENT_TYPES:
                 for level in LEVELS:
                     self.open_incidents.labels(brand=brand, incident_type=incident_type, level=level).set(0)

@@ -115,8 +115,13 @@ def overview() -> Dashboard:
             unit="ops", description="Enriched events per second, by platform, for the selected brands.", stacking={"mode": "normal"},
         ), 12),
         (timeseries(
-            "Events per brand", targets((f"sum by (brand) (brand_platform:flarewatch_events_enriched:rate1m{{{BRAND}}})", "{{brand}}")),
-            unit="ops", description="Enriched events per second, by brand.",
+            "Events per brand",
+            targets(
+                (f"sum by (brand) (brand_platform:flarewatch_events_enriched:rate1m{{{BRAND}}})", "{{brand}}"),
+                (f"sum by (brand) (rate(flarewatch_events_off_topic_total{{{BRAND}}}[5m]))", "{{brand}} kept out (exclude)"),
+            ),
+            unit="ops", description="Enriched events per second, by brand; and events kept out because they name the brand "
+            "only inside a phrase of its registry `exclude` (a stadium, a namesake).",
         ), 12),
         (timeseries(
             "Negative share vs baseline",

@@ -106,6 +106,10 @@ def run_replay(args: argparse.Namespace, settings: Settings) -> int:
     if run.duplicates:
         print(f"note: {run.duplicates} events repeated an id their brand had already seen and were counted once",
               file=sys.stderr)
+    if run.off_topic:
+        skipped = ", ".join(f"{count} of {brand}" for brand, count in sorted(run.off_topic.items()))
+        print(f"note: {skipped} named the brand only inside a phrase its registry entry excludes and were not counted",
+              file=sys.stderr)
     if args.plot is not None:
         from streams.plotting import plot_replay
 

@@ -48,7 +48,7 @@ def pipeline(kafka_settings: Settings, tmp_path_factory: pytest.TempPathFactory)
     # The demo's brand, and one of its own for the dead-letter checks (the crisis test
     # compares the demo brand's incidents with a replay).
     brands = work / "brands.yaml"
-    brands.write_text(DEMO_BRANDS.read_text() + "- name: dlq-check\n")
+    brands.write_text(DEMO_BRANDS.read_text() + "- name: dlq-check\n  exclude: [dlq-check arena]\n")
     with running_worker(settings, work / "worker.log", brands) as running:
         yield running
 
@@ -119,6 +119,17 @@ def test_malformed_messages_are_dead_lettered_while_valid_ones_flow(pipeline: Se
         return all(metric_value(text, "flarewatch_events_rejected_total", reason=reason) >= 1 for reason in bad.values())
 
     wait_until(rejected_counted, timeout=30, what="rejections counted in /metrics")
+
+
+def test_an_event_naming_the_brand_only_inside_an_excluded_phrase_is_counted_and_not_forwarded(pipeline: Settings) -> None:
+    off_topic = valid_event("arena-1", text="Der Schiri in der dlq-check Arena heute: eine Frechheit")
+    about = valid_event("arena-2", text="Kein Netz in der dlq-check Arena, dlq-check bitte fixen")
+    send(pipeline, [off_topic, about], key=b"dlq-check")  # one partition: arena-1 is handled first
+    enriched = consume_until(pipeline, topic_name(pipeline, "enriched"),
+                             lambda got: any(decode_enriched_event(m.value).event.id == "arena-2" for m in got), timeout=90)
+    assert "arena-1" not in {decode_enriched_event(m.value).event.id for m in enriched}
+    wait_until(lambda: metric_value(scrape(pipeline), "flarewatch_events_off_topic_total", brand="dlq-check") == 1,
+               timeout=30, what="the off-topic event counted in /metrics")
 
 
 def test_a_message_near_kafkas_limit_is_dead_lettered_cut_and_the_next_event_still_flows(pipeline: Settings) -> None:

@@ -78,6 +78,9 @@ def test_summary_language_is_the_first_supported_one() -> None:
         ({"brands": [{"name": "a", "languages": ["en-"]}]}, "'en-' is not a language flarewatch knows"),
         ({"brands": [{"name": "a", "languages": []}]}, r"\(a\)\.languages is empty; list the brand's languages"),
         ({"brands": [{"name": "a", "languages": "de"}]}, r"languages must be a list of language codes, e\.g\. \[de, en\]"),
+        ({"brands": [{"name": "a", "exclude": "a arena"}]}, r"\(a\)\.exclude must be a list of phrases"),
+        ({"brands": [{"name": "a", "exclude": ["a arena", "--"]}]}, r"\(a\)\.exclude: '--' has no letter or digit"),
+        ({"brands": [{"name": "a", "exlude": ["a arena"]}]}, r"unknown key 'exlude'; did you mean 'exclude'"),
         ({"brands": [{"name": "a", "languages": ["fr"]}]},
          r"languages \[fr\] has no language flarewatch writes summaries in; add one of en, de, e\.g\. \[fr, en\]"),
     ],
@@ -168,3 +171,10 @@ def test_a_brand_time_zone_is_an_iana_name_the_machine_knows() -> None:
 def test_a_registry_without_brands_is_an_error() -> None:
     with pytest.raises(BrandRegistryError, match="'brands' is empty; list the watched brands"):
         registry_from_dict({"brands": []})
+
+
+def test_excluded_phrases_are_kept_once_each_in_order() -> None:
+    registry = registry_from_dict({"brands": [{"name": "nordkabel", "exclude": ["nordkabel  Arena", "NORDKABEL arena", "nordkabel cup"]},
+                                              {"name": "acme"}]})
+    assert registry.brands["nordkabel"].exclude == ("nordkabel Arena", "nordkabel cup")
+    assert registry.brands["acme"].exclude == ()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 
 from schemas.codec import decode_incident
@@ -56,6 +57,28 @@ def test_repeated_event_ids_are_counted_once(tmp_path: Path, capsys: pytest.Capt
     assert main(["replay", str(doubled), "--brands", str(DEMO_BRANDS), "--out", str(doubled_out), "--quiet"]) == 0
     assert doubled_out.read_bytes() == clean_out.read_bytes()
     assert f"note: {len(lines)} events repeated an id their brand had already seen" in capsys.readouterr().err
+
+
+def test_events_naming_the_brand_only_inside_an_excluded_phrase_are_skipped_and_reported(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An outside tester's match in the brand's stadium paged as a critical negative spike."""
+    lines = DEMO_EVENTS.read_bytes().splitlines()
+    first = orjson.loads(lines[0])
+    match = [orjson.dumps({**first, "id": f"arena-{index}", "text": f"Schiri in der Acme Rail Arena: eine Frechheit {index}",
+                           "author": {"id": f"fan-{index}"}}) for index in range(300)]
+    mixed, brands = tmp_path / "mixed.jsonl", tmp_path / "brands.yaml"
+    mixed.write_bytes(b"\n".join([*lines, *match]) + b"\n")
+    brands.write_text(DEMO_BRANDS.read_text().replace("- name: acme-rail\n", "- name: acme-rail\n  exclude: [acme-rail arena]\n"))
+    clean_out, mixed_out = tmp_path / "clean.jsonl", tmp_path / "mixed-out.jsonl"
+    assert main(["replay", str(DEMO_EVENTS), "--brands", str(brands), "--out", str(clean_out), "--quiet"]) == 0
+    capsys.readouterr()
+    assert main(["replay", str(mixed), "--brands", str(brands), "--out", str(mixed_out), "--quiet"]) == 0
+    assert mixed_out.read_bytes() == clean_out.read_bytes()
+    assert "note: 300 of acme-rail named the brand only inside a phrase its registry entry excludes" in capsys.readouterr().err
+    # Without the phrase in the registry the same 300 posts are counted (and angry).
+    assert main(["replay", str(mixed), "--brands", str(DEMO_BRANDS), "--out", str(mixed_out), "--quiet"]) == 0
+    assert mixed_out.read_bytes() != clean_out.read_bytes()
 
 
 @pytest.mark.parametrize("content", [b"", b"\n\n", b"{not json\n[1, 2]\n"], ids=["empty", "blank", "all-bad"])
