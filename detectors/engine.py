@@ -79,6 +79,7 @@ from detectors.sentiment.stance import boycott_term, calls_for_boycott_of, regis
 from detectors.share import NegativeShareDetector, ShareParams, ShareState, busiest_hour
 from detectors.terms import TermBurstDetector, TermBurstParams, TermBurstState, TermBurstVerdict
 from detectors.threads import (
+    APOLOGETIC,
     ThreadBook,
     ThreadParams,
     ThreadState,
@@ -90,7 +91,14 @@ from detectors.threads import (
     top_keys,
 )
 from detectors.volume import VolumeDetector, VolumeParams, VolumeState
-from schemas.records import EnrichedEvent, Evidence, Incident, IncidentType, Trigger
+from schemas.records import (
+    LEVEL_MIN_SEVERITY,
+    EnrichedEvent,
+    Evidence,
+    Incident,
+    IncidentType,
+    Trigger,
+)
 
 STATE_VERSION: Final = 1
 THREAD_DETECTORS: Final[tuple[IncidentType, ...]] = (
@@ -364,7 +372,7 @@ class CrisisEngine:
             if thread is None or thread.reactions + thread.complaints == 0:
                 continue
             signals += [
-                self._thread_signal(thread, verdict)
+                self._thread_signal(thread, verdict, state.incidents)
                 for verdict in self._judge(state.flood, thread, now_ms, baseline_share, brand_busiest_hour)
                 if verdict.fired
             ]
@@ -518,7 +526,7 @@ class CrisisEngine:
             for verdict in self._judge(flood_state, thread, now_ms, share.baseline_share, brand_busiest_hour):
                 scores[verdict.detector] = max(scores[verdict.detector], verdict.score)
                 if verdict.fired:
-                    signals.append(self._thread_signal(thread, verdict))
+                    signals.append(self._thread_signal(thread, verdict, state.incidents))
 
         raised = max(volume.score, share.score if not share.warming_up else 0.0) >= 0.35
         elevated_since = (state.elevated_since_ms or start_ms) if raised else None
@@ -765,7 +773,7 @@ class CrisisEngine:
             return Trigger(event_id=thread.thread_id, author_role="other")
         return thread.trigger()
 
-    def _thread_signal(self, thread: ThreadState, verdict: ThreadVerdict) -> Signal:
+    def _thread_signal(self, thread: ThreadState, verdict: ThreadVerdict, incidents: IncidentBook) -> Signal:
         return Signal(
             type=verdict.detector,
             cause=thread.thread_id,
@@ -783,7 +791,25 @@ class CrisisEngine:
                 platforms=dict(sorted((thread.platforms or {}).items())),
                 sample_event_ids=thread.sample_event_ids,
             ),
+            answers_brand_incident=self._answers_brand_incident(thread, verdict, incidents),
         )
+
+    def _answers_brand_incident(self, thread: ThreadState, verdict: ThreadVerdict, incidents: IncidentBook) -> bool:
+        """Is this flood or pile-on on the brand's own post the open brand-wide incident going on
+        under the brand's answer to it (see :attr:`Signal.answers_brand_incident`)?
+
+        The post must read as an answer (a status update or an apology) and the incident must be
+        at least a warning: an outside tester's CEO posted layoffs four minutes after an info-level
+        share shift of unknown origin opened, and the flood under the post is news of its own.
+        """
+        post = thread.brand_post
+        if (verdict.detector not in ("comment_flood", "owned_post_backlash") or post is None or post.hostile
+                or post.event_id != thread.thread_id
+                or len(thread.objectors_after_brand) >= self.owned.params.min_objecting_authors
+                or not APOLOGETIC.search(post.excerpt or "")):
+            return False
+        return any(record.is_open and record.cause == BRAND_CAUSE and record.started_at_ms <= post.created_at_ms
+                   and record.severity >= LEVEL_MIN_SEVERITY["warning"] for record in incidents.records)
 
     @staticmethod
     def _series_severity(score: float, base: int) -> int:

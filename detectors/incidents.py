@@ -86,6 +86,12 @@ class Signal:
     term_burst: bool = False
     """The evidence counts authors new to the leading top term within an hour against that
     term's usual busiest hour (a term burst), not the brand's negative mentions."""
+    answers_brand_incident: bool = False
+    """For a thread signal: the thread is the brand's own post, not hostile and not objected
+    to, published after an open brand-wide incident began (a status update during an outage).
+    Its comment flood or pile-on is that incident going on under the brand's answer, so it
+    joins that incident instead of opening a self-inflicted one (an outside tester's outage
+    paged twice, the second time as a backlash against the status update)."""
     sustained: bool = False
     """The detector's evidence already spans several buckets and shows the rise still going on
     (a share shift judged over 30 minutes or more, whose newer half is raised as well): a
@@ -233,6 +239,11 @@ class IncidentManager:
             if index is not None:
                 records[index] = self._absorb(records[index], group, now_ms, emit)
                 continue
+            answered = self._find(records, BRAND_CAUSE) if lead.answers_brand_incident else None
+            if answered is not None:
+                if not early:  # the brand incident is updated at bucket closes only
+                    records[answered] = self._absorb(records[answered], group, now_ms, emit)
+                continue
             if not early:  # early signals come only when one bucket of persistence suffices
                 key = f"{lead.type}|{cause}"
                 pending[key] = previous_pending.get(key, 0) + 1
@@ -375,7 +386,8 @@ class IncidentManager:
                 record = replace(record, type=lead.type, origin=lead.origin, trigger=lead.trigger or record.trigger)
                 retyped = True
         own = [signal for signal in group if signal.type == record.type]
-        source = own[0] if own else group[0] if record.cause == BRAND_CAUSE else None
+        brand_wide = [signal for signal in group if signal.cause == BRAND_CAUSE]
+        source = own[0] if own else brand_wide[0] if record.cause == BRAND_CAUSE and brand_wide else None
         evidence = source.evidence if source is not None else record.evidence
         against_baseline = source.against_baseline if source is not None else record.against_baseline
         term_burst = source.term_burst if source is not None else record.term_burst

@@ -64,6 +64,9 @@ APOLOGETIC = re.compile(
     r"\b(?:fix|patch|update)(?:es)? (?:is |are )?(?:rolling|being rolled) out\b|\b(?:is|are|has been|have been) (?:now )?(?:fixed|resolved)\b|"
     r"\b(?:ist|sind) (?:jetzt |wieder |inzwischen )?behoben\b|\btechniker(?:innen)? (?:arbeiten|sind (?:vor ort|unterwegs|dran))\b|"
     r"\bnicht betroffen\b|\bnot affected\b|"
+    r"\b(?:halten|informieren) (?:euch|sie|dich) (?:auf dem laufenden|informiert|weiter)\b|\bkeep (?:you|everyone) (?:posted|updated|informed)\b|"
+    r"\b(?:aktuell|derzeit|zurzeit) (?:kommt es zu|gibt es) (?:einer |einem |einigen )?(?:störung|ausfall|ausfällen|einschränkung)|"
+    r"\bwe(?:'re| are) (?:currently )?(?:experiencing|seeing) (?:an? )?(?:outage|issues?|problems?|disruption)|"
     # A friendly answer to a question: "Hallo mia90, gute Frage! Das findest du in der App" read negative.
     r"\b(?:gute|super|tolle) frage\b|\b(?:good|great) question\b|\bhappy to help\b|\bgern(?:e)? geschehen\b",
     re.IGNORECASE,

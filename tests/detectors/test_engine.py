@@ -537,3 +537,37 @@ def test_more_of_everything_at_the_usual_share_is_not_a_spike_but_the_same_compl
     # It is the share gate that keeps it quiet: the volume test fires without it.
     assert opened(busy, CrisisEngine(EngineParams(spike_min_share_ratio=0.0))) == ["negative_spike"]
     assert opened(complaints_only, CrisisEngine()) == ["negative_shift"]
+
+
+def outage_with_status_post(status_text: str) -> list[EnrichedEvent]:
+    """A day of ordinary traffic, then an outage: 150 complaints of their own over half an hour,
+    the brand's status post 20 minutes in, and 40 angry comments under it."""
+    start = 26 * HOUR
+    events = background(28)
+    events += [enriched(f"down{i}", start + i * 12_000, author=f"down{i}", negative=True, text="Internet weg, Störung")
+               for i in range(150)]
+    events.append(enriched("status", start + 20 * MINUTE, role="owned", author="acme", negative=True, score=-0.9,
+                           text=status_text))
+    events += [enriched(f"under{i}", start + 22 * MINUTE + i * 30_000, parent="status", author=f"under{i}",
+                        negative=True, text="Seit Stunden kein Netz, ich brauche das zum Arbeiten") for i in range(40)]
+    return sorted(events, key=lambda event: (event.event.created_at_ms, event.event.id))
+
+
+def test_a_flood_under_the_brands_status_update_during_an_outage_is_the_outages_incident() -> None:
+    """An outside tester's outage paged twice: the spike, then an owned-post backlash that named
+    the brand's status update as its self-inflicted trigger, for comments about the outage."""
+    _, incidents, _ = run(CrisisEngine(), outage_with_status_post(
+        "Aktuell kommt es zu einer Störung in Teilen Hamburgs. Wir halten euch auf dem Laufenden."), flush_at=T0_MS + 28 * HOUR)
+    opened = [incident for incident in incidents if incident.status == "opened"]
+    assert [(incident.type, incident.origin) for incident in opened] == [("negative_spike", "unknown")]
+    assert any("backlash to a brand post" in incident.summary or "a comment flood" in incident.summary
+               for incident in incidents), "the outage's incident names what happened under the status post"
+    # A hostile answer is news of its own: the brand made it worse. So is a post that is no
+    # answer at all (an outside tester's CEO posted layoffs just after a shift had opened).
+    for text in ("Ja, es gibt eine Störung. Hört auf zu jammern, wir arbeiten ja dran.",
+                 "Ab Mai kostet der Basistarif 9 Euro mehr, dafür gibt es mehr Tempo."):
+        _, incidents, _ = run(CrisisEngine(), outage_with_status_post(text), flush_at=T0_MS + 28 * HOUR)
+        opened = [incident for incident in incidents if incident.status == "opened"]
+        assert (opened[0].type, opened[0].origin) == ("negative_spike", "unknown")
+        assert ("self_inflicted", "status") in {(incident.origin, incident.trigger and incident.trigger.event_id)
+                                                for incident in opened}, text

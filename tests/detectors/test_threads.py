@@ -540,6 +540,8 @@ def test_a_brand_post_is_hostile_by_its_words_not_by_the_models_reading() -> Non
         ("Update: Die Störung ist behoben. Es tut uns sehr leid für die Unannehmlichkeiten.", True, -0.94, False),
         ("Unsere Techniker arbeiten mit Hochdruck an der Behebung.", True, -0.7, False),
         ("Hallo mia90, gute Frage! Das findest du in der App unter Meine Reisen.", True, -0.37, False),
+        ("Aktuell kommt es zu einer Störung in Teilen Hamburgs. Wir halten euch auf dem Laufenden.", True, -0.8, False),
+        ("We're currently experiencing an outage in the north. We'll keep you posted.", True, -0.7, False),
     ],
 )
 def test_hostile_tone(text: str, negative: bool, score: float, hostile: bool) -> None:
