@@ -55,29 +55,28 @@ DELETION_COMPLAINT = re.compile(
 """Users reacting to the deleting itself ("why did you delete my comment", "Zensur")."""
 
 APOLOGETIC = re.compile(
-    r"\bsorry\b|apolog|\bdm\b|direct message|tut (?:uns|mir) (?:\w+ )?leid|entschuldig|\bpn\b|direktnachricht|"
+    r"\bsorry\b|apolog|\bdm\b|direct message|tut (?:uns|mir) (?!nicht\b|kein)(?:\w+ )?leid|entschuldig|\bpn\b|direktnachricht|"
     r"\byou(?:'re| are) right\b|\b(?:sie haben|du hast) (?:völlig |absolut )?recht\b|"
     # Status updates: an outage notice reads negative ("delayed or failing") without a tone.
     r"\bwe(?:'re| are) aware\b|\b(?:our )?team is (?:on it|working|looking)|\bwe(?:'re| are) (?:working on|looking into|investigating)\b|"
     r"\bwir (?:arbeiten (?:mit hochdruck )?(?:daran|an einer lösung)|prüfen das|kümmern uns)\b|\bist (?:uns )?bekannt\b|"
-    r"\bknown (?:issue|problem|bug)\b|\bbekannte[rs]? (?:problem|fehler|störung)\b|"
-    r"\b(?:fix|patch|update)(?:es)? (?:is |are )?(?:rolling|being rolled) out\b|\b(?:is|are|has been|have been) (?:now )?(?:fixed|resolved)\b|"
+    r"\bknown (?:issue|bug)\b|\bbekannte[rs]? (?:fehler|störung)\b|"
+    r"\b(?:fix|patch|update)(?:es)? (?:is |are )?(?:rolling|being rolled) out\b|"
+    r"\b(?:issue|problem|bug|outage|störung|fehler|ausfall)\w* (?:is|are|has been|have been|ist|sind|wurde|wurden) (?:now |jetzt |wieder )?(?:fixed|resolved|behoben)\b|"
     r"\b(?:ist|sind) (?:jetzt |wieder |inzwischen )?behoben\b|\btechniker(?:innen)? (?:arbeiten|sind (?:vor ort|unterwegs|dran))\b|"
     r"\bnicht betroffen\b|\bnot affected\b|"
     r"\b(?:halten|informieren) (?:euch|sie|dich) (?:auf dem laufenden|informiert|weiter)\b|\bkeep (?:you|everyone) (?:posted|updated|informed)\b|"
     r"\b(?:aktuell|derzeit|zurzeit) (?:kommt es zu|gibt es) (?:einer |einem |einigen )?(?:störung|ausfall|ausfällen|einschränkung)|"
-    r"\bwe(?:'re| are) (?:currently )?(?:experiencing|seeing) (?:an? )?(?:outage|issues?|problems?|disruption)|"
-    # A friendly answer to a question: "Hallo mia90, gute Frage! Das findest du in der App" read negative.
-    r"\b(?:gute|super|tolle) frage\b|\b(?:good|great) question\b|\bhappy to help\b|\bgern(?:e)? geschehen\b",
+    r"\bwe(?:'re| are) (?:currently )?(?:experiencing|seeing) (?:an? )?(?:outage|issues?|problems?|disruption)",
     re.IGNORECASE,
 )
 """Service-desk replies ("Sorry to hear that, please DM us", "Sie haben recht, das ist
-ärgerlich", "Gute Frage! Das findest du in der App") and status updates ("We're aware some
+ärgerlich") and status updates ("We're aware some
 orders are failing, our team is on it", "Known issue, fix is rolling out", "Die Störung ist
 behoben") read negative to a sentiment model. Outside testers' outages were paged as a
 backlash against the status update, with "apologise for the tone" as the first step."""
 DISMISSIVE = re.compile(
-    r"not (?:really |exactly )?our (?:problem|fault)|read the (?:terms|t&cs|conditions|faq)|your (?:own )?fault|deal with it|"
+    r"not (?:really |exactly )?our (?:problem|fault)|read the (?:terms|t&cs|conditions|faq)|(?<!not )(?<!n't )your (?:own )?fault|deal with it|"
     r"stop (?:whining|complaining|crying)|learn to read|nicht (?:wirklich |so ganz )?unser (?:problem|fehler)|selbst schuld|"
     r"(?:agb|bedingungen) (?:lesen|gelesen)|hören sie auf zu (?:jammern|meckern)|lernen sie lesen|"
     # Contempt for people who complain, whatever the sentence around it.
@@ -108,19 +107,32 @@ TONE_COMPLAINT = re.compile(
 )
 """People objecting to how the brand spoke ("rude", "who runs your account", "respektlos", "Wer
 betreut euren Account"): the readers' verdict on a tone the sentiment model may have missed."""
-_NEGATED_TONE: Final = re.compile(r"\b(?:no|not|never|hardly|nicht|kein\w*|nie|gar nicht)\s+(?:\w+\s+){0,2}$|n['’]t\s+(?:\w+\s+){0,2}$", re.IGNORECASE)
+_NEGATED_TONE: Final = re.compile(
+    r"(?:\b(?:no|not|never|hardly|nicht|kein\w*|nie)|n['’]t)\s+(?:(?:really|so|very|at all|particularly|wirklich|gar|besonders)\s+)?$",
+    re.IGNORECASE,
+)
+_TONE_WORDS: Final = ("rude", "disrespect", "unprofession", "condescend", "patroni", "arrogan", "insult", "respektlos",
+                      "herablassend")
 
 
 def objects_to_tone(text: str | None) -> bool:
     """Does a reaction object to how the brand spoke (:data:`TONE_COMPLAINT`), not deny it?
+
+    A tone word right after a negation ("not rude", "no disrespect", "gar nicht respektlos") is
+    a denial; "You don't talk to customers like that" and "Noch nie so eine respektlose Antwort"
+    are objections.
 
     >>> objects_to_tone("Das ist so respektlos."), objects_to_tone("so redet ihr mit Kunden?")
     (True, True)
     >>> objects_to_tone("No disrespect, but the delay was fine"), objects_to_tone("That wasn't rude at all")
     (False, False)
     """
-    match = TONE_COMPLAINT.search(text or "")
-    return match is not None and _NEGATED_TONE.search((text or "")[max(0, match.start() - 30):match.start()]) is None
+    for match in TONE_COMPLAINT.finditer(text or ""):
+        if not match.group().lower().startswith(_TONE_WORDS):
+            return True
+        if _NEGATED_TONE.search((text or "")[max(0, match.start() - 30):match.start()]) is None:
+            return True
+    return False
 
 _Item = TypeVar("_Item")
 _WORD = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)

@@ -30,6 +30,7 @@ from detectors.threads import (
     bounded_count,
     is_deletion_complaint,
     is_hostile_text,
+    objects_to_tone,
     quoted_spans,
     shows_a_brand_reply,
     space_saving,
@@ -485,6 +486,29 @@ def test_objections_the_model_reads_as_praise_still_count_and_count_as_negative(
     assert fold(ThreadTracker(), calm).threads["q"].objectors_after_brand == ()
 
 
+@pytest.mark.parametrize(
+    ("text", "objects"),
+    [
+        ("You don't talk to customers like that!", True),
+        ("I can't believe how rude this is", True),
+        ("I don't know who runs your account but wow", True),
+        ("isn't that rude?", True),
+        ("Noch nie so eine respektlose Antwort gesehen", True),
+        ("Not only rude but also wrong", True),
+        ("Not rude? It was incredibly rude and arrogant", True),
+        ("No disrespect, but she was right", False),
+        ("That wasn't rude at all", False),
+        ("It's not really rude, just blunt", False),
+        ("Ich finde das gar nicht respektlos", False),
+        ("Great reply, love it", False),
+    ],
+)
+def test_what_objects_to_the_brands_tone(text: str, objects: bool) -> None:
+    """A review found a first negation rule (any "no", "not", "n't" up to two words before) that
+    threw away "You don't talk to customers like that!" and "Noch nie so eine respektlose Antwort"."""
+    assert objects_to_tone(text) is objects
+
+
 def test_a_brand_post_is_hostile_by_its_words_not_by_the_models_reading() -> None:
     """Outside testers' status updates ("Aktuell kommt es zu einer Störung ...") and a notice that
     a competitor's outage did not touch the brand read -0.74 to -0.94: each drew the next hours'
@@ -539,7 +563,11 @@ def test_a_brand_post_is_hostile_by_its_words_not_by_the_models_reading() -> Non
         ("Known issue, fix is rolling out within the hour.", True, -0.5, False),
         ("Update: Die Störung ist behoben. Es tut uns sehr leid für die Unannehmlichkeiten.", True, -0.94, False),
         ("Unsere Techniker arbeiten mit Hochdruck an der Behebung.", True, -0.7, False),
-        ("Hallo mia90, gute Frage! Das findest du in der App unter Meine Reisen.", True, -0.37, False),
+        # ... but a friendly opening does not excuse sarcasm, and these are no status updates (a review's finds).
+        ("Gute Frage! Vielleicht einfach mal zuhause sein, wenn der Techniker kommt?", True, -0.4, True),
+        ("Tut mir nicht leid.", True, -0.6, True),
+        ("Our prices are fixed. If you can't afford it, that's on you.", True, -0.6, True),
+        ("It's not your fault: our systems are down.", False, 0.0, False),
         ("Aktuell kommt es zu einer Störung in Teilen Hamburgs. Wir halten euch auf dem Laufenden.", True, -0.8, False),
         ("We're currently experiencing an outage in the north. We'll keep you posted.", True, -0.7, False),
     ],
