@@ -40,7 +40,7 @@ _ENGLISH: Final[tuple[tuple[ClaimKind, str], ...]] = (
     ("former_employee", r"\bi\s+worked\s+(?:there\s+)?(?:for\s+)?" + _TIME + r"\s+(?:years?|months?)\s+(?:as\s+" + _WORDS + r")?(?:at|for|with)\s+[\w@&'’.-]+"),
     ("former_employee", r"\bi\s+spent\s+" + _TIME + r"\s+(?:years?|months?)\s+(?:working\s+)?(?:as\s+" + _WORDS + r")?at\s+[\w@&'’.-]+"),
     ("former_employee", r"\bi\s+(?:quit|left)\s+(?:my\s+job\s+at\s+)?[\w@&'’.-]+\s+(?:after|because)\b"),
-    ("former_employee", r"\b(?:as\s+an?\s+|i(?:'m|\s+am|\s+was)\s+an?\s+)?(?:former|ex[- ]?)\s*volunteer\b"),
+    ("former_employee", r"\b(?:as\s+an?\s+|i(?:'m|\s+am|\s+was)\s+an?\s+)(?:former|ex[- ]?)\s*volunteer\b(?!\s+coordinator)"),
     ("former_employee", r"\bi\s+(?:used\s+to\s+volunteer|volunteered)\s+(?:at|for|with)\s+" + _WORDS + r"(?:for\s+" + _TIME + r"\s+(?:years?|months?)|until|before)"),
     ("employee", r"\b(?:as\s+an?\s+|i(?:'m|\s+am)\s+an?\s+)(?:current\s+)?(?:employee|staff(?:er)?|worker|team\s+member)\s+(?:at|of|for)\b"),
     ("employee", r"\bi\s+(?:currently\s+)?work\s+(?:at|for)\s+(?!(?:myself|me|you|yourself|free|fun|a\s+living|money|hours)\b)(?:the\s+)?[\w@&'’.-]+"),
@@ -57,9 +57,11 @@ _ENGLISH: Final[tuple[tuple[ClaimKind, str], ...]] = (
 _GERMAN: Final[tuple[tuple[ClaimKind, str], ...]] = (
     ("former_employee", r"\b(?:als\s+)?(?:ehemalige[rn]?|frühere[rn]?)\s+(?:mitarbeiter(?:in)?|angestellte[rn]?|beschäftigte[rn]?|kollege|kollegin|azubi)\b"),
     ("former_employee", r"\bex-?\s?(?:mitarbeiter(?:in)?|angestellte[rn]?|kollege|kollegin|azubi)\b"),
-    ("former_employee", r"\b(?:als\s+)?(?:ehemalige[rn]?|frühere[rn]?|ex-?)\s*(?:ehrenamtliche[rn]?|freiwillige[rn]?|helfer(?:in)?)\b"),
-    ("former_employee", r"\bich\s+(?:war|habe|hab)\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|früher\s+|lange\s+)?"
-                        r"ehrenamtlich\s+(?:bei|im|in\s+der|in\s+dem|für)\b"),
+    ("former_employee", r"\b(?:als|ich\s+war)\s+(?:ehemalige[rn]?|frühere[rn]?|ex-?)\s*(?:ehrenamtliche[rn]?|freiwillige[rn]?)\b"),
+    ("former_employee", r"\bich\s+war\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|früher\s+|lange\s+)?"
+                        r"ehrenamtlich\s+(?:bei|im|in\s+der|in\s+dem)\b"),
+    ("former_employee", r"\bich\s+(?:habe|hab)\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|früher\s+|lange\s+)?"
+                        r"ehrenamtlich\s+(?:bei|im|in\s+der|in\s+dem)\s+" + _WORDS + r"(?:gearbeitet|geholfen|mitgearbeitet)\b"),
     ("former_employee", r"\bich\s+(?:habe|hab)\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|lange\s+|früher\s+|selbst\s+)?(?:als\s+" + _WORDS + r")?(?:bei|für)\s+" + _WORDS + r"gearbeitet\b"),
     ("former_employee", r"\bich\s+war\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|früher\s+|selbst\s+)?(?:als\s+" + _WORDS + r")?(?:bei|für)\s+" + _WORDS + r"(?:angestellt|beschäftigt|tätig)\b"),
     ("employee", r"\b(?:als\s+)?(?:mitarbeiter(?:in)?|angestellte[rn]?|beschäftigte[rn]?)\s+(?:der|des|von|bei)\s+[\w@&.-]+"),
@@ -127,9 +129,11 @@ _HARM: Final = re.compile(
         r"\b(?:stück|teil|splitter)\s+(?:hart)?plastik\b",
         r"\bsicherheitsmangel\b|\bsicherheitsmängel\b|\bsicherheitsrisiko\b",
         # Customers' data exposed: a breach, a leak, a database on sale.
-        r"\bdata\s+(?:breach|leak)\b|\bdatenleck\b|\bdatenpanne\b|\bhacker(?:angriff|attacke)\b",
-        rf"\b(?:{_DATA})\b[^.!?]{{0,60}}?\b(?:for\s+sale|up\s+for\s+grabs|leaked|dumped|stolen|geleakt|gestohlen|im\s+netz|zum\s+verkauf)\b",
-        rf"\b(?:selling|offering|leaked|dumped|stole|verkauft|bietet|geleakt)\b[^.!?]{{0,60}}?\b(?:{_DATA})\b",
+        r"\bdata[\s-]+(?:breach|leak)\b|\bdatenleck\b|\bdatenpanne\b|\bhacker(?:angriff|attacke)\b",
+        rf"\b(?:{_DATA})\b[^.!?]{{0,60}}?\b(?:for\s+sale|up\s+for\s+grabs|leaked|dumped|stolen|geleakt|gestohlen|zum\s+verkauf"
+        r"|im\s+netz\s+(?:aufgetaucht|veröffentlicht|gelandet))\b",
+        rf"\b(?:leaked|dumped|stole|geleakt)\b[^.!?]{{0,60}}?\b(?:{_DATA})\b",
+        r"\b(?:selling|offering|verkauft|bietet)\b[^.!?]{0,60}?\b(?:database|datenbank|db\s+dump|data\s+dump|datensatz)\b",
     )),
     _FLAGS,
 )

@@ -76,6 +76,11 @@ def test_claims(text: str, lang: str | None, kind: str, cue: str) -> None:
         ("I worked two years to save for this trip with Acme", "en"),
         ("Wir suchen Ehrenamtliche für das Sommerfest", "de"),
         ("I volunteer on Saturdays, come along", "en"),
+        # found by a review of a first version: other people, other volunteering
+        ("The former volunteer coordinator was fired", "en"),
+        ("My friend, an ex-volunteer, says it is bad", "en"),
+        ("Die früheren Helfer wurden rausgeworfen", "de"),
+        ("Ich habe ehrenamtlich für die Flutopfer gesammelt", "de"),
     ],
 )
 def test_no_claim(text: str | None, lang: str | None) -> None:
@@ -106,6 +111,14 @@ def test_former_employee_wins_over_complaint() -> None:
         ("Forgot my password again, third time this week", False),
         ("Acme tickets for sale, DM me", False),
         ("Please delete my customer data, I am leaving", False),
+        ("Data-Breach bei Acme", True),
+        ("Kundendaten im Netz aufgetaucht", True),
+        # found by a review of a first version
+        ("Wie kann ich meine Kundendaten im Netz ändern?", False),
+        ("Acme bietet keine Möglichkeit, Passwörter zu ändern", False),
+        ("They keep offering me to reset my password", False),
+        ("Der Shop verkauft jetzt auch Passwörter-Manager", False),
+        ("Acme verkauft Gutscheine, Kundendaten braucht man nicht", False),
         ("Müller hat sich im Training verletzt", False),
         ("Die Preise sind explodiert", False),
         ("Prices exploded this year", False),
