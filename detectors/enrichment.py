@@ -74,9 +74,10 @@ class Enricher:
 
     def is_about_brand(self, event: RawEvent) -> bool:
         """False when the text names the brand only inside a phrase its registry entry excludes
-        (a stadium or a namesake): such an event is not enriched or counted."""
+        (a stadium or a namesake): such an event is not enriched or counted. The brand's own
+        accounts are always about it (a sponsor's post about "its" arena draws the replies)."""
         about = self._about.get(event.brand)
-        return about is None or about(event.text)
+        return about is None or about(event.text) or self.registry.role_of(event.brand, event.author) != "other"
 
     @property
     def model_version(self) -> str:

@@ -20,9 +20,9 @@ import re
 from collections.abc import Iterable
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
-_JOINER = r"[\s_-]*"
-"""Between a phrase's words: spaces, a hyphen, an underscore or nothing ("nordkabel arena",
-"nordkabel-Arena", "#nordkabelarena")."""
+_JOINER = r"[\W_]*"
+"""Between a phrase's words: anything but a letter or digit, or nothing ("nordkabel arena",
+"nordkabel-Arena", "#nordkabelarena", "McDonald's", "H&M", "Booking.com")."""
 
 
 def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
@@ -32,11 +32,16 @@ def phrase_pattern(phrases: Iterable[str]) -> re.Pattern[str] | None:
     >>> [bool(pattern.search(text)) for text in ("#NordkabelArena", "nordkabel_arena", "nordkabel arenas")]
     [True, True, False]
     """
-    branches = sorted({_JOINER.join(re.escape(word) for word in _WORD.findall(phrase.casefold())) for phrase in phrases}
-                      - {""}, key=lambda branch: (-len(branch), branch))
+    return _pattern(phrases, suffix="")
+
+
+def _pattern(phrases: Iterable[str], suffix: str) -> re.Pattern[str] | None:
+    # Case is left to IGNORECASE: casefold() would make "Weißbräu" "weissbräu", which the text is not.
+    branches = sorted({_JOINER.join(re.escape(word) for word in _WORD.findall(phrase)) for phrase in phrases} - {""},
+                      key=lambda branch: (-len(branch), branch))
     if not branches:
         return None
-    return re.compile(rf"(?<![^\W_])(?:{'|'.join(branches)})(?![^\W_])", re.IGNORECASE)
+    return re.compile(rf"(?<![^\W_])(?:{'|'.join(branches)}){suffix}(?![^\W_])", re.IGNORECASE)
 
 
 class AboutBrand:
@@ -46,8 +51,9 @@ class AboutBrand:
 
     def __init__(self, name: str, handles: Iterable[str], exclude: Iterable[str]) -> None:
         self.excluded = phrase_pattern(exclude)
-        # A hyphen in the name is a joiner like any other: "acme-rail" finds "Acme Rail" and "acmerail".
-        self.names = phrase_pattern([name, *(handle for handle in handles if not handle.isdigit())])
+        # A hyphen in the name is a joiner like any other: "acme-rail" finds "Acme Rail" and "acmerail";
+        # a genitive is still the name ("Nordkabels Netz").
+        self.names = _pattern([name, *(handle for handle in handles if not handle.isdigit())], suffix="(?:['’]?s)?")
 
     def __call__(self, text: str | None) -> bool:
         if self.excluded is None or not text:

@@ -131,7 +131,7 @@ def registry_from_dict(data: Any, source: str = "brand registry") -> BrandRegist
                 if key in accounts and accounts[key] != role:
                     raise BrandRegistryError(f"{where}: account {account!r} is both {accounts[key]} and {role}")
                 accounts[key] = role
-        exclude = _phrases(item.get("exclude"), f"{where}.exclude")
+        exclude = _phrases(item.get("exclude"), f"{where}.exclude", name)
         brands[name] = Brand(name=name, languages=languages, accounts=accounts, timezone=timezone, exclude=exclude)
     return BrandRegistry(brands=brands)
 
@@ -194,21 +194,32 @@ def _timezone(value: Any, where: str) -> str | None:
     return value.strip()
 
 
-def _phrases(value: Any, where: str) -> tuple[str, ...]:
-    """Phrases with at least one letter or digit, each once (case-insensitive), in the listed order.
+_WORDS: Final = re.compile(r"[^\W_]+")
 
-    >>> _phrases(["nordkabel Arena", "Nordkabel arena", "nordkabel-cup"], "exclude")
-    ('nordkabel Arena', 'nordkabel-cup')
+
+def _phrases(value: Any, where: str, brand: str) -> tuple[str, ...]:
+    """Phrases that hold the brand's name and more, each once (case-insensitive), in the listed order.
+
+    >>> _phrases(["nordkabel Arena", "Nordkabel arena", "#nordkabelcup"], "exclude", "nordkabel")
+    ('nordkabel Arena', '#nordkabelcup')
     """
     if value is None:
         return ()
+    example = f"[\"{brand} arena\", \"{brand} cup\"]"
     if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
-        raise BrandRegistryError(f"{where} must be a list of phrases, e.g. [\"acme arena\", \"acme cup\"]")
+        raise BrandRegistryError(f"{where} must be a list of phrases, e.g. {example}")
+    name = "".join(_WORDS.findall(brand.casefold()))
     phrases: dict[str, str] = {}
     for item in value:
-        if not any(character.isalnum() for character in item):
-            raise BrandRegistryError(f"{where}: {item!r} has no letter or digit; list phrases such as \"acme arena\"")
-        phrases.setdefault(" ".join(item.casefold().split()), " ".join(item.split()))
+        joined = "".join(_WORDS.findall(item.casefold()))
+        if name not in joined:
+            raise BrandRegistryError(
+                f"{where}: {item!r} does not hold the brand's name {brand!r}; list the names that contain it, e.g. {example}"
+            )
+        if joined == name:
+            raise BrandRegistryError(f"{where}: {item!r} is the brand's name itself, which would exclude every event; "
+                                     f"list longer names that contain it, e.g. {example}")
+        phrases.setdefault(joined, " ".join(item.split()))
     return tuple(phrases.values())
 
 
