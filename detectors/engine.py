@@ -804,9 +804,7 @@ class CrisisEngine:
         """
         post = thread.brand_post
         if (verdict.detector not in ("comment_flood", "owned_post_backlash") or post is None or post.hostile
-                or post.event_id != thread.thread_id
-                or len(thread.objectors_after_brand) >= self.owned.params.min_objecting_authors
-                or not APOLOGETIC.search(post.excerpt or "")):
+                or post.event_id != thread.thread_id or not APOLOGETIC.search(post.excerpt or "")):
             return False
         return any(record.is_open and record.cause == BRAND_CAUSE and record.started_at_ms <= post.created_at_ms
                    and record.severity >= LEVEL_MIN_SEVERITY["warning"] for record in incidents.records)

@@ -87,8 +87,9 @@ class Signal:
     """The evidence counts authors new to the leading top term within an hour against that
     term's usual busiest hour (a term burst), not the brand's negative mentions."""
     answers_brand_incident: bool = False
-    """For a thread signal: the thread is the brand's own post, not hostile and not objected
-    to, published after an open brand-wide incident began (a status update during an outage).
+    """For a thread signal: the thread is the brand's own status update or apology, not hostile
+    (objections are not counted under such a post), published after an open brand-wide incident
+    of at least warning level began (a status update during an outage).
     Its comment flood or pile-on is that incident going on under the brand's answer, so it
     joins that incident instead of opening a self-inflicted one (an outside tester's outage
     paged twice, the second time as a backlash against the status update)."""
@@ -231,6 +232,7 @@ class IncidentManager:
         def pick(group: list[Signal], precedence: tuple[IncidentType, ...]) -> Signal:
             return min(group, key=lambda signal: (precedence.index(signal.type), -signal.severity))
 
+        answers: list[Signal] = []
         # Thread causes first, so brand-wide signals can merge into what they open.
         for cause in sorted(cause for cause in by_cause if cause != BRAND_CAUSE):
             group = by_cause[cause]
@@ -239,10 +241,8 @@ class IncidentManager:
             if index is not None:
                 records[index] = self._absorb(records[index], group, now_ms, emit)
                 continue
-            answered = self._find(records, BRAND_CAUSE) if lead.answers_brand_incident else None
-            if answered is not None:
-                if not early:  # the brand incident is updated at bucket closes only
-                    records[answered] = self._absorb(records[answered], group, now_ms, emit)
+            if lead.answers_brand_incident and self._find(records, BRAND_CAUSE) is not None:
+                answers += group  # absorbed below with the bucket's brand-wide signals (not early)
                 continue
             if not early:  # early signals come only when one bucket of persistence suffices
                 key = f"{lead.type}|{cause}"
@@ -277,7 +277,9 @@ class IncidentManager:
             if target is None:
                 target = self._find(records, BRAND_CAUSE)
             if target is not None:
-                records[target] = self._absorb(records[target], brand_signals, now_ms, emit)
+                joined = answers if records[target].cause == BRAND_CAUSE else []
+                answers = [] if joined else answers
+                records[target] = self._absorb(records[target], [*brand_signals, *joined], now_ms, emit)
             else:
                 key = f"{lead.type}|{BRAND_CAUSE}"
                 pending[key] = previous_pending.get(key, 0) + 1
@@ -289,6 +291,10 @@ class IncidentManager:
                     record = self._open(lead, brand_signals, now_ms, brand, known_ms)
                     records.append(record)
                     emit(record, "opened")
+
+        answered = self._find(records, BRAND_CAUSE) if answers else None
+        if answered is not None:
+            records[answered] = self._absorb(records[answered], answers, now_ms, emit)
 
         kept: list[IncidentRecord] = []
         for record in records:
