@@ -277,9 +277,10 @@ class IncidentManager:
             if target is None:
                 target = self._find(records, BRAND_CAUSE)
             if target is not None:
-                joined = answers if records[target].cause == BRAND_CAUSE else []
-                answers = [] if joined else answers
-                records[target] = self._absorb(records[target], [*brand_signals, *joined], now_ms, emit)
+                group = brand_signals
+                if records[target].cause == BRAND_CAUSE:
+                    group, answers = [*brand_signals, *answers], []
+                records[target] = self._absorb(records[target], group, now_ms, emit)
             else:
                 key = f"{lead.type}|{BRAND_CAUSE}"
                 pending[key] = previous_pending.get(key, 0) + 1

@@ -451,8 +451,7 @@ class ThreadParams:
     max_samples: int = 5
     hostile_score: float = -0.25
     """A brand post or reply is hostile when classified negative with a score at or below this
-    (unless it reads as an apology, a status update or a friendly answer; always when it is
-    dismissive). The brand's own root posts are hostile only by their words (:data:`DISMISSIVE`):
+    (unless it reads as an apology or a status update; always when it is dismissive). The brand's own root posts are hostile only by their words (:data:`DISMISSIVE`):
     announcements and status updates of bad news read negative to a sentiment model without
     being hostile, and a hostile-read post draws every brand-wide spike of the next hours."""
     notable_reach: float = 0.5
@@ -823,15 +822,15 @@ class ThreadTracker:
             thread = replace(
                 thread, spreaders_after_brand=_add_once(thread.spreaders_after_brand, key, params.max_distinct_authors)
             )
+        if objects:
+            thread = replace(thread, objectors_after_brand=_add_once(
+                thread.objectors_after_brand, key, params.max_distinct_authors))
         post = thread.brand_post
-        if after_brand and not protest and raw.text and post is not None:
-            if objects:
-                thread = replace(thread, objectors_after_brand=_add_once(
-                    thread.objectors_after_brand, key, params.max_distinct_authors))
-            # The apology check last: most reactions do not leave.
-            if leaves_brand(raw.text, registry_names(raw.brand)) and not APOLOGETIC.search(post.excerpt or ""):
-                thread = replace(thread, leavers_after_brand=_add_once(
-                    thread.leavers_after_brand, key, params.max_distinct_authors))
+        # The apology check last: most reactions do not leave.
+        if (after_brand and not protest and raw.text and post is not None
+                and leaves_brand(raw.text, registry_names(raw.brand)) and not APOLOGETIC.search(post.excerpt or "")):
+            thread = replace(thread, leavers_after_brand=_add_once(
+                thread.leavers_after_brand, key, params.max_distinct_authors))
         if negative:
             thread = replace(
                 thread,
