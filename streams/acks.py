@@ -59,3 +59,38 @@ class OrderedAcks:
     def forget(self) -> None:
         """Partitions were revoked: their unacked events go to their next owner."""
         self._queues.clear()
+
+
+class OffsetGaps:
+    """Offsets the consumer stepped over, per partition of a topic the worker writes itself.
+
+    Such a topic has an event at every offset (no compaction, no transactions), so a
+    consumer that goes from offset n to n + k + 1 never saw k events. A step back is a
+    re-read after a seek and loses nothing. The first offset after an assignment is
+    compared with the committed offset the consumer started from: a gap there is what a
+    fetch racing the assignment's seek, or retention deleting unread events, leaves. Not
+    seen: a gap before the first event of a partition without a committed offset, and one
+    at the end of a partition until its next event arrives.
+
+    >>> gaps = OffsetGaps()
+    >>> gaps.consumed(0, 10, committed=10), gaps.consumed(0, 11), gaps.consumed(0, 14)
+    (0, 0, 2)
+    >>> gaps.consumed(0, 12), gaps.consumed(1, 7, committed=5)
+    (0, 2)
+    """
+
+    def __init__(self) -> None:
+        self._next: dict[int, int] = {}
+
+    def consumed(self, partition: int, offset: int, committed: int | None = None) -> int:
+        """How many offsets before ``offset`` were skipped; ``committed`` is used only for
+        a partition's first event since the last :meth:`forget`."""
+        expected = self._next.get(partition, committed)
+        self._next[partition] = offset + 1
+        if expected is None or offset <= expected:
+            return 0
+        return offset - expected
+
+    def forget(self) -> None:
+        """Partitions were revoked: the next assignment starts from its committed offsets."""
+        self._next.clear()

@@ -36,6 +36,7 @@ class Metrics:
     dead_letter_publish_failures: Counter
     publish_failures: Counter
     duplicate_events: Counter
+    skipped_offsets: Counter
     events_enriched: Counter
     events_off_topic: Counter
     incident_events: Counter
@@ -73,6 +74,11 @@ class Metrics:
             ),
             duplicate_events=Counter(
                 "duplicate_events", "Enriched events skipped by the detector because their id was already applied.",
+                namespace=NAMESPACE, registry=registry,
+            ),
+            skipped_offsets=Counter(
+                "skipped_offsets", "Offsets of the enriched topic the detector never received (a consumer fault, or "
+                "retention deleted them unread): events lost to detection, by topic.", ["topic"],
                 namespace=NAMESPACE, registry=registry,
             ),
             events_enriched=Counter(
