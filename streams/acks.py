@@ -22,6 +22,7 @@ every event that is not yet in a checkpoint, whatever Faust does with gaps.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -73,19 +74,21 @@ class OffsetGaps:
     at the end of a partition until its next event arrives.
 
     >>> gaps = OffsetGaps()
-    >>> gaps.consumed(0, 10, committed=10), gaps.consumed(0, 11), gaps.consumed(0, 14)
+    >>> gaps.consumed(0, 10, lambda: 10), gaps.consumed(0, 11, None), gaps.consumed(0, 14, None)
     (0, 0, 2)
-    >>> gaps.consumed(0, 12), gaps.consumed(1, 7, committed=5)
+    >>> gaps.consumed(0, 12, None), gaps.consumed(1, 7, lambda: 5)
     (0, 2)
     """
 
     def __init__(self) -> None:
         self._next: dict[int, int] = {}
 
-    def consumed(self, partition: int, offset: int, committed: int | None = None) -> int:
-        """How many offsets before ``offset`` were skipped; ``committed`` is used only for
-        a partition's first event since the last :meth:`forget`."""
-        expected = self._next.get(partition, committed)
+    def consumed(self, partition: int, offset: int, committed: Callable[[], int | None] | None) -> int:
+        """How many offsets before ``offset`` were skipped. ``committed`` (the partition's
+        committed offset) is called only for its first event since the last :meth:`forget`."""
+        expected = self._next.get(partition)
+        if expected is None and committed is not None:
+            expected = committed()
         self._next[partition] = offset + 1
         if expected is None or offset <= expected:
             return 0

@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 import faust
@@ -284,7 +285,8 @@ def create_pipeline(
         detect_stream[:] = [manual]
         async for event in manual.events():
             metrics.events_consumed.labels(topic=enriched_topic_name).inc()
-            skipped = offset_gaps.consumed(event.message.partition, event.message.offset, _committed_offset(app, event.message.tp))
+            skipped = offset_gaps.consumed(event.message.partition, event.message.offset,
+                                           partial(_committed_offset, app, event.message.tp))
             if skipped:
                 metrics.skipped_offsets.labels(topic=enriched_topic_name).inc(skipped)
                 log.error("the detector never received %d event(s) before offset %d of %s partition %d: "
