@@ -196,19 +196,10 @@ def create_pipeline(
         # until Faust resumes it, after the reset.
         app.consumer.stop_flow()
         # A timer, not a task: the worker's stop would wait for a task.
+        waited = 2 * app.conf.broker_request_timeout
         asyncio.get_running_loop().call_later(
-            2 * app.conf.broker_request_timeout, _resume_if_recovery_gave_up, app.consumer_generation_id
+            waited, resume_if_recovery_gave_up, app, app.consumer_generation_id, waited
         )
-
-    def _resume_if_recovery_gave_up(generation: int) -> None:
-        # A seek that times out ends Faust's recovery without resuming the consumer; before
-        # the stop above it kept consuming, and it still should rather than hang.
-        if app.should_stop or app.rebalancing or app.consumer_generation_id != generation:
-            return
-        if not app.consumer.flow_active:
-            log.error("Faust's recovery did not resume the consumer within %.0f s of the assignment; resuming it",
-                      2 * app.conf.broker_request_timeout)
-            app.consumer.resume_flow()
 
     @app.on_partitions_revoked.connect
     async def forget_states(app: faust.App, revoked: Any, **kwargs: Any) -> None:
@@ -547,6 +538,22 @@ def closing_watermark(engine: CrisisEngine, event_time_ms: int) -> int:
     300000
     """
     return event_time_ms - engine.params.bucket_width_ms - engine.params.allowed_lateness_ms
+
+
+def resume_if_recovery_gave_up(app: Any, generation: int, waited: float) -> bool:
+    """Resume a consumer that Faust's recovery left stopped; True when it did.
+
+    A seek that times out ends Faust's recovery without resuming the consumer. Before the
+    worker stopped its flow on assignment it kept consuming, and it still should rather
+    than hang. Nothing is done when a newer assignment (or the worker's stop) took over.
+    """
+    if app.should_stop or app.rebalancing or app.consumer_generation_id != generation:
+        return False
+    if app.consumer.flow_active:
+        return False
+    log.error("Faust's recovery did not resume the consumer within %.0f s of the assignment; resuming it", waited)
+    app.consumer.resume_flow()
+    return True
 
 
 def _committed_offset(app: faust.App, tp: Any) -> int | None:
