@@ -27,7 +27,7 @@ lint: install
 	$(BIN)/ruff check streams detectors schemas tests benchmarks deploy
 
 typecheck: install
-	$(BIN)/mypy detectors schemas
+	$(BIN)/mypy detectors schemas streams benchmarks deploy
 
 kafka-fetch: install
 	$(BIN)/python -c "from streams.local_kafka import LocalKafka; from streams.settings import Settings; LocalKafka(Settings.from_env()).fetch()"

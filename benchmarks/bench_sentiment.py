@@ -81,7 +81,8 @@ def _cpu_model() -> str:
 
 
 def main() -> int:
-    from streams.settings import Settings, SettingsError, env_var
+    from streams.errors import SettingsError
+    from streams.settings import Settings, env_var
 
     try:
         settings = Settings.from_env()

@@ -185,8 +185,8 @@ def create_pipeline(
 
     app.before_stop.append(checkpoint_every_brand)
 
-    @app.on_rebalance_complete.connect
-    async def hold_fetching_until_seeked(sender: Any, *args: Any, **kwargs: Any) -> None:
+    @app.on_rebalance_complete.connect  # type: ignore[arg-type]  # mypy matches no function to mode's SignalHandlerT
+    async def hold_fetching_until_seeked(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         # faust-streaming 0.15.3 leaves the consumer fetching after the changelog recovery,
         # then resumes the stream partitions, seeks them to their committed offsets and
         # resumes flow control, which empties the agents' queues. Events fetched from the
@@ -201,8 +201,8 @@ def create_pipeline(
             waited, resume_if_recovery_gave_up, app, app.consumer_generation_id, waited
         )
 
-    @app.on_partitions_revoked.connect
-    async def forget_states(app: faust.App, revoked: Any, **kwargs: Any) -> None:
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # mypy matches no function to mode's SignalHandlerT
+    async def forget_states(sender: Any, *args: Any, signal: Any = None, **kwargs: Any) -> None:
         # Another worker may own these brands now: its gauges are the truth, ours would
         # keep alerts firing after it resolves them.
         # Faust waited for every event to be acked before this signal, so each slot's
@@ -216,7 +216,8 @@ def create_pipeline(
 
     @app.agent(topics["raw"], name="enrich_events")
     async def enrich_events(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(settings.enrich_batch_size, within=settings.enrich_batch_seconds):
+        # faust.Stream has take_events and noack; the StreamT protocol does not declare them.
+        async for events in stream.take_events(settings.enrich_batch_size, within=settings.enrich_batch_seconds):  # type: ignore[attr-defined]
             started = time.time()
             metrics.events_consumed.labels(topic=raw_topic_name).inc(len(events))
             valid, rejected = validate_messages(
@@ -272,7 +273,7 @@ def create_pipeline(
     @app.agent(topics["enriched"], name="detect_crises")
     async def detect_crises(stream: faust.StreamT[bytes]) -> None:
         enriched_topic_name = topic_name(settings, "enriched")
-        manual = stream.noack()
+        manual = stream.noack()  # type: ignore[attr-defined]
         detect_stream[:] = [manual]
         async for event in manual.events():
             metrics.events_consumed.labels(topic=enriched_topic_name).inc()
@@ -327,7 +328,7 @@ def create_pipeline(
             metrics.event_time_lag.labels(brand=brand).set(max(0.0, now - enriched.event.created_at_ms / 1000))
             _observe_latency(metrics, "detect", [event], now)
 
-    @app.timer(interval=min(1.0, max(settings.state_checkpoint_seconds, 0.1)))
+    @app.timer(interval=min(1.0, max(settings.state_checkpoint_seconds, 0.1)))  # type: ignore[untyped-decorator]
     async def checkpoint_quiet_brands() -> None:
         # A brand that went quiet still holds unacked events, which hold back the
         # partition's committed offset; a rebalance waits for every ack, so then all go now.
@@ -336,7 +337,7 @@ def create_pipeline(
             if slot.unacked and (app.rebalancing or now - slot.checkpointed_at >= settings.state_checkpoint_seconds):
                 await _checkpoint(key, slot, now)
 
-    @app.timer(interval=30.0)
+    @app.timer(interval=30.0)  # type: ignore[untyped-decorator]
     async def advance_idle_brands() -> None:
         # Buckets close and incidents resolve when event time moves on, and only events
         # move it; a brand that went quiet would keep its last incident open (and its
@@ -362,13 +363,13 @@ def create_pipeline(
                 if output.incidents:
                     _set_open_incidents(metrics, key.decode(), state)
 
-    @app.timer(interval=5.0)
+    @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
     async def report_open_incidents_after_assignment() -> None:
         # The open-incident gauges start at 0 and are set from a brand's state when its
         # first event after an assignment arrives; a crisis alert must not resolve (and
         # page again) because a worker restarted. Read only after recovery, never cached:
         # the state may be restored later from a newer changelog record.
-        if app.rebalancing or app.in_recovery or not app.tables.recovery.completed.is_set():
+        if app.rebalancing or app.in_recovery or not app.tables.recovery.completed.is_set():  # type: ignore[attr-defined]
             return
         enriched_topic_name = topic_name(settings, "enriched")
         assigned = {tp.partition for tp in app.consumer.assignment() if tp.topic == enriched_topic_name}
@@ -492,7 +493,7 @@ def create_pipeline(
     source_topics = {topic_name(settings, "raw"), topic_name(settings, "enriched")}
     reported_lag: set[Any] = set()
 
-    @app.timer(interval=5.0)
+    @app.timer(interval=5.0)  # type: ignore[untyped-decorator]
     async def measure_consumer_lag() -> None:
         try:
             _update_consumer_lag()
@@ -566,7 +567,7 @@ def _committed_offset(app: faust.App, tp: Any) -> int | None:
 def brand_partition(key: bytes, partitions: int) -> int:
     """The partition Kafka's default partitioner (murmur2, as aiokafka and the Java client)
     gives a brand's key: where its enriched events and its detector state live."""
-    return (murmur2(key) & 0x7FFFFFFF) % partitions
+    return int(murmur2(key) & 0x7FFFFFFF) % partitions
 
 
 def _observe_latency(metrics: Metrics, stage: str, events: Sequence[Any], now: float) -> None:

@@ -31,10 +31,12 @@ from detectors.scenarios.generator import (
     StreamBuilder,
     Variant,
     brands_registry,
-    parse_variant,
 )
 from detectors.scenarios.generator import (
     VARIANTS as VARIANTS,
+)
+from detectors.scenarios.generator import (
+    parse_variant as parse_variant,
 )
 from schemas.records import Author, EventKind, IncidentType, Origin, RawEvent
 

@@ -44,7 +44,7 @@ def start_worker(settings: Settings, loglevel: str = "info") -> int:
     from streams.runtime import load_components
 
     components = load_components(settings)
-    prometheus_client.disable_created_metrics()
+    prometheus_client.disable_created_metrics()  # type: ignore[no-untyped-call]
     metrics = Metrics.create(brands=components.registry.names)
     metrics.build_info.info({"version": _version(), "sentiment_model": components.enricher.model_version})
     require_broker(settings)
@@ -59,7 +59,7 @@ def start_worker(settings: Settings, loglevel: str = "info") -> int:
              METRICS_ADDRESS, settings.metrics_port, ", ".join(components.registry.names) or "(none)",
              components.enricher.model_version)
     pipeline = create_pipeline(settings, metrics, components.registry, components.enricher, components.engine)
-    worker = faust.Worker(pipeline.app, loglevel=loglevel, console_port=None, redirect_stdouts=False)
+    worker = faust.Worker(pipeline.app, loglevel=loglevel, redirect_stdouts=False)
     worker.execute_from_commandline()
     return 0
 
