@@ -38,6 +38,10 @@ _ENGLISH: Final[tuple[tuple[ClaimKind, str], ...]] = (
     ("former_employee", r"\bi\s+(?:used\s+to\s+work|worked)\s+(?:at|for)\s+" + _WORDS + r"(?:for\s+" + _TIME + r"\s+(?:years?|months?)|until|back\s+in|before)"),
     ("former_employee", r"\bi\s+used\s+to\s+work\s+(?:at|for)\s+[\w@&'’.-]+"),
     ("former_employee", r"\bi\s+worked\s+(?:there\s+)?(?:for\s+)?" + _TIME + r"\s+(?:years?|months?)\s+(?:as\s+" + _WORDS + r")?(?:at|for|with)\s+[\w@&'’.-]+"),
+    # "I was a cashier at Tesco for six years": a role and a span of years, not a customer's.
+    ("former_employee", r"\bi\s+was\s+an?\s+(?!(?:[\w-]+\s+)?(?:customer|member|client|subscriber|fan|user|passenger|guest"
+                        r"|shopper|student|flyer|flier|patient|visitor|donor|supporter|tenant|reader|viewer|player)s?\b)"
+                        r"(?:[\w-]+\s+){1,2}?(?:at|for|with)\s+" + _WORDS + r"for\s+" + _TIME + r"\s+years?\b"),
     ("former_employee", r"\bi\s+spent\s+" + _TIME + r"\s+(?:years?|months?)\s+(?:working\s+)?(?:as\s+" + _WORDS + r")?at\s+[\w@&'’.-]+"),
     ("former_employee", r"\bi\s+(?:quit|left)\s+(?:my\s+job\s+at\s+)?[\w@&'’.-]+\s+(?:after|because)\b"),
     ("former_employee", r"\b(?:as\s+an?\s+|i(?:'m|\s+am|\s+was)\s+an?\s+)(?:former|ex[- ]?)\s*volunteer\b(?!\s+coordinator)"),
@@ -64,6 +68,11 @@ _GERMAN: Final[tuple[tuple[ClaimKind, str], ...]] = (
                         r"ehrenamtlich\s+(?:bei|im|in\s+der|in\s+dem)\s+" + _WORDS + r"(?:gearbeitet|geholfen|mitgearbeitet)\b"),
     ("former_employee", r"\bich\s+(?:habe|hab)\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|lange\s+|früher\s+|selbst\s+)?(?:als\s+" + _WORDS + r")?(?:bei|für)\s+" + _WORDS + r"gearbeitet\b"),
     ("former_employee", r"\bich\s+war\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+|früher\s+|selbst\s+)?(?:als\s+" + _WORDS + r")?(?:bei|für)\s+" + _WORDS + r"(?:angestellt|beschäftigt|tätig)\b"),
+    # "Ich war 11 Jahre Berater bei der ...": a span of years and a role (a capitalised noun), not
+    # a customer's, a member's or a passenger's years.
+    ("former_employee", r"\bich\s+war\s+(?:" + _TIME + r"\s+jahre\s+(?:lang\s+)?|jahrelang\s+)(?:als\s+)?"
+                        r"(?!\w*(?:kund|flieger|mitglied|gast|nutzer|passagier|fahrgast|abonnent|patient|schüler|student"
+                        r"|zeit|fan\b|teil\b))(?-i:[A-ZÄÖÜ])[\w-]+\s+(?:bei|für|in\s+der|im)\s+"),
     ("employee", r"\b(?:als\s+)?(?:mitarbeiter(?:in)?|angestellte[rn]?|beschäftigte[rn]?)\s+(?:der|des|von|bei)\s+[\w@&.-]+"),
     ("employee", r"\bich\s+arbeite\s+(?:selbst\s+|seit\s+" + _TIME + r"\s+jahren\s+)?(?:bei|für)\s+(?!(?:dir|euch|mich|uns|ihn|sie|mir)\b)(?:(?:der|dem|den|die|das)\s+)?[\w@&.-]+"),
     ("employee", r"\bich\s+bin\s+(?:selbst\s+|seit\s+" + _TIME + r"\s+jahren\s+)?(?:bei|für)\s+" + _WORDS + r"(?:angestellt|beschäftigt|tätig)\b"),

@@ -51,6 +51,13 @@ from detectors.author_claims import detect_author_claim, reports_harm
         ("I volunteered at the shelter for three years and saw this", "en", "former_employee",
          "I volunteered at the shelter for three years"),
         ("As a former volunteer I can confirm", "en", "former_employee", "As a former volunteer"),
+        # A span of years and a role (outside tester F's bank adviser: "Ich war 11 Jahre Berater bei").
+        ("Ich war 11 Jahre Berater bei der Elbtal Bank. Was ich da erlebt habe", "de", "former_employee",
+         "Ich war 11 Jahre Berater bei"),
+        ("Ich war jahrelang Filialleiterin in der Zweigstelle Pirna", "de", "former_employee",
+         "Ich war jahrelang Filialleiterin in der"),
+        ("I was a cashier at Tesco for six years and this is normal there", "en", "former_employee",
+         "I was a cashier at Tesco for six years"),
     ],
 )
 def test_claims(text: str, lang: str | None, kind: str, cue: str) -> None:
@@ -81,6 +88,22 @@ def test_claims(text: str, lang: str | None, kind: str, cue: str) -> None:
         ("My friend, an ex-volunteer, says it is bad", "en"),
         ("Die früheren Helfer wurden rausgeworfen", "de"),
         ("Ich habe ehrenamtlich für die Flutopfer gesammelt", "de"),
+        # Long-standing customers, members and passengers are not insiders (most found by a review).
+        ("Ich war 20 Jahre Kundin bei der Sparkasse", "de"),
+        ("Ich war jahrelang Stammkunde bei euch, jetzt reicht es", "de"),
+        ("Ich war 10 Jahre Privatkundin bei der Sparkasse", "de"),
+        ("Ich war 10 Jahre Geschäftskunde bei euch", "de"),
+        ("Ich war 10 Jahre Vielflieger bei Altairo", "de"),
+        ("Ich war jahrelang zufrieden bei euch", "de"),
+        ("Ich war 3 Jahre treu bei euch", "de"),
+        ("Ich war jahrelang Mitglied im Verein", "de"),
+        ("Ich war gestern bei der Elbtal Bank", "de"),
+        ("I was a loyal customer at Tesco for six years", "en"),
+        ("I was a happy customer at Acme for six years", "en"),
+        ("I was a frequent flyer with Altairo for 10 years", "en"),
+        ("I was a gold member with Acme for 3 years", "en"),
+        ("I was a student at Acme for 2 years", "en"),
+        ("I was a member of the gym for 3 years", "en"),
     ],
 )
 def test_no_claim(text: str | None, lang: str | None) -> None:
