@@ -29,7 +29,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from detectors.threads import ActivityBucket, ThreadState
+from detectors.threads import CAUSE_OBJECTORS, ActivityBucket, ThreadState
 from schemas.records import AUTHOR_ROLES, BRAND_ROLES, IncidentType, Origin
 
 HOUR_MS: Final = 3_600_000
@@ -270,7 +270,7 @@ class OwnedBacklashParams:
     Wow.") that reads positive, and waited 88 minutes for half of all reactions to be negative.
     No thread outside a crisis has two such people in the scenario suites, or three in the
     outside testers' streams."""
-    min_objecting_authors: int = 3
+    min_objecting_authors: int = CAUSE_OBJECTORS
     """... so is a post or reply that this many outside people answer objecting to its tone
     (:attr:`~detectors.threads.ThreadState.objectors_after_brand`: "rude", "who runs your
     account", "respektlos"): its readers find it hostile though the model did not (an outside
@@ -517,7 +517,8 @@ class ExternalPostBacklashDetector:
             return _quiet(thread, "external_post_backlash")
         recent = thread.window(now_ms, params.window_ms)
         before = thread.window(now_ms - params.window_ms, params.window_ms)
-        factor = 1.0 if root.claim in ("former_employee", "employee") or harm else params.complaint_factor
+        insider = root.claim in ("former_employee", "employee") or harm
+        factor = 1.0 if insider else params.complaint_factor
         ratio = min(
             recent.reactions / (factor * params.min_recent),
             len(thread.reactors) / (factor * params.min_engaged_authors),
@@ -525,7 +526,12 @@ class ExternalPostBacklashDetector:
         accelerating = recent.reactions >= params.acceleration * before.reactions and (
             not thread.flagged or _second_wave(thread, recent.reactions, params.window_ms, params.second_wave)
         )
-        fired = ratio >= 1 and accelerating
+        # While its incident is open an insider's or a harm report goes on spreading at a steady
+        # pace too: an outside tester's former employee's post drew 20-30 reactions an hour all
+        # evening; it stopped accelerating, resolved two hours later and paged again as a second
+        # incident. (Not a customer's complaint: a flood under it would keep its incident open on
+        # neutral chatter and gain this type.)
+        fired = ratio >= 1 and (accelerating or (thread.incident_open and insider))
         base = 4.0 + 2 * root.reach + (1 if root.claim == "former_employee" or harm else 0)
         severity = severity_for(base, ratio) if fired else 0
         if root.claim is None and not harm and 3 * recent.negative < recent.reactions:

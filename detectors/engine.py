@@ -92,6 +92,7 @@ from detectors.threads import (
 )
 from detectors.volume import VolumeDetector, VolumeParams, VolumeState
 from schemas.records import (
+    BRAND_ROLES,
     LEVEL_MIN_SEVERITY,
     EnrichedEvent,
     Evidence,
@@ -134,6 +135,9 @@ class EngineParams:
     """... or when that thread holds at least this share of the signal's excess negative events
     (observed minus expected over the signal's own window): on a busy brand a crisis thread
     is a small part of all negatives but most of the abnormal ones."""
+    explained_min_negative: int = 3
+    """A thread with no incident explains a brand-wide signal (see ``explained_share``) only with
+    at least this many negative reactions in the signal's window."""
     spike_pool_buckets: int = 3
     spike_min_ratio: float = 2.0
     spike_min_excess: float = 6.0
@@ -276,6 +280,16 @@ def _thread_negatives(book: ThreadBook, causes: Iterable[str], now_ms: int, wind
             window = thread.window(now_ms, window_ms)
             counts[cause] = window.negative + window.echoes
     return counts
+
+
+def _names_a_cause(thread: ThreadState) -> bool:
+    """Has the thread a post a brand-wide signal could be the backlash to? Not the brand's
+    status update or apology (read by its words, not hostile): complaints under "We're aware
+    some payments fail" are about the outage, not the notice."""
+    post = thread.trigger_post()
+    if post is None:
+        return False
+    return post.author_role not in BRAND_ROLES or post.hostile or not APOLOGETIC.search(post.excerpt or "")
 
 
 class CrisisEngine:
@@ -566,6 +580,10 @@ class CrisisEngine:
                 attribute_to=self._explaining_thread(
                     state, book, pooled - pooled_expected, params.spike_pool_buckets * params.bucket_width_ms, now_ms
                 ),
+                explained_by=self._explaining_thread(
+                    state, book, pooled - pooled_expected, params.spike_pool_buckets * params.bucket_width_ms, now_ms,
+                    without_incident=True,
+                ),
             ))
         term_bursts, burst = self.term_bursts.step(state.term_bursts, now_ms)
         boycott_calls, boycott = self.boycotts.step(state.boycott_calls, now_ms)
@@ -592,6 +610,10 @@ class CrisisEngine:
                     state, book, share.pool_negative - share.baseline_share * share.pool_total,
                     share.pool_buckets * params.bucket_width_ms, now_ms,
                 ),
+                explained_by=self._explaining_thread(
+                    state, book, share.pool_negative - share.baseline_share * share.pool_total,
+                    share.pool_buckets * params.bucket_width_ms, now_ms, without_incident=True,
+                ),
             ))
 
         # Attribution of brand-wide signals to a thread: its share of the last hour's negatives.
@@ -600,6 +622,7 @@ class CrisisEngine:
         )
         if self.manager.attributed_cause(state.incidents, negative_by_thread, negative_total) is None:
             signals = self._link_to_hostile_post(signals, book, state.incidents, now_ms)
+            signals = self._link_to_explaining_thread(signals, book)
         incident_book, emitted = self.manager.step(
             state.incidents, signals, now_ms=now_ms, brand=state.brand, lang=state.lang, timezone=state.timezone,
             negative_by_thread=negative_by_thread, negative_total=negative_total, known_at_ms=state.watermark_ms,
@@ -639,15 +662,76 @@ class CrisisEngine:
         return words
 
     def _explaining_thread(
-        self, state: BrandState, book: ThreadBook, excess: float, window_ms: int, now_ms: int
+        self, state: BrandState, book: ThreadBook, excess: float, window_ms: int, now_ms: int,
+        *, without_incident: bool = False,
     ) -> str | None:
         """The thread of an open incident holding ``explained_share`` of a brand-wide signal's
-        excess negative events over the signal's window, if any (the one holding most)."""
+        excess negative events over the signal's window, if any (the one holding most).
+
+        ``without_incident``: instead, an active thread never part of an incident (its second
+        waves are its own detectors' to judge) and never moderated (protests are the moderation
+        detector's) with a post to name as the trigger, holding at least ``explained_min_negative``
+        of them.
+        """
         if excess <= 0:
             return None
-        negatives = _thread_negatives(book, self.manager.open_thread_causes(state.incidents), now_ms, window_ms)
-        explaining = [(cause, count) for cause, count in negatives.items() if count >= self.params.explained_share * excess]
-        return max(explaining, key=lambda item: item[1])[0] if explaining else None
+        open_causes = self.manager.open_thread_causes(state.incidents)
+        causes: Iterable[str] = open_causes
+        needed = self.params.explained_share * excess
+        if without_incident:
+            causes = [
+                thread.thread_id for thread in book.threads.values()
+                if thread.thread_id not in open_causes and not thread.flagged and thread.deletions == 0
+                and now_ms - thread.last_seen_ms <= self.params.thread_active_ms and _names_a_cause(thread)
+            ]
+            needed = max(needed, self.params.explained_min_negative)
+        negatives = _thread_negatives(book, causes, now_ms, window_ms)
+        explaining = [(cause, count) for cause, count in negatives.items() if count >= needed]
+        return max(explaining, key=lambda item: (item[1], item[0]))[0] if explaining else None
+
+    def _link_to_explaining_thread(self, signals: list[Signal], book: ThreadBook) -> list[Signal]:
+        """A brand-wide spike or shift whose excess negative events are mostly reactions to one
+        post with no incident yet (:attr:`Signal.explained_by`) is a backlash to that post: an
+        ``owned_post_backlash`` when it is the brand's, else an ``external_post_backlash``.
+
+        The thread detectors judge a thread by the negative share the sentiment model reads in
+        it; the brand-wide test judges the brand against its own usual. An outside tester's
+        CEO post drew 106 comments in an hour, most of them German anger the model read as
+        neutral, so no thread detector fired, while the spike they raised was paged with origin
+        unknown and no trigger. The incident names the post, its author's side as the origin,
+        and keeps the spike's evidence (against the brand's baseline). Every brand-wide signal of
+        the bucket must be explained by the thread, one of them a spike or a sustained shift (a
+        shift otherwise waits for a second bucket), and the post must be no later than a bucket
+        after the rise began.
+        """
+        brand_signals = [signal for signal in signals if signal.cause == BRAND_CAUSE]
+        explained = [signal for signal in brand_signals if signal.explained_by is not None and signal.attribute_to is None]
+        if not explained or len(explained) < len(brand_signals):
+            return signals
+        if not any(signal.type == "negative_spike" or signal.sustained for signal in explained):
+            return signals  # a shift that could open only at its second bucket does not open at its first as a thread's
+        strongest = max(explained, key=lambda signal: (signal.severity, signal.type))
+        thread = book.threads.get(strongest.explained_by or "")
+        post = None if thread is None else thread.trigger_post()
+        if thread is None or post is None or post.created_at_ms > strongest.onset_ms + self.params.bucket_width_ms:
+            return signals  # the post came after the rise began: a symptom, not its cause
+        if any(signal.cause == thread.thread_id for signal in signals):
+            return signals  # the thread's own detectors speak for it
+        evidence = strongest.evidence
+        if strongest.type == "negative_shift":
+            evidence = replace(evidence, observed=float(evidence.negative_events),
+                               expected=round(evidence.expected * evidence.total_events, 3))
+        own = post.author_role in BRAND_ROLES
+        linked = Signal(
+            type="owned_post_backlash" if own else "external_post_backlash", cause=thread.thread_id,
+            origin="self_inflicted" if own else "external",
+            severity=strongest.severity,
+            onset_ms=(post.created_at_ms if strongest.onset_ms - post.created_at_ms <= self.params.threads.idle_ms
+                      else strongest.onset_ms),
+            trigger=thread.trigger(), evidence=evidence, against_baseline=True, term_burst=strongest.term_burst,
+            explained_by=thread.thread_id,
+        )
+        return [*(signal for signal in signals if signal.cause != BRAND_CAUSE), linked]
 
     def _with_term_burst(
         self, signals: list[Signal], burst: TermBurstVerdict, evidence: Evidence, onset_ms: int,
@@ -791,12 +875,14 @@ class CrisisEngine:
                 platforms=dict(sorted((thread.platforms or {}).items())),
                 sample_event_ids=thread.sample_event_ids,
             ),
-            answers_brand_incident=self._answers_brand_incident(thread, verdict, incidents),
+            answers=self._answered_incident(thread, verdict, incidents),
         )
 
-    def _answers_brand_incident(self, thread: ThreadState, verdict: ThreadVerdict, incidents: IncidentBook) -> bool:
-        """Is this flood or pile-on on the brand's own post the open brand-wide incident going on
-        under the brand's answer to it (see :attr:`Signal.answers_brand_incident`)?
+    def _answered_incident(self, thread: ThreadState, verdict: ThreadVerdict, incidents: IncidentBook) -> str | None:
+        """The cause of the open incident whose crisis goes on under this flood or pile-on on
+        the brand's own post, because the post is the brand's answer to it (see
+        :attr:`Signal.answers`): a brand-wide one, or a self-inflicted thread's; of several, the
+        most severe, then the latest.
 
         The post must read as an answer (a status update or an apology) and the incident must be
         at least a warning: an outside tester's CEO posted layoffs four minutes after an info-level
@@ -805,9 +891,16 @@ class CrisisEngine:
         post = thread.brand_post
         if (verdict.detector not in ("comment_flood", "owned_post_backlash") or post is None or post.hostile
                 or post.event_id != thread.thread_id or not APOLOGETIC.search(post.excerpt or "")):
-            return False
-        return any(record.is_open and record.cause == BRAND_CAUSE and record.started_at_ms <= post.created_at_ms
-                   and record.severity >= LEVEL_MIN_SEVERITY["warning"] for record in incidents.records)
+            return None
+        # A thread incident only when it is the brand's own doing: an apology answers a rude reply;
+        # "We're aware ..." during a former employee's leak may be news of its own.
+        answered = [record for record in incidents.records
+                    if record.is_open and record.cause != thread.thread_id and record.started_at_ms <= post.created_at_ms
+                    and record.severity >= LEVEL_MIN_SEVERITY["warning"]
+                    and (record.cause == BRAND_CAUSE or record.origin == "self_inflicted")]
+        if not answered:
+            return None
+        return max(answered, key=lambda record: (record.severity, record.started_at_ms, record.cause)).cause
 
     @staticmethod
     def _series_severity(score: float, base: int) -> int:

@@ -155,6 +155,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "Origin: {origin}.",
         "baseline": "{observed} vs about {expected} expected",
         "baseline_unit": "{observed} {unit} vs about {expected} expected",
+        "negative_mentions": "negative mentions",
         "threshold": "{observed} {unit} (alert threshold {expected})",
         "pace": " at the last half hour's pace",
         "new_authors": '{observed} people new to "{term}" used it within an hour (its usual busiest hour: about {expected})',
@@ -171,6 +172,7 @@ _WORDS: Final[Mapping[str, Mapping[str, str]]] = {
         "Ursprung: {origin}.",
         "baseline": "{observed} statt etwa {expected} erwartet",
         "baseline_unit": "{observed} {unit} statt etwa {expected} erwartet",
+        "negative_mentions": "negative Erwähnungen",
         "threshold": "{observed} {unit} (Alarmschwelle {expected})",
         "pace": " im Tempo der letzten halben Stunde",
         "new_authors": "{observed} Personen, die „{term}“ vorher nicht verwendet hatten, innerhalb einer Stunde (übliche Spitzenstunde: etwa {expected})",
@@ -222,6 +224,8 @@ def _measure(
             observed=_amount(evidence.observed), term=term, brand=brand, expected=_amount(evidence.expected)
         )
     unit = _UNITS[lang].get(incident_type)
+    if incident_type == "external_post_backlash" and against_baseline:
+        unit = words["negative_mentions"]  # a brand-wide signal's count, not the post's 30-minute pace
     if unit is not None and against_baseline:
         return words["baseline_unit"].format(observed=_amount(evidence.observed), unit=unit, expected=_amount(evidence.expected))
     if unit is None:

@@ -78,6 +78,11 @@ class Signal:
     """For a brand-wide signal: the thread whose open incident it belongs to, when the engine
     can tell by other means than the thread's share of negatives (a burst of that thread's
     words in posts of their own)."""
+    explained_by: str | None = None
+    """For a brand-wide signal: an active thread with no open incident that holds the engine's
+    ``explained_share`` of the signal's excess negative events (a post most of the abnormal
+    anger is under; see the engine's link to it). On the thread signal the engine makes of it:
+    that thread, so a brand-wide incident already open merges into the incident it opens."""
     against_baseline: bool = False
     """The evidence is counted against a baseline (what is usual), not a detector's threshold:
     a brand-wide spike or shift that became a thread type's signal (see the engine's link to
@@ -86,13 +91,16 @@ class Signal:
     term_burst: bool = False
     """The evidence counts authors new to the leading top term within an hour against that
     term's usual busiest hour (a term burst), not the brand's negative mentions."""
-    answers_brand_incident: bool = False
-    """For a thread signal: the thread is the brand's own status update or apology, not hostile
-    (objections are not counted under such a post), published after an open brand-wide incident
-    of at least warning level began (a status update during an outage).
+    answers: str | None = None
+    """For a thread signal: the cause of the open incident (brand-wide, or another thread's) of
+    at least warning level that the thread answers: the thread is the brand's own status update
+    or apology, not hostile (objections are not counted under such a post), published after that
+    incident began (a status update during an outage, an apology for a rude reply).
     Its comment flood or pile-on is that incident going on under the brand's answer, so it
     joins that incident instead of opening a self-inflicted one (an outside tester's outage
-    paged twice, the second time as a backlash against the status update)."""
+    paged twice, the second time as a backlash against the status update; another's apology for
+    a rude reply opened a second incident for the same crisis). It adds to the incident's
+    severity and signal types, never its type, trigger or evidence."""
     sustained: bool = False
     """The detector's evidence already spans several buckets and shows the rise still going on
     (a share shift judged over 30 minutes or more, whose newer half is raised as well): a
@@ -241,8 +249,12 @@ class IncidentManager:
             if index is not None:
                 records[index] = self._absorb(records[index], group, now_ms, emit)
                 continue
-            if lead.answers_brand_incident and self._find(records, BRAND_CAUSE) is not None:
-                answers += group  # absorbed below with the bucket's brand-wide signals (not early)
+            answered = None if lead.answers is None else self._find(records, lead.answers)
+            if answered is not None:
+                if records[answered].cause == BRAND_CAUSE:
+                    answers += group  # absorbed below with the bucket's brand-wide signals (not early)
+                elif not early:
+                    records[answered] = self._absorb(records[answered], group, now_ms, emit, answer=True)
                 continue
             if not early:  # early signals come only when one bucket of persistence suffices
                 key = f"{lead.type}|{cause}"
@@ -255,9 +267,10 @@ class IncidentManager:
             record = self._open(lead, group, now_ms, brand, known_ms)
             records.append(record)
             emit(record, "opened")
+            explains_brand = any(signal.explained_by == cause for signal in group)
             for position, other in enumerate(records):
-                if other.is_open and other.cause == BRAND_CAUSE and self._attributed(
-                    cause, negative_by_thread, negative_total
+                if other.is_open and other.cause == BRAND_CAUSE and (
+                    explains_brand or self._attributed(cause, negative_by_thread, negative_total)
                 ):
                     records[position] = replace(other, resolved_at_ms=now_ms, merged_into=record.incident_id)
                     emit(records[position], "resolved")
@@ -375,24 +388,27 @@ class IncidentManager:
             term_burst=lead.term_burst,
         )
 
-    def _absorb(self, record: IncidentRecord, group: list[Signal], now_ms: int, emit: _Emit) -> IncidentRecord:
+    def _absorb(
+        self, record: IncidentRecord, group: list[Signal], now_ms: int, emit: _Emit, *, answer: bool = False
+    ) -> IncidentRecord:
         """Merge a bucket's signals into an open incident; publish an update if it is due.
 
         A thread incident takes the type (origin, trigger) of a signal that ranks above its
         own in ``THREAD_PRECEDENCE`` and says so at once, whatever the rate limit: a flood on
         a price post whose comments a moderator then hid is a moderation backlash from then on
         (an outside tester's incident stayed ``comment_flood`` and never told the team to stop
-        deleting).
+        deleting). ``answer``: the signals come from the brand's answer to this incident
+        (:attr:`Signal.answers`), which changes neither its type nor its evidence.
         """
         retyped = False
-        if record.cause != BRAND_CAUSE and record.type in THREAD_PRECEDENCE:
+        if record.cause != BRAND_CAUSE and record.type in THREAD_PRECEDENCE and not answer:
             above = [signal for signal in group if signal.type in THREAD_PRECEDENCE
                      and THREAD_PRECEDENCE.index(signal.type) < THREAD_PRECEDENCE.index(record.type)]
             if above:
                 lead = min(above, key=lambda signal: (THREAD_PRECEDENCE.index(signal.type), -signal.severity))
                 record = replace(record, type=lead.type, origin=lead.origin, trigger=lead.trigger or record.trigger)
                 retyped = True
-        own = [signal for signal in group if signal.type == record.type]
+        own = [] if answer else [signal for signal in group if signal.type == record.type]
         brand_wide = [signal for signal in group if signal.cause == BRAND_CAUSE]
         source = own[0] if own else brand_wide[0] if record.cause == BRAND_CAUSE and brand_wide else None
         evidence = source.evidence if source is not None else record.evidence

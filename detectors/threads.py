@@ -134,6 +134,10 @@ def objects_to_tone(text: str | None) -> bool:
             return True
     return False
 
+CAUSE_OBJECTORS: Final = 3
+"""People answering the brand's reply objecting to its tone that make it the thread's cause
+however busy the thread was before it (the owned-post detector's ``min_objecting_authors``)."""
+
 _Item = TypeVar("_Item")
 _WORD = re.compile(r"[^\W\d_][\w'-]{2,}", re.UNICODE)
 _STOPWORDS: Final = frozenset(
@@ -419,13 +423,19 @@ class ThreadState:
         return total
 
     def brand_post_is_the_cause(self) -> bool:
-        """People react to the brand's post or reply: it is the thread's root, or hostile, or a
-        third of the reactions since it answer it directly. A polite reply to a customer's viral
-        complaint is none of these: the crowd goes on reacting to the complaint."""
+        """People react to the brand's post or reply: it is the thread's root, or hostile, or
+        :data:`CAUSE_OBJECTORS` people answer it objecting to its tone, or a third of the
+        reactions since it answer it directly and they outnumber the reactions the thread had
+        before it. A polite reply to a customer's viral complaint is none of these: the crowd
+        goes on reacting to the complaint, and the few who answer the reply ("DM is where
+        complaints go to die") are fewer than the crowd that was there before it."""
         post = self.brand_post
-        return post is not None and (
-            post.event_id == self.thread_id or post.hostile or 3 * self.answers_to_brand >= max(1, self.reactions_after_brand)
-        )
+        if post is None:
+            return False
+        if post.event_id == self.thread_id or post.hostile or len(self.objectors_after_brand) >= CAUSE_OBJECTORS:
+            return True
+        before = self.reactions - self.reactions_after_brand
+        return self.answers_to_brand > before and 3 * self.answers_to_brand >= self.reactions_after_brand
 
     def trigger_post(self) -> PostInfo | None:
         return self.brand_post if self.brand_post_is_the_cause() else self.root
@@ -435,6 +445,33 @@ class ThreadState:
         if post is None:
             return Trigger(event_id=self.thread_id, author_role="other")
         return post.trigger()
+
+
+_LINK: Final = re.compile(
+    r"https?://|\bwww\.|\b[\w-]+\.(?:shop|store|com|net|org|info|biz|xyz|top|online|site|club|sale|de|co|io|ly)\b",
+    re.IGNORECASE,
+)
+
+
+def could_remove_criticism(thread: ThreadState) -> bool:
+    """Could a moderator's deletions in this thread have removed criticism? Not when the thread
+    is an outside author's post with a link that read as anything but negative, with no
+    negative reaction under it: a spam or scam post taken down ("dresses 90% off 👉
+    outlet-sale.shop"). Protests posted elsewhere are not about such a removal: an outside
+    tester's protests about the brand deleting its own rude reply were counted for a scam post
+    a moderator had removed, and paged as a moderation backlash telling the team to stop
+    deleting criticism. A complaint without a link stays one however the model read it (German
+    anger often reads neutral).
+
+    >>> spam = PostInfo("scam", 0, "other", "post", "facebook", 0.0, False, 0.2, excerpt="90% off 👉 outlet-sale.shop")
+    >>> could_remove_criticism(ThreadState("scam", 0, 0, root=spam))
+    False
+    >>> could_remove_criticism(ThreadState("kritik", 0, 0, root=replace(spam, excerpt="Ihr habt mein Konto gesperrt")))
+    True
+    """
+    root = thread.root
+    return (root is None or root.author_role != "other" or root.negative or thread.negative_reactions > 0
+            or _LINK.search(root.excerpt or "") is None)
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,7 +671,7 @@ class ThreadTracker:
             thread = self._update(thread, event, is_root, speaks_for_brand, complaint)
             if shows_brand_post:
                 thread = self._react(thread, event, complaint=False)
-            if self.is_moderator_deletion(event):
+            if self.is_moderator_deletion(event) and could_remove_criticism(thread):
                 last_moderated = thread_id
             threads[thread_id] = thread
         # A complaint about deleting posted outside the moderated thread counts for that thread.
