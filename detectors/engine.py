@@ -79,7 +79,6 @@ from detectors.sentiment.stance import boycott_term, calls_for_boycott_of, regis
 from detectors.share import NegativeShareDetector, ShareParams, ShareState, busiest_hour
 from detectors.terms import TermBurstDetector, TermBurstParams, TermBurstState, TermBurstVerdict
 from detectors.threads import (
-    APOLOGETIC,
     ThreadBook,
     ThreadParams,
     ThreadState,
@@ -282,6 +281,16 @@ def _thread_negatives(book: ThreadBook, causes: Iterable[str], now_ms: int, wind
     return counts
 
 
+def _counted_evidence(signal: Signal) -> Evidence:
+    """A brand-wide signal's evidence as a thread backlash reads it, in negative reactions
+    (counts), not shares: a shift's negatives against what the usual share would have given."""
+    evidence = signal.evidence
+    if signal.type != "negative_shift":
+        return evidence
+    return replace(evidence, observed=float(evidence.negative_events),
+                   expected=round(evidence.expected * evidence.total_events, 3))
+
+
 def _names_a_cause(thread: ThreadState) -> bool:
     """Has the thread a post a brand-wide signal could be the backlash to? Not the brand's
     status update or apology (read by its words, not hostile): complaints under "We're aware
@@ -289,7 +298,7 @@ def _names_a_cause(thread: ThreadState) -> bool:
     post = thread.trigger_post()
     if post is None:
         return False
-    return post.author_role not in BRAND_ROLES or post.hostile or not APOLOGETIC.search(post.excerpt or "")
+    return post.author_role not in BRAND_ROLES or not post.reads_as_an_answer()
 
 
 class CrisisEngine:
@@ -569,7 +578,7 @@ class CrisisEngine:
         if material and (volume.anomalous or (volume.score >= 0.5 and not volume.warming_up)):
             # The evidence is the pool that made the spike material, not its last bucket: an
             # opening read "2 vs about 0.531 expected" while 15 minutes held 8.
-            signals.append(Signal(
+            signals.append(self._explained(Signal(
                 type="negative_spike", cause=BRAND_CAUSE, origin="unknown",
                 severity=self._series_severity(volume.score, 4), onset_ms=onset, trigger=None,
                 evidence=replace(
@@ -577,14 +586,7 @@ class CrisisEngine:
                     window_seconds=params.spike_pool_buckets * params.bucket_width_ms // 1000,
                     negative_events=pooled, total_events=max(pooled, pooled_total),
                 ),
-                attribute_to=self._explaining_thread(
-                    state, book, pooled - pooled_expected, params.spike_pool_buckets * params.bucket_width_ms, now_ms
-                ),
-                explained_by=self._explaining_thread(
-                    state, book, pooled - pooled_expected, params.spike_pool_buckets * params.bucket_width_ms, now_ms,
-                    without_incident=True,
-                ),
-            ))
+            ), state, book, pooled - pooled_expected, params.spike_pool_buckets * params.bucket_width_ms, now_ms))
         term_bursts, burst = self.term_bursts.step(state.term_bursts, now_ms)
         boycott_calls, boycott = self.boycotts.step(state.boycott_calls, now_ms)
         state = replace(state, term_bursts=term_bursts, boycott_calls=boycott_calls)
@@ -597,7 +599,7 @@ class CrisisEngine:
             if boycott.anomalous:
                 signals = self._with_term_burst(signals, boycott, brand_evidence, onset, open_thread_terms, leads=True)
         if share.anomalous or (share.score >= 0.5 and not share.warming_up):
-            signals.append(Signal(
+            signals.append(self._explained(Signal(
                 type="negative_shift", cause=BRAND_CAUSE, origin="unknown",
                 severity=self._series_severity(share.score, 3), onset_ms=onset, trigger=None,
                 evidence=replace(
@@ -606,15 +608,8 @@ class CrisisEngine:
                     negative_events=share.pool_negative, total_events=share.pool_total,
                 ),
                 sustained=share.pool_buckets > params.share.pool_buckets[0],
-                attribute_to=self._explaining_thread(
-                    state, book, share.pool_negative - share.baseline_share * share.pool_total,
-                    share.pool_buckets * params.bucket_width_ms, now_ms,
-                ),
-                explained_by=self._explaining_thread(
-                    state, book, share.pool_negative - share.baseline_share * share.pool_total,
-                    share.pool_buckets * params.bucket_width_ms, now_ms, without_incident=True,
-                ),
-            ))
+            ), state, book, share.pool_negative - share.baseline_share * share.pool_total,
+                share.pool_buckets * params.bucket_width_ms, now_ms))
 
         # Attribution of brand-wide signals to a thread: its share of the last hour's negatives.
         negative_by_thread, negative_total = self._attribution(
@@ -660,6 +655,17 @@ class CrisisEngine:
             thread = book.threads.get(record.cause)
             words[record.cause] = frozenset((*record.evidence.top_terms, *((thread.terms or {}) if thread else {})))
         return words
+
+    def _explained(
+        self, signal: Signal, state: BrandState, book: ThreadBook, excess: float, window_ms: int, now_ms: int
+    ) -> Signal:
+        """The brand-wide ``signal`` with the threads that explain its ``excess`` negative events
+        over ``window_ms``: ``attribute_to`` and ``explained_by`` (see :class:`Signal`)."""
+        return replace(
+            signal,
+            attribute_to=self._explaining_thread(state, book, excess, window_ms, now_ms),
+            explained_by=self._explaining_thread(state, book, excess, window_ms, now_ms, without_incident=True),
+        )
 
     def _explaining_thread(
         self, state: BrandState, book: ThreadBook, excess: float, window_ms: int, now_ms: int,
@@ -717,10 +723,6 @@ class CrisisEngine:
             return signals  # the post came after the rise began: a symptom, not its cause
         if any(signal.cause == thread.thread_id for signal in signals):
             return signals  # the thread's own detectors speak for it
-        evidence = strongest.evidence
-        if strongest.type == "negative_shift":
-            evidence = replace(evidence, observed=float(evidence.negative_events),
-                               expected=round(evidence.expected * evidence.total_events, 3))
         own = post.author_role in BRAND_ROLES
         linked = Signal(
             type="owned_post_backlash" if own else "external_post_backlash", cause=thread.thread_id,
@@ -728,8 +730,8 @@ class CrisisEngine:
             severity=strongest.severity,
             onset_ms=(post.created_at_ms if strongest.onset_ms - post.created_at_ms <= self.params.threads.idle_ms
                       else strongest.onset_ms),
-            trigger=thread.trigger(), evidence=evidence, against_baseline=True, term_burst=strongest.term_burst,
-            explained_by=thread.thread_id,
+            trigger=thread.trigger(), evidence=_counted_evidence(strongest), against_baseline=True,
+            term_burst=strongest.term_burst, explained_by=thread.thread_id,
         )
         return [*(signal for signal in signals if signal.cause != BRAND_CAUSE), linked]
 
@@ -824,16 +826,10 @@ class CrisisEngine:
         post = thread.brand_post
         assert post is not None
         strongest = max(brand_signals, key=lambda signal: signal.severity)
-        evidence = strongest.evidence
-        if strongest.type == "negative_shift":
-            # An owned-post backlash is read in negative reactions (counts), not shares: the
-            # shift's negatives against what the usual share would have given.
-            evidence = replace(evidence, observed=float(evidence.negative_events),
-                               expected=round(evidence.expected * evidence.total_events, 3))
         linked = Signal(
             type="owned_post_backlash", cause=thread.thread_id, origin="self_inflicted",
             severity=max(strongest.severity, LINKED_BACKLASH_SEVERITY), onset_ms=post.created_at_ms, trigger=post.trigger(),
-            evidence=evidence, against_baseline=True, term_burst=strongest.term_burst,
+            evidence=_counted_evidence(strongest), against_baseline=True, term_burst=strongest.term_burst,
         )
         return [*(signal for signal in signals if signal.cause != BRAND_CAUSE), linked]
 
@@ -889,8 +885,8 @@ class CrisisEngine:
         share shift of unknown origin opened, and the flood under the post is news of its own.
         """
         post = thread.brand_post
-        if (verdict.detector not in ("comment_flood", "owned_post_backlash") or post is None or post.hostile
-                or post.event_id != thread.thread_id or not APOLOGETIC.search(post.excerpt or "")):
+        if (verdict.detector not in ("comment_flood", "owned_post_backlash") or post is None
+                or post.event_id != thread.thread_id or not post.reads_as_an_answer()):
             return None
         # A thread incident only when it is the brand's own doing: an apology answers a rude reply;
         # "We're aware ..." during a former employee's leak may be news of its own.

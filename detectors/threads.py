@@ -337,6 +337,11 @@ class PostInfo:
             kind=self.kind, excerpt=self.excerpt,
         )
 
+    def reads_as_an_answer(self) -> bool:
+        """A status update or an apology by its words (:data:`APOLOGETIC`), not hostile: what
+        people write under it is about what it answers."""
+        return not self.hostile and APOLOGETIC.search(self.excerpt or "") is not None
+
 
 @dataclass(frozen=True, slots=True)
 class ActivityBucket:
